@@ -1,0 +1,106 @@
+//! One mapping from failures to HTTP answers. The body names the field and
+//! the reason; internal details are logged, never returned.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use relance::domain::FieldError;
+use relance::domain::invoice::InvoiceRuleError;
+use relance::invoicing::InvoicingError;
+use relance::store::StoreError;
+use serde_json::json;
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), errors: Vec::new() }
+    }
+
+    pub fn field(status: StatusCode, field: &str, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        Self {
+            status,
+            code: "invalid_request",
+            message: format!("{field}: {reason}"),
+            errors: vec![FieldError::new(field, reason)],
+        }
+    }
+
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        let message = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.reason))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid_request", message, errors }
+    }
+
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("no such {what}"))
+    }
+
+    pub fn internal(err: &dyn std::error::Error) -> Self {
+        tracing::error!(error = %err, "request failed");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; nothing was changed, please retry")
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        if err.is_retryable() {
+            tracing::warn!(error = %err, "store busy");
+            return Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the store is busy; please retry");
+        }
+        Self::internal(&err)
+    }
+}
+
+impl From<InvoicingError> for ApiError {
+    fn from(err: InvoicingError) -> Self {
+        match err {
+            InvoicingError::Invalid(errors) => Self::invalid(errors),
+            InvoicingError::UnknownCustomer => {
+                Self::field(StatusCode::UNPROCESSABLE_ENTITY, "customer_id", "no customer with this id; create it first with PUT /customers/{id}")
+            }
+            InvoicingError::UnknownInvoice => Self::not_found("invoice"),
+            InvoicingError::KeyReused => Self::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Idempotency-Key",
+                "this key was already used with a different request; use a new key for a new request",
+            ),
+            InvoicingError::Rule(rule) => match rule {
+                InvoiceRuleError::Overpayment { .. } | InvoiceRuleError::AlreadyPaid => {
+                    Self::field(StatusCode::UNPROCESSABLE_ENTITY, "amount_minor", rule.to_string())
+                }
+                InvoiceRuleError::DisputeAlreadyOpen | InvoiceRuleError::NoOpenDispute => {
+                    Self::new(StatusCode::CONFLICT, "conflict", rule.to_string())
+                }
+            },
+            InvoicingError::Busy => Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "too many concurrent changes; please retry"),
+            InvoicingError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": self.code, "message": self.message, "errors": self.errors });
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}

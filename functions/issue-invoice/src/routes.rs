@@ -1,0 +1,213 @@
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use relance::domain::{CustomerId, CustomerInput, InvoiceInput, InvoiceNumber};
+use relance::invoicing::{self, Answer, Ctx, DisputeChange, DisputeInput, IssueCommand, PaymentInput, SettlementInput};
+use relance::store::{SaveOutcome, valid_cursor};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::body::parse;
+use crate::{ApiError, AppState};
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+fn customer_id(raw: &str) -> Result<CustomerId> {
+    CustomerId::parse(raw).map_err(|reason| ApiError::field(StatusCode::BAD_REQUEST, "id", reason))
+}
+
+fn invoice_number(raw: &str) -> Result<InvoiceNumber> {
+    InvoiceNumber::parse(raw).map_err(|reason| ApiError::field(StatusCode::BAD_REQUEST, "number", reason))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<String> {
+    let raw = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    invoicing::parse_key(raw).map_err(|e| ApiError::from(e).with_status(StatusCode::BAD_REQUEST))
+}
+
+fn answer(a: Answer) -> Response {
+    let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::OK);
+    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], a.body).into_response();
+    if a.replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+pub async fn put_customer(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    parts: Parts,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let actor = state.actor(&parts)?;
+    let id = customer_id(&id)?;
+    let input = parse::<CustomerInput>(body)?.value;
+    let customer = input.parse(id).map_err(ApiError::invalid)?;
+    let outcome = state.store.save_customer(&customer, &actor, state.now()).await?;
+    let status = if outcome == SaveOutcome::Created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(customer)).into_response())
+}
+
+pub async fn get_customer(State(state): State<Arc<AppState>>, Path(id): Path<String>, parts: Parts) -> Result<Response> {
+    state.actor(&parts)?;
+    let id = customer_id(&id)?;
+    let customer = state.store.get_customer(&id).await?.ok_or_else(|| ApiError::not_found("customer"))?;
+    Ok(Json(customer.value).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    limit: Option<i32>,
+    cursor: Option<String>,
+}
+
+pub async fn history(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    query: std::result::Result<Query<HistoryQuery>, axum::extract::rejection::QueryRejection>,
+    parts: Parts,
+) -> Result<Response> {
+    state.actor(&parts)?;
+    let id = customer_id(&id)?;
+    let Query(query) = query.map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "query", e.body_text()))?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::field(StatusCode::BAD_REQUEST, "limit", "must be between 1 and 500"));
+    }
+    if let Some(cursor) = &query.cursor {
+        if !valid_cursor(cursor) {
+            return Err(ApiError::field(StatusCode::BAD_REQUEST, "cursor", "is not a cursor this API returned"));
+        }
+    }
+    if state.store.get_customer(&id).await?.is_none() {
+        return Err(ApiError::not_found("customer"));
+    }
+    let page = state.store.history(&id, limit, query.cursor.as_deref()).await?;
+    Ok(Json(json!({ "events": page.events, "next_cursor": page.next })).into_response())
+}
+
+pub async fn issue_invoice(
+    State(state): State<Arc<AppState>>,
+    parts: Parts,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let actor = state.actor(&parts)?;
+    let key = idempotency_key(&parts.headers)?;
+    let parsed = parse::<InvoiceInput>(body)?;
+    let hash = invoicing::request_hash("POST /invoices", &parsed.json);
+    let now = state.now();
+    let issued = invoicing::issue(
+        &state.store,
+        &state.seller,
+        &state.invoice_series,
+        IssueCommand {
+            input: &parsed.value,
+            idempotency_key: &key,
+            request_hash: &hash,
+            actor,
+            now,
+            today: state.today(now),
+        },
+    )
+    .await?;
+    if let Some((customer, message)) = issued.message {
+        // Sent now when SES answers; otherwise the outbox keeps it for the
+        // next delivery sweep. Either way the invoice is issued.
+        if let Err(err) = state.deliverer.deliver(&customer, message, now).await {
+            tracing::warn!(error = %err, %message, "invoice email not sent yet; it stays in the outbox");
+        }
+    }
+    Ok(answer(issued.answer))
+}
+
+pub async fn get_invoice(
+    State(state): State<Arc<AppState>>,
+    Path((id, number)): Path<(String, String)>,
+    parts: Parts,
+) -> Result<Response> {
+    state.actor(&parts)?;
+    let (id, number) = (customer_id(&id)?, invoice_number(&number)?);
+    let invoice = state.store.get_invoice(&id, &number).await?.ok_or_else(|| ApiError::not_found("invoice"))?.value;
+    let email = match invoice.email_message_id {
+        Some(message_id) => state.store.get_message(&id, message_id).await?,
+        None => None,
+    };
+    let mut body = serde_json::to_value(&invoice).map_err(|e| ApiError::internal(&e))?;
+    if let (Some(obj), Some(m)) = (body.as_object_mut(), email) {
+        obj.insert(
+            "email".into(),
+            json!({ "status": m.status, "attempts": m.attempts, "sent_at": m.sent_at, "last_error": m.last_error }),
+        );
+    }
+    Ok(Json(body).into_response())
+}
+
+pub async fn record_payment(
+    State(state): State<Arc<AppState>>,
+    Path((id, number)): Path<(String, String)>,
+    parts: Parts,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let actor = state.actor(&parts)?;
+    let (id, number) = (customer_id(&id)?, invoice_number(&number)?);
+    let key = idempotency_key(&parts.headers)?;
+    let parsed = parse::<PaymentInput>(body)?;
+    let hash = invoicing::request_hash(&format!("POST /customers/{id}/invoices/{number}/payments"), &parsed.json);
+    let now = state.now();
+    let ctx = Ctx { actor: &actor, now, today: state.today(now) };
+    let a = invoicing::record_payment(&state.store, &id, &number, &parsed.value, &key, &hash, ctx).await?;
+    Ok(answer(a))
+}
+
+pub async fn open_dispute(
+    State(state): State<Arc<AppState>>,
+    Path((id, number)): Path<(String, String)>,
+    parts: Parts,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let actor = state.actor(&parts)?;
+    let (id, number) = (customer_id(&id)?, invoice_number(&number)?);
+    let input = parse::<DisputeInput>(body)?.value;
+    let now = state.now();
+    let ctx = Ctx { actor: &actor, now, today: state.today(now) };
+    let invoice = invoicing::change_dispute(&state.store, &id, &number, DisputeChange::Open(input.reason), ctx).await?;
+    Ok((StatusCode::CREATED, Json(invoice)).into_response())
+}
+
+pub async fn settle_dispute(
+    State(state): State<Arc<AppState>>,
+    Path((id, number)): Path<(String, String)>,
+    parts: Parts,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let actor = state.actor(&parts)?;
+    let (id, number) = (customer_id(&id)?, invoice_number(&number)?);
+    let input = parse::<SettlementInput>(body)?.value;
+    let now = state.now();
+    let ctx = Ctx { actor: &actor, now, today: state.today(now) };
+    let invoice =
+        invoicing::change_dispute(&state.store, &id, &number, DisputeChange::Settle(input.resolution), ctx).await?;
+    Ok(Json(invoice).into_response())
+}
+
+/// Sends every email that is due: first attempts that failed, and sends
+/// whose process died holding the lease. Operators (or a schedule) call it.
+pub async fn retry_deliveries(State(state): State<Arc<AppState>>, parts: Parts) -> Result<Response> {
+    state.actor(&parts)?;
+    let summary = state.deliverer.deliver_due(state.now()).await.map_err(|e| ApiError::internal(&e))?;
+    Ok(Json(json!({
+        "sent": summary.sent, "failed": summary.failed, "unknown": summary.unknown, "not_claimed": summary.not_claimed
+    }))
+    .into_response())
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route; see openapi.yaml")
+}

@@ -1,0 +1,97 @@
+//! Settings from the environment only, read once at start-up. Local
+//! endpoints come from the SDK's own `AWS_ENDPOINT_URL_*` variables.
+
+use crate::domain::{Email, Seller};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("environment variable {var} is invalid: {reason}")]
+    Invalid { var: &'static str, reason: String },
+    #[error("config/company.toml is invalid: {0}")]
+    Company(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `RELANCE_TABLE`: the customer-history table.
+    pub table: String,
+    /// `RELANCE_SENDER`: the verified SES identity emails come from,
+    /// e.g. `Atelier Durand <factures@atelier-durand.fr>`.
+    pub sender: String,
+    /// `RELANCE_REPLY_TO`: where customer replies go (a person's inbox).
+    pub reply_to: Option<Email>,
+    /// `RELANCE_TRANSACTIONAL_CONFIGURATION_SET`: SES configuration set for
+    /// invoices, reminders and credits.
+    pub transactional_configuration_set: Option<String>,
+    /// `RELANCE_PUBLIC_URL`: base of the customer links, no trailing slash.
+    pub public_url: String,
+    /// `RELANCE_INVOICE_SERIES` (default `F`): the series prefix; the
+    /// issue year is appended (`F2026-000123`).
+    pub invoice_series: String,
+    /// `RELANCE_LINK_TTL_DAYS` (default 180): how long an emailed link works.
+    pub link_ttl_days: i64,
+}
+
+fn var(name: &'static str) -> Result<String, ConfigError> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+        _ => Err(ConfigError::Missing(name)),
+    }
+}
+
+fn optional(name: &'static str) -> Option<String> {
+    var(name).ok()
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let public_url = var("RELANCE_PUBLIC_URL")?.trim_end_matches('/').to_string();
+        if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
+            return Err(ConfigError::Invalid { var: "RELANCE_PUBLIC_URL", reason: "must be an http(s) URL".into() });
+        }
+        let link_ttl_days = match optional("RELANCE_LINK_TTL_DAYS") {
+            None => 180,
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|d| (1..=730).contains(d))
+                .ok_or(ConfigError::Invalid { var: "RELANCE_LINK_TTL_DAYS", reason: "must be 1 to 730 days".into() })?,
+        };
+        let invoice_series = optional("RELANCE_INVOICE_SERIES").unwrap_or_else(|| "F".into());
+        if !invoice_series.chars().all(|c| c.is_ascii_alphanumeric()) || invoice_series.len() > 8 {
+            return Err(ConfigError::Invalid {
+                var: "RELANCE_INVOICE_SERIES",
+                reason: "must be at most 8 letters or digits".into(),
+            });
+        }
+        let reply_to = optional("RELANCE_REPLY_TO")
+            .map(|v| Email::parse(&v).map_err(|reason| ConfigError::Invalid { var: "RELANCE_REPLY_TO", reason }))
+            .transpose()?;
+        Ok(Self {
+            table: var("RELANCE_TABLE")?,
+            sender: var("RELANCE_SENDER")?,
+            reply_to,
+            transactional_configuration_set: optional("RELANCE_TRANSACTIONAL_CONFIGURATION_SET"),
+            public_url,
+            invoice_series,
+            link_ttl_days,
+        })
+    }
+}
+
+/// The issuing company, from `config/company.toml`, embedded at build time
+/// (Lambda ships only the binary) and checked by a test.
+pub fn company() -> Result<Seller, ConfigError> {
+    toml::from_str(include_str!("../../../config/company.toml")).map_err(|e| ConfigError::Company(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_company_file_parses() {
+        let seller = super::company();
+        assert!(seller.is_ok(), "{seller:?}");
+    }
+}

@@ -1,0 +1,202 @@
+//! Delivering outbox messages: claim (lease) → render → send → record.
+//! A crash, a retry or a throttled SES can neither lose nor double an
+//! email: only the lease holder sends, and a failure gives the message
+//! back for a later attempt.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use ulid::Ulid;
+
+use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent};
+use crate::links::{self, LinkGrant, LinkPurpose};
+use crate::mail::{Mailer, OutgoingEmail, SendError};
+use crate::outbox::{LEASE, Message, Purpose, retry_delay};
+use crate::render::{RenderError, Renderer};
+use crate::store::{Store, StoreError, TxOutcome};
+use crate::view::{InvoiceEmail, InvoiceView};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("message {0} refers to something that does not exist")]
+    Orphan(Ulid),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Sent { provider_message_id: String },
+    /// Already sent, or another sender holds the lease: nothing to do.
+    NotClaimed,
+    /// SES refused; the message waits for `retry_at`.
+    Failed { reason: String, retry_at: DateTime<Utc> },
+    /// The send may or may not have happened; the lease expires and a
+    /// later attempt settles it.
+    Unknown { reason: String },
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DeliverySummary {
+    pub sent: usize,
+    pub failed: usize,
+    pub unknown: usize,
+    pub not_claimed: usize,
+}
+
+pub struct Deliverer<M> {
+    pub store: Store,
+    pub mailer: M,
+    pub renderer: Arc<Renderer>,
+    pub public_url: String,
+    pub link_ttl: Duration,
+    pub reply_to: Option<crate::domain::Email>,
+}
+
+impl<M: Mailer> Deliverer<M> {
+    pub async fn deliver(&self, customer: &CustomerId, id: Ulid, now: DateTime<Utc>) -> Result<DeliveryOutcome, DeliveryError> {
+        let Some(message) = self.store.claim_message(customer, id, now, now + LEASE).await? else {
+            return Ok(DeliveryOutcome::NotClaimed);
+        };
+        let email = match self.compose(&message, now).await {
+            Ok(email) => email,
+            Err(ComposeError::Store(e)) => return Err(e.into()),
+            Err(ComposeError::Orphan) => return Err(DeliveryError::Orphan(id)),
+            Err(ComposeError::Render(e)) => {
+                let reason = e.to_string();
+                let retry_at = now + retry_delay(message.attempts);
+                self.release(&message, &reason, retry_at, now).await?;
+                return Ok(DeliveryOutcome::Failed { reason, retry_at });
+            }
+        };
+        match self.mailer.send(&email).await {
+            Ok(provider_id) => {
+                let Purpose::Invoice { number } = &message.purpose;
+                let event = HistoryEvent::new(
+                    message.customer_id.clone(),
+                    now,
+                    Actor::system("mailer"),
+                    EventKind::InvoiceEmailed {
+                        number: number.clone(),
+                        message_id: message.id.to_string(),
+                        provider_message_id: provider_id.clone(),
+                    },
+                );
+                match self.store.mark_message_sent(&message, &provider_id, now, &event).await? {
+                    TxOutcome::Committed => {}
+                    // Our lease ran out while SES was answering and another
+                    // sender took over: rare, and logged for the operator.
+                    _ => tracing::warn!(message = %message.id, "sent after the lease expired"),
+                }
+                tracing::info!(message = %message.id, provider_message_id = %provider_id, domain = email.to.domain(), "email sent");
+                Ok(DeliveryOutcome::Sent { provider_message_id: provider_id })
+            }
+            Err(SendError::Unknown(reason)) => {
+                tracing::warn!(message = %message.id, %reason, "send outcome unknown; the lease will settle it");
+                Ok(DeliveryOutcome::Unknown { reason })
+            }
+            Err(err) => {
+                let reason = err.to_string();
+                let retry_at = now + retry_delay(message.attempts);
+                tracing::warn!(message = %message.id, %reason, "send failed; will retry");
+                self.release(&message, &reason, retry_at, now).await?;
+                Ok(DeliveryOutcome::Failed { reason, retry_at })
+            }
+        }
+    }
+
+    /// Sends everything due as of `now`: new messages whose first attempt
+    /// failed and messages whose sender died holding the lease.
+    pub async fn deliver_due(&self, now: DateTime<Utc>) -> Result<DeliverySummary, DeliveryError> {
+        let mut summary = DeliverySummary::default();
+        for (customer, id) in self.store.due_messages(now).await? {
+            match self.deliver(&customer, id, now).await? {
+                DeliveryOutcome::Sent { .. } => summary.sent += 1,
+                DeliveryOutcome::Failed { .. } => summary.failed += 1,
+                DeliveryOutcome::Unknown { .. } => summary.unknown += 1,
+                DeliveryOutcome::NotClaimed => summary.not_claimed += 1,
+            }
+        }
+        Ok(summary)
+    }
+
+    async fn release(&self, message: &Message, reason: &str, retry_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let Purpose::Invoice { number } = &message.purpose;
+        let event = HistoryEvent::new(
+            message.customer_id.clone(),
+            now,
+            Actor::system("mailer"),
+            EventKind::InvoiceDeliveryFailed {
+                number: number.clone(),
+                message_id: message.id.to_string(),
+                reason: reason.chars().take(300).collect(),
+            },
+        );
+        self.store.release_message(message, reason, retry_at, &event).await?;
+        Ok(())
+    }
+
+    async fn compose(&self, message: &Message, now: DateTime<Utc>) -> Result<OutgoingEmail, ComposeError> {
+        match &message.purpose {
+            Purpose::Invoice { number } => {
+                let invoice = self
+                    .store
+                    .get_invoice(&message.customer_id, number)
+                    .await?
+                    .ok_or(ComposeError::Orphan)?
+                    .value;
+                let customer = self
+                    .store
+                    .get_customer(&message.customer_id)
+                    .await?
+                    .ok_or(ComposeError::Orphan)?
+                    .value;
+                // A fresh link per attempt: only its hash is stored, so the
+                // text exists only in the email that carries it.
+                let token = links::generate();
+                let grant = LinkGrant {
+                    purpose: LinkPurpose::ViewInvoice,
+                    customer_id: customer.id.clone(),
+                    object: number.to_string(),
+                    created_at: now,
+                    expires_at: (now + self.link_ttl).timestamp(),
+                    revoked: false,
+                };
+                self.store.put_link(&token.hash, &grant).await?;
+                let context = InvoiceEmail {
+                    invoice: InvoiceView::new(&invoice, customer.locale),
+                    link: format!("{}/i/{}", self.public_url, token.text),
+                };
+                let rendered = self.renderer.email("invoice", customer.locale, &context)?;
+                Ok(OutgoingEmail {
+                    to: customer.email,
+                    subject: rendered.subject,
+                    html: rendered.html,
+                    text: rendered.text,
+                    reply_to: self.reply_to.clone(),
+                    tags: vec![
+                        ("kind".into(), "invoice".into()),
+                        ("message".into(), message.id.to_string()),
+                    ],
+                })
+            }
+        }
+    }
+}
+
+enum ComposeError {
+    Store(StoreError),
+    Render(RenderError),
+    Orphan,
+}
+
+impl From<StoreError> for ComposeError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+impl From<RenderError> for ComposeError {
+    fn from(e: RenderError) -> Self {
+        Self::Render(e)
+    }
+}

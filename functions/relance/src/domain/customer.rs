@@ -1,0 +1,169 @@
+//! Customers: the partition of the shared history.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::ids::{CustomerId, Email, Locale, Siren, VatNumber};
+use super::validation::{FieldError, Problems, text};
+
+/// Business customers may be charged the 40 € recovery indemnity and get
+/// the legal identity mentions; consumers may not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerKind {
+    Business,
+    Consumer,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub lines: Vec<String>,
+    pub postal_code: String,
+    pub city: String,
+    /// ISO 3166-1 alpha-2, e.g. `FR`.
+    pub country: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: CustomerId,
+    /// The person we write to: "Camille Martin", never "Dear customer".
+    pub contact_name: String,
+    pub email: Email,
+    pub locale: Locale,
+    pub kind: CustomerKind,
+    pub company_name: Option<String>,
+    pub siren: Option<Siren>,
+    pub vat_number: Option<VatNumber>,
+    pub billing_address: Address,
+    pub delivery_address: Option<Address>,
+    /// A relationship segment finance uses ("key account", "public sector").
+    pub segment: Option<String>,
+    /// When the relationship started; tenure shapes the tone of reminders.
+    pub customer_since: NaiveDate,
+}
+
+impl Customer {
+    /// The name on the invoice: the company for a business, the person
+    /// otherwise.
+    pub fn legal_name(&self) -> &str {
+        self.company_name.as_deref().unwrap_or(&self.contact_name)
+    }
+}
+
+/// A customer as finance submits it (`PUT /customers/{id}`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerInput {
+    pub contact_name: String,
+    pub email: String,
+    #[serde(default)]
+    pub locale: Option<String>,
+    pub kind: CustomerKind,
+    #[serde(default)]
+    pub company_name: Option<String>,
+    #[serde(default)]
+    pub siren: Option<String>,
+    #[serde(default)]
+    pub vat_number: Option<String>,
+    pub billing_address: AddressInput,
+    #[serde(default)]
+    pub delivery_address: Option<AddressInput>,
+    #[serde(default)]
+    pub segment: Option<String>,
+    pub customer_since: NaiveDate,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressInput {
+    pub lines: Vec<String>,
+    pub postal_code: String,
+    pub city: String,
+    pub country: String,
+}
+
+impl AddressInput {
+    fn parse(&self, field: &str, problems: &mut Problems) -> Option<Address> {
+        if self.lines.is_empty() || self.lines.len() > 4 {
+            problems.push(format!("{field}.lines"), "must have 1 to 4 lines");
+        }
+        let lines: Vec<String> = self
+            .lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| problems.check(format!("{field}.lines[{i}]"), text(l, 120)))
+            .collect();
+        let postal_code = problems.check(format!("{field}.postal_code"), text(&self.postal_code, 16));
+        let city = problems.check(format!("{field}.city"), text(&self.city, 80));
+        let country = self.country.trim().to_ascii_uppercase();
+        let country = problems.check(
+            format!("{field}.country"),
+            if country.len() == 2 && country.chars().all(|c| c.is_ascii_alphabetic()) {
+                Ok(country)
+            } else {
+                Err("must be a two-letter ISO 3166 country code such as FR".into())
+            },
+        );
+        Some(Address { lines, postal_code: postal_code?, city: city?, country: country? })
+    }
+}
+
+impl CustomerInput {
+    pub fn parse(self, id: CustomerId) -> Result<Customer, Vec<FieldError>> {
+        let mut p = Problems::default();
+        let contact_name = p.check("contact_name", text(&self.contact_name, 120));
+        let email = p.check("email", Email::parse(&self.email));
+        let locale = p.check(
+            "locale",
+            match self.locale.as_deref().map(str::trim) {
+                None | Some("fr") => Ok(Locale::Fr),
+                Some("en") => Ok(Locale::En),
+                Some(other) => Err(format!("`{other}` is not a supported language (fr or en)")),
+            },
+        );
+        let company_name = self
+            .company_name
+            .as_deref()
+            .and_then(|n| p.check("company_name", text(n, 160)));
+        let siren = self.siren.as_deref().and_then(|s| p.check("siren", Siren::parse(s)));
+        let vat_number = self
+            .vat_number
+            .as_deref()
+            .and_then(|v| p.check("vat_number", VatNumber::parse(v)));
+        let billing_address = self.billing_address.parse("billing_address", &mut p);
+        let delivery_address = self
+            .delivery_address
+            .as_ref()
+            .and_then(|a| a.parse("delivery_address", &mut p));
+        let segment = self.segment.as_deref().and_then(|s| p.check("segment", text(s, 60)));
+        if self.kind == CustomerKind::Business {
+            if self.company_name.is_none() {
+                p.push("company_name", "is required for a business customer");
+            }
+            let french = billing_address.as_ref().is_some_and(|a| a.country == "FR");
+            if french && self.siren.is_none() {
+                p.push("siren", "is required for a French business customer (mandatory on invoices)");
+            }
+            if !french && self.vat_number.is_none() {
+                p.push("vat_number", "is required for a business customer outside France");
+            }
+        }
+        p.into_result(|| {
+            Some(Customer {
+                id,
+                contact_name: contact_name?,
+                email: email?,
+                locale: locale?,
+                kind: self.kind,
+                company_name,
+                siren,
+                vat_number,
+                billing_address: billing_address?,
+                delivery_address,
+                segment,
+                customer_since: self.customer_since,
+            })
+        })
+    }
+}

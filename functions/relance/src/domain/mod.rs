@@ -1,0 +1,20 @@
+//! The domain: no AWS types, no clock, no I/O.
+
+pub mod customer;
+pub mod decimal;
+pub mod event;
+pub mod ids;
+pub mod invoice;
+pub mod money;
+pub mod seller;
+pub mod validation;
+pub mod vat;
+
+pub use customer::{Address, Customer, CustomerInput, CustomerKind};
+pub use event::{EventKind, HistoryEvent};
+pub use ids::{Actor, CustomerId, Email, InvoiceNumber, Locale, Siren, VatNumber};
+pub use invoice::{Invoice, InvoiceDraft, InvoiceInput, InvoiceLine, InvoiceStatus, Totals};
+pub use money::{Currency, Money};
+pub use seller::Seller;
+pub use validation::FieldError;
+pub use vat::VatRate;

@@ -1,0 +1,59 @@
+//! The company that issues the invoices, as printed on them.
+
+use serde::{Deserialize, Serialize};
+
+use super::customer::Address;
+use super::ids::{Email, Siren, VatNumber};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seller {
+    pub legal_name: String,
+    /// "SAS", "SARL"… with the share capital, as French law asks.
+    pub legal_form: String,
+    pub share_capital: String,
+    pub siren: Siren,
+    /// "RCS Lyon 356 000 000".
+    pub registration: String,
+    pub vat_number: VatNumber,
+    pub address: Address,
+    /// The person customers can reach about an invoice: a name, not a desk.
+    pub contact: Contact,
+    pub payment: PaymentInstructions,
+    pub terms: LegalTerms,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub name: String,
+    pub role_fr: String,
+    pub role_en: String,
+    pub email: Email,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentInstructions {
+    pub iban: String,
+    pub bic: String,
+}
+
+/// The payment conditions every invoice must state (Code de commerce L441-9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalTerms {
+    /// Points added to the ECB refinancing rate for late-payment penalties
+    /// (the legal floor is three times the legal interest rate; 10 points is
+    /// the default rate when nothing else is agreed).
+    pub late_penalty_ecb_plus_points: u32,
+    /// Early-payment discount in basis points; 0 means none is granted,
+    /// which the invoice then says.
+    pub early_payment_discount_bp: u32,
+    /// The fixed recovery indemnity (L441-10), in euro cents: 4000.
+    pub recovery_indemnity_minor: i64,
+    /// Whether the seller opted to pay VAT on debits (a mandatory mention
+    /// since décret 2022-1299 when it applies).
+    pub vat_on_debits: bool,
+}

@@ -1,0 +1,358 @@
+//! The finance use cases on invoices: issue, record a payment, open and
+//! settle a dispute. Each validates, decides, and writes in one
+//! transaction; retries are safe (idempotency keys, versions).
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use ulid::Ulid;
+
+use crate::domain::invoice::{Dispute, InvoiceRuleError, Payment, PaymentMethod, Settlement};
+use crate::domain::validation::{Problems, text};
+use crate::domain::{Actor, CustomerId, EventKind, FieldError, HistoryEvent, Invoice, InvoiceInput, InvoiceNumber, Seller};
+use crate::outbox::{Message, Purpose};
+use crate::store::{IdempotencyWrite, IssueOutcome, IssueWrite, Store, StoreError, TxOutcome, Versioned};
+
+/// How long a request keeps retrying a contended write before answering
+/// "busy": well inside an API Gateway timeout.
+const CONTENTION_BUDGET: StdDuration = StdDuration::from_secs(20);
+
+#[derive(Debug, thiserror::Error)]
+pub enum InvoicingError {
+    #[error("invalid request")]
+    Invalid(Vec<FieldError>),
+    #[error("no such customer")]
+    UnknownCustomer,
+    #[error("no such invoice")]
+    UnknownInvoice,
+    #[error("this Idempotency-Key was already used with a different request")]
+    KeyReused,
+    #[error("{0}")]
+    Rule(#[from] InvoiceRuleError),
+    #[error("too many concurrent changes; try again")]
+    Busy,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl InvoicingError {
+    fn field(field: &str, reason: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, reason)])
+    }
+}
+
+/// The answer to an idempotent request: the first answer, replayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub replayed: bool,
+}
+
+/// Hash of a request's meaning: the route and its JSON body with keys in
+/// a canonical order, so whitespace or key order do not matter.
+pub fn request_hash(route: &str, body: &serde_json::Value) -> String {
+    let digest = Sha256::new().chain_update(route.as_bytes()).chain_update(body.to_string().as_bytes()).finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An idempotency key: what clients put in `Idempotency-Key`.
+pub fn parse_key(key: Option<&str>) -> Result<String, InvoicingError> {
+    match key.map(str::trim) {
+        None | Some("") => Err(InvoicingError::field(
+            "Idempotency-Key",
+            "this header is required so a retried request cannot create a second invoice",
+        )),
+        Some(k) if k.len() > 128 || !k.chars().all(|c| c.is_ascii_graphic()) => Err(InvoicingError::field(
+            "Idempotency-Key",
+            "must be 1 to 128 visible ASCII characters (a UUID is ideal)",
+        )),
+        Some(k) => Ok(k.to_string()),
+    }
+}
+
+async fn back_off(attempt: u32) {
+    use rand::Rng;
+    // Jittered, growing pause so contending writers spread out.
+    let cap = 5u64 * u64::from(attempt.min(10) + 1);
+    let ms = rand::rng().random_range(1..=cap);
+    tokio::time::sleep(StdDuration::from_millis(ms)).await;
+}
+
+/// What an issued invoice answers: the invoice and the email carrying it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct IssuedInvoice {
+    #[serde(flatten)]
+    pub invoice: Invoice,
+}
+
+pub struct IssueCommand<'a> {
+    pub input: &'a InvoiceInput,
+    pub idempotency_key: &'a str,
+    pub request_hash: &'a str,
+    pub actor: Actor,
+    pub now: DateTime<Utc>,
+    /// The business date of `now` in the company's time zone.
+    pub today: NaiveDate,
+}
+
+/// The result of issuing: the answer, and the email to send now (none
+/// when the answer is a replay).
+pub struct Issued {
+    pub answer: Answer,
+    pub message: Option<(CustomerId, Ulid)>,
+}
+
+const ISSUE_SCOPE: &str = "issue_invoice";
+
+pub async fn issue(store: &Store, seller: &Seller, series_prefix: &str, cmd: IssueCommand<'_>) -> Result<Issued, InvoicingError> {
+    let draft = cmd.input.parse().map_err(InvoicingError::Invalid)?;
+    if draft.issue_date > cmd.today {
+        return Err(InvoicingError::field("issue_date", format!("must not be after today ({})", cmd.today)));
+    }
+    let series = format!("{series_prefix}{}", chrono::Datelike::year(&draft.issue_date));
+    let started = std::time::Instant::now();
+    let mut attempt = 0;
+    loop {
+        if let Some(record) = store.get_idempotency(ISSUE_SCOPE, cmd.idempotency_key, cmd.now).await? {
+            if record.request_hash != cmd.request_hash {
+                return Err(InvoicingError::KeyReused);
+            }
+            return Ok(Issued {
+                answer: Answer { status: record.status, body: record.body, replayed: true },
+                message: None,
+            });
+        }
+        let customer = store.get_customer(&draft.customer_id).await?.ok_or(InvoicingError::UnknownCustomer)?.value;
+        let (position, last_issue_date) = store.sequence_state(&series).await?;
+        if let Some(last) = last_issue_date.filter(|last| *last > draft.issue_date) {
+            return Err(InvoicingError::field(
+                "issue_date",
+                format!("numbering is chronological: the last invoice of series {series} is dated {last}"),
+            ));
+        }
+        let number = InvoiceNumber::new(&series, position + 1);
+        let mut invoice = draft.clone().issue(number.clone(), seller.clone(), customer, cmd.now, cmd.actor.clone());
+        let message = Message::new(invoice.customer_id.clone(), Purpose::Invoice { number: number.clone() }, cmd.now);
+        invoice.email_message_id = Some(message.id);
+        let body = serde_json::to_string(&IssuedInvoice { invoice: invoice.clone() })
+            .map_err(|e| InvoicingError::field("", format!("could not encode the invoice: {e}")))?;
+        let idempotency = IdempotencyWrite::new(ISSUE_SCOPE, cmd.idempotency_key, cmd.request_hash, 201, body.clone(), cmd.now);
+        let event = HistoryEvent::new(
+            invoice.customer_id.clone(),
+            cmd.now,
+            cmd.actor.clone(),
+            EventKind::InvoiceIssued {
+                number: number.clone(),
+                gross_minor: invoice.totals.gross_minor,
+                currency: invoice.currency.to_string(),
+                due_date: invoice.due_date,
+            },
+        );
+        let write = IssueWrite {
+            series: &series,
+            position: position + 1,
+            issue_date: invoice.issue_date,
+            invoice: &invoice,
+            events: std::slice::from_ref(&event),
+            idempotency: &idempotency,
+            message: &message,
+        };
+        match store.issue_invoice(write, cmd.now).await? {
+            IssueOutcome::Issued => {
+                tracing::info!(invoice = %number, customer = %invoice.customer_id, attempts = attempt + 1, "invoice issued");
+                return Ok(Issued {
+                    answer: Answer { status: 201, body, replayed: false },
+                    message: Some((invoice.customer_id, message.id)),
+                });
+            }
+            // The loop's first step reads the winner's answer.
+            IssueOutcome::KeyAlreadyUsed => {}
+            IssueOutcome::NumberTaken => {
+                if started.elapsed() > CONTENTION_BUDGET {
+                    return Err(InvoicingError::Busy);
+                }
+                back_off(attempt).await;
+            }
+        }
+        attempt += 1;
+    }
+}
+
+/// A payment as finance records it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentInput {
+    pub amount_minor: i64,
+    /// When given, must be the invoice's currency.
+    #[serde(default)]
+    pub currency: Option<String>,
+    pub date: NaiveDate,
+    pub method: PaymentMethod,
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+/// A dispute opened or settled by finance.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeInput {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettlementInput {
+    pub resolution: String,
+}
+
+const PAYMENT_SCOPE: &str = "record_payment";
+
+pub struct Ctx<'a> {
+    pub actor: &'a Actor,
+    pub now: DateTime<Utc>,
+    pub today: NaiveDate,
+}
+
+/// Records a payment. A full payment closes the invoice (it leaves the
+/// open-invoices index) and writes `invoice_paid`.
+pub async fn record_payment(
+    store: &Store,
+    customer: &CustomerId,
+    number: &InvoiceNumber,
+    input: &PaymentInput,
+    key: &str,
+    hash: &str,
+    ctx: Ctx<'_>,
+) -> Result<Answer, InvoicingError> {
+    let mut p = Problems::default();
+    if input.amount_minor <= 0 {
+        p.push("amount_minor", "must be greater than zero");
+    }
+    if input.date > ctx.today {
+        p.push("date", format!("must not be after today ({})", ctx.today));
+    }
+    let reference = input.reference.as_deref().and_then(|r| p.check("reference", text(r, 80)));
+    p.into_result(|| Some(())).map_err(InvoicingError::Invalid)?;
+    let started = std::time::Instant::now();
+    let mut attempt = 0;
+    loop {
+        if let Some(record) = store.get_idempotency(PAYMENT_SCOPE, key, ctx.now).await? {
+            if record.request_hash != hash {
+                return Err(InvoicingError::KeyReused);
+            }
+            return Ok(Answer { status: record.status, body: record.body, replayed: true });
+        }
+        let Versioned { value: mut invoice, version } =
+            store.get_invoice(customer, number).await?.ok_or(InvoicingError::UnknownInvoice)?;
+        if let Some(currency) = &input.currency {
+            if currency.trim() != invoice.currency.code() {
+                return Err(InvoicingError::field(
+                    "currency",
+                    format!("the invoice is in {}; record the payment in that currency", invoice.currency),
+                ));
+            }
+        }
+        if input.date < invoice.issue_date {
+            return Err(InvoicingError::field("date", format!("is before the invoice's issue date ({})", invoice.issue_date)));
+        }
+        invoice.record_payment(Payment {
+            amount_minor: input.amount_minor,
+            date: input.date,
+            method: input.method,
+            reference: reference.clone(),
+            recorded_at: ctx.now,
+            recorded_by: ctx.actor.clone(),
+        })?;
+        let mut events = vec![HistoryEvent::new(
+            customer.clone(),
+            ctx.now,
+            ctx.actor.clone(),
+            EventKind::PaymentRecorded {
+                number: number.clone(),
+                amount_minor: input.amount_minor,
+                currency: invoice.currency.to_string(),
+                date: input.date,
+                method: input.method,
+                reference: reference.clone(),
+                remaining_minor: invoice.remaining_minor(),
+            },
+        )];
+        if invoice.remaining_minor() == 0 {
+            events.push(HistoryEvent::new(
+                customer.clone(),
+                ctx.now,
+                ctx.actor.clone(),
+                EventKind::InvoicePaid {
+                    number: number.clone(),
+                    paid_on: input.date,
+                    days_late: (input.date - invoice.due_date).num_days().max(0),
+                },
+            ));
+        }
+        let body = serde_json::to_string(&invoice).map_err(|e| InvoicingError::field("", e.to_string()))?;
+        let idem = IdempotencyWrite::new(PAYMENT_SCOPE, key, hash, 200, body.clone(), ctx.now);
+        match store.update_invoice(&invoice, version, &events, Some(&idem), ctx.now).await? {
+            TxOutcome::Committed => return Ok(Answer { status: 200, body, replayed: false }),
+            _ if started.elapsed() > CONTENTION_BUDGET => return Err(InvoicingError::Busy),
+            _ => back_off(attempt).await,
+        }
+        attempt += 1;
+    }
+}
+
+/// Opens (`settle == None`) or settles a dispute on an invoice.
+pub async fn change_dispute(
+    store: &Store,
+    customer: &CustomerId,
+    number: &InvoiceNumber,
+    change: DisputeChange,
+    ctx: Ctx<'_>,
+) -> Result<Invoice, InvoicingError> {
+    let field = match &change {
+        DisputeChange::Open(_) => "reason",
+        DisputeChange::Settle(_) => "resolution",
+    };
+    let note = match &change {
+        DisputeChange::Open(t) | DisputeChange::Settle(t) => text(t, 1000).map_err(|r| InvoicingError::field(field, r))?,
+    };
+    let started = std::time::Instant::now();
+    let mut attempt = 0;
+    loop {
+        let Versioned { value: mut invoice, version } =
+            store.get_invoice(customer, number).await?.ok_or(InvoicingError::UnknownInvoice)?;
+        let kind = match &change {
+            DisputeChange::Open(_) => {
+                invoice.open_new_dispute(Dispute {
+                    reason: note.clone(),
+                    opened_by: ctx.actor.clone(),
+                    opened_at: ctx.now,
+                    settled: None,
+                })?;
+                EventKind::DisputeOpened { number: number.clone(), reason: note.clone() }
+            }
+            DisputeChange::Settle(_) => {
+                invoice.settle_dispute(Settlement {
+                    resolution: note.clone(),
+                    settled_by: ctx.actor.clone(),
+                    settled_at: ctx.now,
+                })?;
+                EventKind::DisputeSettled { number: number.clone(), resolution: note.clone() }
+            }
+        };
+        let event = HistoryEvent::new(customer.clone(), ctx.now, ctx.actor.clone(), kind);
+        match store.update_invoice(&invoice, version, &[event], None, ctx.now).await? {
+            TxOutcome::Committed => return Ok(invoice),
+            _ if started.elapsed() > CONTENTION_BUDGET => return Err(InvoicingError::Busy),
+            _ => back_off(attempt).await,
+        }
+        attempt += 1;
+    }
+}
+
+pub enum DisputeChange {
+    Open(String),
+    Settle(String),
+}

@@ -1,0 +1,20 @@
+//! relance: invoices, reminders, surveys and goodwill credits as
+//! relationship moments.
+//!
+//! Three layers, one direction: [`domain`] (pure: money, invoices, the
+//! history, decisions), the adapters ([`store`] for DynamoDB, [`mail`] for
+//! SES, [`render`] for Tera, [`links`] for customer link tokens, [`config`]
+//! for settings), and the use cases that combine them ([`invoicing`],
+//! [`delivery`]). Handlers live in `functions/*` and stay thin.
+
+pub mod config;
+pub mod delivery;
+pub mod domain;
+pub mod invoicing;
+pub mod links;
+pub mod mail;
+pub mod outbox;
+pub mod render;
+pub mod store;
+pub mod telemetry;
+pub mod view;

@@ -1,0 +1,84 @@
+use aws_sdk_sesv2::Client;
+use aws_sdk_sesv2::error::SdkError;
+use aws_sdk_sesv2::operation::send_email::SendEmailError;
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageTag};
+
+use super::{Mailer, OutgoingEmail, SendError};
+
+#[derive(Debug, Clone)]
+pub struct SesMailer {
+    client: Client,
+    sender: String,
+    configuration_set: Option<String>,
+}
+
+impl SesMailer {
+    pub fn new(client: Client, sender: impl Into<String>, configuration_set: Option<String>) -> Self {
+        Self { client, sender: sender.into(), configuration_set }
+    }
+}
+
+fn content(text: &str) -> Result<Content, SendError> {
+    Content::builder()
+        .data(text)
+        .charset("UTF-8")
+        .build()
+        .map_err(|e| SendError::Rejected(e.to_string()))
+}
+
+impl Mailer for SesMailer {
+    async fn send(&self, email: &OutgoingEmail) -> Result<String, SendError> {
+        let message = Message::builder()
+            .subject(content(&email.subject)?)
+            .body(Body::builder().html(content(&email.html)?).text(content(&email.text)?).build())
+            .build();
+        let mut request = self
+            .client
+            .send_email()
+            .from_email_address(&self.sender)
+            .destination(Destination::builder().to_addresses(email.to.as_str()).build())
+            .content(EmailContent::builder().simple(message).build())
+            .set_configuration_set_name(self.configuration_set.clone());
+        if let Some(reply_to) = &email.reply_to {
+            request = request.reply_to_addresses(reply_to.as_str());
+        }
+        for (name, value) in &email.tags {
+            let tag = MessageTag::builder()
+                .name(name)
+                .value(value)
+                .build()
+                .map_err(|e| SendError::Rejected(e.to_string()))?;
+            request = request.email_tags(tag);
+        }
+        match request.send().await {
+            Ok(out) => out
+                .message_id
+                .ok_or_else(|| SendError::Unknown("SES answered without a message id".into())),
+            Err(err) => Err(classify(err)),
+        }
+    }
+}
+
+/// Sorts SES failures into "nothing was sent" and "may have been sent".
+fn classify(err: SdkError<SendEmailError, aws_smithy_runtime_api::http::Response>) -> SendError {
+    let text = format!("{}", aws_sdk_sesv2::error::DisplayErrorContext(&err));
+    match &err {
+        SdkError::ServiceError(service) => match service.err() {
+            SendEmailError::TooManyRequestsException(_)
+            | SendEmailError::LimitExceededException(_)
+            | SendEmailError::SendingPausedException(_)
+            | SendEmailError::AccountSuspendedException(_) => SendError::Retryable(text),
+            SendEmailError::MessageRejected(_)
+            | SendEmailError::MailFromDomainNotVerifiedException(_)
+            | SendEmailError::BadRequestException(_)
+            | SendEmailError::NotFoundException(_) => SendError::Rejected(text),
+            _ if service.raw().status().is_server_error() => SendError::Retryable(text),
+            _ => SendError::Rejected(text),
+        },
+        SdkError::ConstructionFailure(_) => SendError::Rejected(text),
+        // Refused before dispatch: nothing went out.
+        SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => SendError::Unknown(text),
+        SdkError::DispatchFailure(_) => SendError::Retryable(text),
+        _ => SendError::Unknown(text),
+    }
+}

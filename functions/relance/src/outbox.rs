@@ -1,0 +1,81 @@
+//! The outbox: every email relance sends is first a message item that
+//! moves PENDING → SENDING (a lease) → SENT by conditional writes. SES has
+//! no idempotency token; this is ours.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use ulid::Ulid;
+
+use crate::domain::{CustomerId, InvoiceNumber};
+
+/// How long a sender owns a message. Longer than an SES call can take
+/// (the SDK's operation timeout is far shorter), so a live sender never
+/// loses its lease; a crashed one frees the message when it expires.
+pub const LEASE: Duration = Duration::minutes(2);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MessageStatus {
+    Pending,
+    Sending,
+    Sent,
+}
+
+/// What the email is about; the content is rendered from it at send time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "purpose", rename_all = "snake_case")]
+pub enum Purpose {
+    Invoice { number: InvoiceNumber },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: Ulid,
+    pub customer_id: CustomerId,
+    #[serde(flatten)]
+    pub purpose: Purpose,
+    pub status: MessageStatus,
+    pub attempts: u32,
+    pub created_at: DateTime<Utc>,
+    /// When the message may next be claimed: now for a new one, the lease
+    /// end while SENDING, a back-off after a failure. Stored as epoch
+    /// milliseconds so conditions compare numbers, not strings.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub next_attempt_at: DateTime<Utc>,
+    pub provider_message_id: Option<String>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl Message {
+    pub fn new(customer_id: CustomerId, purpose: Purpose, now: DateTime<Utc>) -> Self {
+        Self {
+            id: Ulid::new(),
+            customer_id,
+            purpose,
+            status: MessageStatus::Pending,
+            attempts: 0,
+            created_at: now,
+            next_attempt_at: now,
+            provider_message_id: None,
+            last_error: None,
+            sent_at: None,
+        }
+    }
+}
+
+/// Back-off after a failed attempt: 1, 2, 4 … minutes, at most an hour.
+pub fn retry_delay(attempts: u32) -> Duration {
+    Duration::minutes(1i64 << attempts.saturating_sub(1).min(6)).min(Duration::hours(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_grows_then_caps() {
+        let minutes: Vec<i64> = (1..=9).map(|a| retry_delay(a).num_minutes()).collect();
+        assert_eq!(minutes, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    }
+}

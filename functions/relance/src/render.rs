@@ -1,0 +1,111 @@
+//! The Tera renderer. Templates are embedded in the binary and parsed once
+//! per cold start. Tera autoescapes names ending in `.html`: every HTML
+//! template is named `*.html` (never `*.html.tera`), text parts `*.txt`.
+
+use include_dir::{Dir, include_dir};
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::domain::Locale;
+
+static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../templates");
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("template set is invalid: {0}")]
+    Load(String),
+    #[error("template {name} failed: {reason}")]
+    Render { name: String, reason: String },
+}
+
+/// The three parts of an email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+pub struct Renderer {
+    tera: Tera,
+}
+
+fn collect<'a>(dir: &'a Dir<'a>, out: &mut Vec<(String, &'a str)>) {
+    for file in dir.files() {
+        if let (Some(path), Some(text)) = (file.path().to_str(), file.contents_utf8()) {
+            out.push((path.replace('\\', "/"), text));
+        }
+    }
+    for sub in dir.dirs() {
+        collect(sub, out);
+    }
+}
+
+/// Tera reports the cause of a failure in its source chain.
+fn describe(err: &tera::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl Renderer {
+    pub fn new() -> Result<Self, RenderError> {
+        let mut files = Vec::new();
+        collect(&TEMPLATES, &mut files);
+        let mut tera = Tera::default();
+        tera.add_raw_templates(files).map_err(|e| RenderError::Load(describe(&e)))?;
+        // Escaping is on for `.html` by default; say it explicitly so a
+        // future change of Tera's default cannot turn it off silently.
+        tera.autoescape_on(vec![".html"]);
+        Ok(Self { tera })
+    }
+
+    pub fn template_names(&self) -> impl Iterator<Item = &str> {
+        self.tera.get_template_names()
+    }
+
+    pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String, RenderError> {
+        let context = Context::from_serialize(context)
+            .map_err(|e| RenderError::Render { name: name.into(), reason: describe(&e) })?;
+        self.tera
+            .render(name, &context)
+            .map_err(|e| RenderError::Render { name: name.into(), reason: describe(&e) })
+    }
+
+    /// Renders `email/{locale}/{name}.subject.txt`, `.html` and `.txt`.
+    pub fn email(&self, name: &str, locale: Locale, context: &impl Serialize) -> Result<RenderedEmail, RenderError> {
+        let base = format!("email/{}/{name}", locale.code());
+        let subject = self.render(&format!("{base}.subject.txt"), context)?;
+        Ok(RenderedEmail {
+            // A subject is one line, whatever the template's layout.
+            subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
+            html: self.render(&format!("{base}.html"), context)?,
+            text: tidy_text(&self.render(&format!("{base}.txt"), context)?),
+        })
+    }
+}
+
+/// Drops the blank-line runs that template conditionals leave behind.
+fn tidy_text(text: &str) -> String {
+    let mut out = String::new();
+    let mut blank = 0;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.trim().to_string() + "\n"
+}

@@ -1,0 +1,92 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::keys;
+use super::tx::{Cond, Part, Tx, TxOutcome, n, to_item};
+use super::{Store, StoreError, Versioned};
+use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent};
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct CustomerItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    version: u64,
+    #[serde(flatten)]
+    customer: Customer,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Created,
+    Updated { fields: Vec<String> },
+    Unchanged,
+}
+
+impl Store {
+    pub async fn get_customer(&self, id: &CustomerId) -> Result<Option<Versioned<Customer>>, StoreError> {
+        let item: Option<CustomerItem> = self.get(keys::customer_pk(id), keys::PROFILE_SK).await?;
+        Ok(item.map(|i| Versioned { value: i.customer, version: i.version }))
+    }
+
+    /// Creates or updates a customer's profile and records what changed in
+    /// the history, in one transaction. A concurrent edit makes this return
+    /// `Contention` rather than silently overwrite it.
+    pub async fn save_customer(
+        &self,
+        customer: &Customer,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<SaveOutcome, StoreError> {
+        let existing = self.get_customer(&customer.id).await?;
+        let (outcome, version, cond) = match &existing {
+            None => (SaveOutcome::Created, 1, Cond::new("attribute_not_exists(PK)")),
+            Some(current) => {
+                let fields = changed_fields(&current.value, customer);
+                if fields.is_empty() {
+                    return Ok(SaveOutcome::Unchanged);
+                }
+                (
+                    SaveOutcome::Updated { fields },
+                    current.version + 1,
+                    Cond::new("version = :v").value(":v", n(current.version)),
+                )
+            }
+        };
+        let kind = match &outcome {
+            SaveOutcome::Updated { fields } => EventKind::CustomerUpdated { fields: fields.clone() },
+            _ => EventKind::CustomerCreated,
+        };
+        let event = HistoryEvent::new(customer.id.clone(), now, actor.clone(), kind);
+        let item = CustomerItem {
+            pk: keys::customer_pk(&customer.id),
+            sk: keys::PROFILE_SK.into(),
+            entity: "customer".into(),
+            version,
+            customer: customer.clone(),
+        };
+        let mut tx = Tx::default();
+        tx.put(self, Part::Customer, to_item(&item)?, Some(cond))?;
+        self.put_event(&mut tx, &event)?;
+        match tx.commit(self).await? {
+            TxOutcome::Committed => Ok(outcome),
+            _ => Err(StoreError::Contention("customer profile")),
+        }
+    }
+}
+
+/// Names of the top-level fields that differ, for the history event.
+fn changed_fields(before: &Customer, after: &Customer) -> Vec<String> {
+    let as_map = |c: &Customer| match serde_json::to_value(c) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let (before, after) = (as_map(before), as_map(after));
+    after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect()
+}

@@ -1,0 +1,104 @@
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+use super::keys;
+use super::tx::{Cond, Part, Tx, s, to_item};
+use super::{Store, StoreError};
+use crate::domain::{CustomerId, HistoryEvent};
+
+#[derive(Serialize, Deserialize)]
+struct EventItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    #[serde(flatten)]
+    event: HistoryEvent,
+}
+
+/// One page of a customer's history, oldest first.
+#[derive(Debug, Clone)]
+pub struct HistoryPage {
+    pub events: Vec<HistoryEvent>,
+    /// Opaque; pass it back to read the next page.
+    pub next: Option<String>,
+}
+
+impl Store {
+    /// Adds an event to a transaction. Events are append-only: the put is
+    /// conditioned on the key being new, so nothing can rewrite the past.
+    pub(crate) fn put_event(&self, tx: &mut Tx, event: &HistoryEvent) -> Result<(), StoreError> {
+        let item = EventItem {
+            pk: keys::customer_pk(&event.customer_id),
+            sk: keys::event_sk(event.at, event.id),
+            entity: "event".into(),
+            event: event.clone(),
+        };
+        tx.put(self, Part::Event, to_item(&item)?, Some(Cond::new("attribute_not_exists(PK)")))
+    }
+
+    /// Reads a customer's history in time order: one Query on the
+    /// customer's partition, paginated by an opaque cursor.
+    pub async fn history(
+        &self,
+        customer: &CustomerId,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<HistoryPage, StoreError> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :evt)")
+            .expression_attribute_values(":pk", s(keys::customer_pk(customer)))
+            .expression_attribute_values(":evt", s(keys::EVENT_PREFIX))
+            .scan_index_forward(true)
+            .limit(limit);
+        if let Some(sk) = cursor.and_then(decode_cursor) {
+            query = query.set_exclusive_start_key(Some(
+                [
+                    (keys::PK.to_string(), s(keys::customer_pk(customer))),
+                    (keys::SK.to_string(), AttributeValue::S(sk)),
+                ]
+                .into_iter()
+                .collect(),
+            ));
+        }
+        let out = query.send().await.map_err(|e| StoreError::sdk("Query", e))?;
+        let items: Vec<EventItem> = serde_dynamo::aws_sdk_dynamodb_1::from_items(out.items.unwrap_or_default())
+            .map_err(|source| StoreError::Decode { key: keys::customer_pk(customer), source })?;
+        let next = out
+            .last_evaluated_key
+            .and_then(|k| k.get(keys::SK).and_then(|v| v.as_s().ok()).cloned())
+            .map(|sk| URL_SAFE_NO_PAD.encode(sk));
+        Ok(HistoryPage { events: items.into_iter().map(|i| i.event).collect(), next })
+    }
+
+    /// The whole history, following every page.
+    pub async fn full_history(&self, customer: &CustomerId) -> Result<Vec<HistoryEvent>, StoreError> {
+        let mut events = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self.history(customer, 500, cursor.as_deref()).await?;
+            events.extend(page.events);
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(events),
+            }
+        }
+    }
+}
+
+fn decode_cursor(cursor: &str) -> Option<String> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let sk = String::from_utf8(bytes).ok()?;
+    sk.starts_with(keys::EVENT_PREFIX).then_some(sk)
+}
+
+/// Whether a history cursor is well formed, so a bad one is a 400.
+pub fn valid_cursor(cursor: &str) -> bool {
+    decode_cursor(cursor).is_some()
+}

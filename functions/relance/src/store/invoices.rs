@@ -1,0 +1,194 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::idempotency::IdempotencyWrite;
+use super::keys;
+use super::tx::{Cond, Part, Tx, TxOutcome, n, s, to_item};
+use super::{Store, StoreError, Versioned};
+use crate::domain::{CustomerId, HistoryEvent, Invoice, InvoiceNumber, InvoiceStatus};
+use crate::outbox::Message;
+
+#[derive(Serialize, Deserialize)]
+struct InvoiceItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    version: u64,
+    /// Present only while the invoice is open: the reminder pass queries
+    /// this sparse index instead of scanning the table.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    open_pk: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    open_sk: Option<String>,
+    #[serde(flatten)]
+    invoice: Invoice,
+}
+
+impl InvoiceItem {
+    fn new(invoice: &Invoice, version: u64) -> Self {
+        let open = invoice.status == InvoiceStatus::Open;
+        Self {
+            pk: keys::customer_pk(&invoice.customer_id),
+            sk: keys::invoice_sk(&invoice.number),
+            entity: "invoice".into(),
+            version,
+            open_pk: open.then(|| keys::open_pk(&invoice.number)),
+            open_sk: open.then(|| keys::open_sk(invoice.due_date, &invoice.customer_id, &invoice.number)),
+            invoice: invoice.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct SequenceItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    last: u64,
+    /// Numbering is chronological: a new invoice may not predate this.
+    #[serde(default)]
+    last_issue_date: Option<chrono::NaiveDate>,
+}
+
+/// Everything an issued invoice writes, atomically.
+pub struct IssueWrite<'a> {
+    pub series: &'a str,
+    /// The position the invoice takes; the sequence must be at `position - 1`.
+    pub position: u64,
+    pub issue_date: chrono::NaiveDate,
+    pub invoice: &'a Invoice,
+    pub events: &'a [HistoryEvent],
+    pub idempotency: &'a IdempotencyWrite,
+    pub message: &'a Message,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum IssueOutcome {
+    Issued,
+    /// Another invoice took this number first: read the sequence again.
+    NumberTaken,
+    /// A request with the same idempotency key committed first.
+    KeyAlreadyUsed,
+}
+
+impl Store {
+    /// The last position used in a series (0 when the series is new) and
+    /// the issue date of that invoice.
+    pub async fn sequence_state(&self, series: &str) -> Result<(u64, Option<chrono::NaiveDate>), StoreError> {
+        let item: Option<SequenceItem> = self.get(keys::sequence_pk(series), keys::SEQUENCE_SK).await?;
+        Ok(item.map_or((0, None), |i| (i.last, i.last_issue_date)))
+    }
+
+    /// Writes an invoice, its number, its events, its idempotency record
+    /// and its email in one transaction. The sequence moves from
+    /// `position - 1` to `position` only if nobody moved it first, so two
+    /// writers can never share a number and no number is skipped.
+    pub async fn issue_invoice(&self, write: IssueWrite<'_>, now: DateTime<Utc>) -> Result<IssueOutcome, StoreError> {
+        let mut tx = Tx::default();
+        let seq = SequenceItem {
+            pk: keys::sequence_pk(write.series),
+            sk: keys::SEQUENCE_SK.into(),
+            last: write.position,
+            last_issue_date: Some(write.issue_date),
+        };
+        let seq_cond = if write.position == 1 {
+            Cond::new("attribute_not_exists(PK)")
+        } else {
+            Cond::new("#last = :prev").name("#last", "last").value(":prev", n(write.position - 1))
+        };
+        tx.put(self, Part::Sequence, to_item(&seq)?, Some(seq_cond))?;
+        tx.put(
+            self,
+            Part::Invoice,
+            to_item(&InvoiceItem::new(write.invoice, 1))?,
+            Some(Cond::new("attribute_not_exists(PK)")),
+        )?;
+        for event in write.events {
+            self.put_event(&mut tx, event)?;
+        }
+        self.put_idempotency(&mut tx, write.idempotency, now)?;
+        self.put_message(&mut tx, write.message)?;
+        match tx.commit(self).await? {
+            TxOutcome::Committed => Ok(IssueOutcome::Issued),
+            TxOutcome::ConditionFailed(parts) if parts.contains(&Part::Idempotency) => Ok(IssueOutcome::KeyAlreadyUsed),
+            TxOutcome::ConditionFailed(_) | TxOutcome::Conflict => Ok(IssueOutcome::NumberTaken),
+        }
+    }
+
+    pub async fn get_invoice(
+        &self,
+        customer: &CustomerId,
+        number: &InvoiceNumber,
+    ) -> Result<Option<Versioned<Invoice>>, StoreError> {
+        let item: Option<InvoiceItem> = self.get(keys::customer_pk(customer), &keys::invoice_sk(number)).await?;
+        Ok(item.map(|i| Versioned { value: i.invoice, version: i.version }))
+    }
+
+    /// Saves a changed invoice with its events (and the idempotency record
+    /// of the request that changed it), if nobody changed it since
+    /// `version` was read.
+    pub async fn update_invoice(
+        &self,
+        invoice: &Invoice,
+        version: u64,
+        events: &[HistoryEvent],
+        idempotency: Option<&IdempotencyWrite>,
+        now: DateTime<Utc>,
+    ) -> Result<TxOutcome, StoreError> {
+        let mut tx = Tx::default();
+        tx.put(
+            self,
+            Part::Invoice,
+            to_item(&InvoiceItem::new(invoice, version + 1))?,
+            Some(Cond::new("version = :v").value(":v", n(version))),
+        )?;
+        for event in events {
+            self.put_event(&mut tx, event)?;
+        }
+        if let Some(idem) = idempotency {
+            self.put_idempotency(&mut tx, idem, now)?;
+        }
+        tx.commit(self).await
+    }
+
+    /// Open invoices due on or before `until`, from one shard of the
+    /// sparse index (callers walk every shard, in parallel if they like).
+    pub async fn open_invoice_keys(
+        &self,
+        shard: u32,
+        until: chrono::NaiveDate,
+    ) -> Result<Vec<(CustomerId, InvoiceNumber)>, StoreError> {
+        let mut keys_out = Vec::new();
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::OPEN_INVOICES_INDEX)
+            .key_condition_expression("#pk = :pk AND #sk <= :until")
+            .expression_attribute_names("#pk", keys::OPEN_PK)
+            .expression_attribute_names("#sk", keys::OPEN_SK)
+            .expression_attribute_values(":pk", s(format!("OPEN#{shard}")))
+            // '~' sorts after every character used in the key's tail.
+            .expression_attribute_values(":until", s(format!("{until}#~")))
+            .projection_expression("customer_id, #num")
+            .expression_attribute_names("#num", "number")
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| StoreError::sdk("Query", e))?;
+            #[derive(Deserialize)]
+            struct Key {
+                customer_id: CustomerId,
+                number: InvoiceNumber,
+            }
+            let key: Key = serde_dynamo::aws_sdk_dynamodb_1::from_item(item)
+                .map_err(|source| StoreError::Decode { key: "open-invoices".into(), source })?;
+            keys_out.push((key.customer_id, key.number));
+        }
+        Ok(keys_out)
+    }
+}

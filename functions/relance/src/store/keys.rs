@@ -1,0 +1,76 @@
+//! Every item key and index attribute of the single table, in one place.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::domain::{CustomerId, InvoiceNumber};
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+/// Sparse index of open invoices by due date.
+pub const OPEN_INVOICES_INDEX: &str = "open-invoices";
+pub const OPEN_PK: &str = "open_pk";
+pub const OPEN_SK: &str = "open_sk";
+/// Sparse index of emails not yet sent, by next attempt time.
+pub const OUTBOX_INDEX: &str = "outbox";
+pub const OUTBOX_PK: &str = "outbox_pk";
+pub const OUTBOX_SK: &str = "outbox_sk";
+/// The TTL attribute (epoch seconds). DynamoDB deletes lazily, so readers
+/// treat an expired item as absent themselves.
+pub const EXPIRES_AT: &str = "expires_at";
+
+/// Index partitions are sharded so one day's invoices do not all land on a
+/// single hot partition.
+pub const SHARDS: u32 = 16;
+
+pub fn customer_pk(id: &CustomerId) -> String {
+    format!("CUST#{id}")
+}
+pub const PROFILE_SK: &str = "PROFILE";
+
+pub fn invoice_sk(number: &InvoiceNumber) -> String {
+    format!("INV#{number}")
+}
+
+pub const EVENT_PREFIX: &str = "EVT#";
+pub fn event_sk(at: DateTime<Utc>, id: ulid::Ulid) -> String {
+    format!("{EVENT_PREFIX}{}#{id}", at.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+}
+
+pub fn message_sk(id: ulid::Ulid) -> String {
+    format!("MSG#{id}")
+}
+
+pub fn sequence_pk(series: &str) -> String {
+    format!("SEQ#{series}")
+}
+pub const SEQUENCE_SK: &str = "SEQ";
+
+pub fn idempotency_pk(scope: &str, key: &str) -> String {
+    format!("IDEM#{scope}#{key}")
+}
+pub const IDEMPOTENCY_SK: &str = "IDEM";
+
+pub fn token_pk(hash: &str) -> String {
+    format!("TOKEN#{hash}")
+}
+pub const TOKEN_SK: &str = "TOKEN";
+
+pub fn shard_of(value: &str) -> u32 {
+    let digest = Sha256::digest(value.as_bytes());
+    u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % SHARDS
+}
+
+pub fn open_pk(number: &InvoiceNumber) -> String {
+    format!("OPEN#{}", shard_of(number.as_str()))
+}
+pub fn open_sk(due: NaiveDate, customer: &CustomerId, number: &InvoiceNumber) -> String {
+    format!("{due}#{customer}#{number}")
+}
+
+pub fn outbox_pk(message: ulid::Ulid) -> String {
+    format!("OUTBOX#{}", shard_of(&message.to_string()))
+}
+pub fn outbox_sk(at: DateTime<Utc>, message: ulid::Ulid) -> String {
+    format!("{}#{message}", at.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+}

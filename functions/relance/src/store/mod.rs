@@ -1,0 +1,80 @@
+//! The DynamoDB store: the only code that knows item keys and attribute
+//! names. Items map with `serde_dynamo`; conditions keep the promises.
+
+mod customers;
+mod error;
+mod history;
+mod idempotency;
+mod invoices;
+pub mod keys;
+mod outbox;
+mod tokens;
+pub mod tx;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::de::DeserializeOwned;
+
+pub use customers::SaveOutcome;
+pub use error::StoreError;
+pub use history::{HistoryPage, valid_cursor};
+pub use idempotency::{IdempotencyRecord, IdempotencyWrite};
+pub use invoices::{IssueOutcome, IssueWrite};
+pub use tx::{Part, TxOutcome};
+
+/// A value read together with the version its next write must expect
+/// (optimistic concurrency: two writers cannot both win).
+#[derive(Debug, Clone)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn key(pk: impl Into<String>, sk: impl Into<String>) -> tx::Item {
+        [
+            (keys::PK.to_string(), AttributeValue::S(pk.into())),
+            (keys::SK.to_string(), AttributeValue::S(sk.into())),
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    /// A strongly consistent read of one item: decisions that guard a
+    /// write must not act on a stale copy.
+    async fn get<T: DeserializeOwned>(&self, pk: String, sk: &str) -> Result<Option<T>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk.clone(), sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::sdk("GetItem", e))?;
+        match out.item {
+            None => Ok(None),
+            Some(item) => serde_dynamo::aws_sdk_dynamodb_1::from_item(item)
+                .map(Some)
+                .map_err(|source| StoreError::Decode { key: format!("{pk}/{sk}"), source }),
+        }
+    }
+}

@@ -1,0 +1,184 @@
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::ReturnValue;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ulid::Ulid;
+
+use super::keys;
+use super::tx::{Cond, Part, Tx, TxOutcome, n, s, to_item};
+use super::{Store, StoreError};
+use crate::domain::{CustomerId, HistoryEvent};
+use crate::outbox::{Message, MessageStatus};
+
+#[derive(Serialize, Deserialize)]
+struct MessageItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    /// Present until the message is sent: the re-delivery sweep's index.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    outbox_pk: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    outbox_sk: Option<String>,
+    #[serde(flatten)]
+    message: Message,
+}
+
+fn fmt_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl Store {
+    pub(crate) fn put_message(&self, tx: &mut Tx, message: &Message) -> Result<(), StoreError> {
+        let item = MessageItem {
+            pk: keys::customer_pk(&message.customer_id),
+            sk: keys::message_sk(message.id),
+            entity: "message".into(),
+            outbox_pk: Some(keys::outbox_pk(message.id)),
+            outbox_sk: Some(keys::outbox_sk(message.next_attempt_at, message.id)),
+            message: message.clone(),
+        };
+        tx.put(self, Part::Message, to_item(&item)?, Some(Cond::new("attribute_not_exists(PK)")))
+    }
+
+    pub async fn get_message(&self, customer: &CustomerId, id: Ulid) -> Result<Option<Message>, StoreError> {
+        let item: Option<MessageItem> = self.get(keys::customer_pk(customer), &keys::message_sk(id)).await?;
+        Ok(item.map(|i| i.message))
+    }
+
+    /// Takes the lease on a message if it is pending and due, or if a
+    /// previous sender's lease has expired. Returns the claimed message, or
+    /// `None` when someone else holds it or it is already sent.
+    pub async fn claim_message(
+        &self,
+        customer: &CustomerId,
+        id: Ulid,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<Message>, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::customer_pk(customer), keys::message_sk(id))))
+            .update_expression(
+                "SET #status = :sending, attempts = attempts + :one, next_attempt_at = :lease, outbox_sk = :osk",
+            )
+            .condition_expression(
+                "attribute_exists(PK) AND (#status = :pending OR #status = :sending) AND next_attempt_at <= :now",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":sending", s("SENDING"))
+            .expression_attribute_values(":pending", s("PENDING"))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":lease", n(lease_until.timestamp_millis()))
+            .expression_attribute_values(":osk", s(keys::outbox_sk(lease_until, id)))
+            .expression_attribute_values(":now", n(now.timestamp_millis()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                let item: MessageItem = serde_dynamo::aws_sdk_dynamodb_1::from_item(out.attributes.unwrap_or_default())
+                    .map_err(|source| StoreError::Decode { key: keys::message_sk(id), source })?;
+                Ok(Some(item.message))
+            }
+            Err(err) if matches!(err.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+                Ok(None)
+            }
+            Err(err) => Err(StoreError::sdk("UpdateItem", err)),
+        }
+    }
+
+    /// Records a successful send, with its history event, if this sender
+    /// still holds the lease (same attempt number).
+    pub async fn mark_message_sent(
+        &self,
+        message: &Message,
+        provider_message_id: &str,
+        now: DateTime<Utc>,
+        event: &HistoryEvent,
+    ) -> Result<TxOutcome, StoreError> {
+        let mut tx = Tx::default();
+        tx.update(
+            self,
+            Part::Message,
+            Self::key(keys::customer_pk(&message.customer_id), keys::message_sk(message.id)),
+            "SET #status = :sent, provider_message_id = :pid, sent_at = :now REMOVE outbox_pk, outbox_sk",
+            Cond::new("#status = :sending AND attempts = :attempt")
+                .name("#status", "status")
+                .value(":sent", s("SENT"))
+                .value(":sending", s("SENDING"))
+                .value(":pid", s(provider_message_id))
+                .value(":now", s(fmt_time(now)))
+                .value(":attempt", n(message.attempts)),
+        )?;
+        self.put_event(&mut tx, event)?;
+        tx.commit(self).await
+    }
+
+    /// Gives a message back after a failed send, to be retried at
+    /// `retry_at`, with the failure in the history.
+    pub async fn release_message(
+        &self,
+        message: &Message,
+        error: &str,
+        retry_at: DateTime<Utc>,
+        event: &HistoryEvent,
+    ) -> Result<TxOutcome, StoreError> {
+        let mut tx = Tx::default();
+        tx.update(
+            self,
+            Part::Message,
+            Self::key(keys::customer_pk(&message.customer_id), keys::message_sk(message.id)),
+            "SET #status = :pending, next_attempt_at = :retry, outbox_sk = :osk, last_error = :err",
+            Cond::new("#status = :sending AND attempts = :attempt")
+                .name("#status", "status")
+                .value(":pending", s("PENDING"))
+                .value(":sending", s("SENDING"))
+                .value(":retry", n(retry_at.timestamp_millis()))
+                .value(":osk", s(keys::outbox_sk(retry_at, message.id)))
+                .value(":err", s(error))
+                .value(":attempt", n(message.attempts)),
+        )?;
+        self.put_event(&mut tx, event)?;
+        tx.commit(self).await
+    }
+
+    /// Messages due for a (re)try as of `now`: pending ones past their
+    /// back-off and sending ones whose lease expired. Walks every shard of
+    /// the sparse outbox index.
+    pub async fn due_messages(&self, now: DateTime<Utc>) -> Result<Vec<(CustomerId, Ulid)>, StoreError> {
+        #[derive(Deserialize)]
+        struct Key {
+            customer_id: CustomerId,
+            id: Ulid,
+            status: MessageStatus,
+        }
+        let mut due = Vec::new();
+        for shard in 0..keys::SHARDS {
+            let mut pages = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::OUTBOX_INDEX)
+                .key_condition_expression("outbox_pk = :pk AND outbox_sk <= :now")
+                .expression_attribute_values(":pk", s(format!("OUTBOX#{shard}")))
+                .expression_attribute_values(":now", s(format!("{}#~", now.format("%Y-%m-%dT%H:%M:%S%.3fZ"))))
+                .into_paginator()
+                .items()
+                .send();
+            while let Some(item) = pages.next().await {
+                let item = item.map_err(|e| StoreError::sdk("Query", e))?;
+                let key: Key = serde_dynamo::aws_sdk_dynamodb_1::from_item(item)
+                    .map_err(|source| StoreError::Decode { key: "outbox".into(), source })?;
+                if key.status != MessageStatus::Sent {
+                    due.push((key.customer_id, key.id));
+                }
+            }
+        }
+        Ok(due)
+    }
+}

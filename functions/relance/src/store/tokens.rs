@@ -1,0 +1,62 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::keys;
+use super::tx::{Cond, Part, Tx, TxOutcome, to_item};
+use super::{Store, StoreError};
+use crate::links::{self, LinkGrant, LinkPurpose, LinkRefusal};
+
+#[derive(Serialize, Deserialize)]
+struct TokenItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    #[serde(flatten)]
+    grant: LinkGrant,
+}
+
+impl Store {
+    /// Stores a grant under the token's hash; the token text never is.
+    pub async fn put_link(&self, hash: &str, grant: &LinkGrant) -> Result<(), StoreError> {
+        let item = TokenItem { pk: keys::token_pk(hash), sk: keys::TOKEN_SK.into(), entity: "link".into(), grant: grant.clone() };
+        let mut tx = Tx::default();
+        tx.put(self, Part::Token, to_item(&item)?, Some(Cond::new("attribute_not_exists(PK)")))?;
+        match tx.commit(self).await? {
+            TxOutcome::Committed => Ok(()),
+            _ => Err(StoreError::Contention("link token")),
+        }
+    }
+
+    /// Resolves a token text to what it grants, for one purpose.
+    pub async fn resolve_link(
+        &self,
+        text: &str,
+        purpose: LinkPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<Result<LinkGrant, LinkRefusal>, StoreError> {
+        if !links::well_formed(text) {
+            return Ok(Err(LinkRefusal::Unknown));
+        }
+        let item: Option<TokenItem> = self.get(keys::token_pk(&links::hash(text)), keys::TOKEN_SK).await?;
+        Ok(match item {
+            None => Err(LinkRefusal::Unknown),
+            Some(item) => item.grant.check(purpose, now).map(|()| item.grant),
+        })
+    }
+
+    pub async fn revoke_link(&self, text: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::token_pk(&links::hash(text)), keys::TOKEN_SK)))
+            .update_expression("SET revoked = :t")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+            .send()
+            .await
+            .map_err(|e| StoreError::sdk("UpdateItem", e))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,25 @@
+//! Helpers for running relance against the local stack: a fresh table per
+//! test, created from infra/template.yaml, and the SES endpoint's mailbox.
+
+pub mod mailbox;
+pub mod table;
+
+use anyhow::{Context, Result};
+use aws_config::BehaviorVersion;
+
+pub use mailbox::{Mailbox, StoredEmail};
+
+/// SDK configuration from the environment, exactly as the functions load
+/// it; the local endpoints come from `AWS_ENDPOINT_URL_*`.
+pub async fn sdk_config() -> Result<aws_config::SdkConfig> {
+    std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .context("AWS_ENDPOINT_URL_DYNAMODB is not set: run the tests through scripts/test.sh")?;
+    Ok(aws_config::load_defaults(BehaviorVersion::latest()).await)
+}
+
+/// A new, empty table with a name no other test uses.
+pub async fn fresh_table(config: &aws_config::SdkConfig, label: &str) -> Result<String> {
+    let name = format!("relance-{label}-{}", ulid::Ulid::new().to_string().to_lowercase());
+    table::create_table(&aws_sdk_dynamodb::Client::new(config), &name).await?;
+    Ok(name)
+}

@@ -1,0 +1,77 @@
+//! Reads back what the local SES endpoint received, as a person would see it.
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredEmail {
+    pub message_id: String,
+    pub from: String,
+    pub destination: Destination,
+    pub subject: String,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Destination {
+    #[serde(default)]
+    pub to: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Body {
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub html: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Store {
+    emails: Vec<StoredEmail>,
+}
+
+/// The SES endpoint's mailbox (`$AWS_ENDPOINT_URL_SESV2/store`).
+#[derive(Clone)]
+pub struct Mailbox {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Mailbox {
+    pub fn from_env() -> Result<Self> {
+        let base = std::env::var("AWS_ENDPOINT_URL_SESV2")
+            .context("AWS_ENDPOINT_URL_SESV2 is not set: run the tests through scripts/test.sh")?;
+        Ok(Self { base: base.trim_end_matches('/').to_string(), http: reqwest::Client::new() })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    pub async fn all(&self) -> Result<Vec<StoredEmail>> {
+        let store: Store = self
+            .http
+            .get(format!("{}/store", self.base))
+            .send()
+            .await
+            .context("reading the SES endpoint's store")?
+            .error_for_status()?
+            .json()
+            .await
+            .context("decoding the SES endpoint's store")?;
+        Ok(store.emails)
+    }
+
+    /// Every email sent to `address`. Tests use addresses unique to
+    /// themselves, so they can run in parallel against one endpoint.
+    pub async fn to(&self, address: &str) -> Result<Vec<StoredEmail>> {
+        Ok(self
+            .all()
+            .await?
+            .into_iter()
+            .filter(|e| e.destination.to.iter().any(|t| t.contains(address)))
+            .collect())
+    }
+}

@@ -1,0 +1,153 @@
+//! Each test gets its own world: a fresh table created from the SAM
+//! template, the real router, the real SES endpoint, and a clock it sets.
+#![allow(dead_code)] // each test binary uses a different part of this
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{DateTime, TimeZone, Utc};
+use http_body_util::BodyExt;
+use issue_invoice::{AppState, Identity, router};
+use relance::config::company;
+use relance::delivery::Deliverer;
+use relance::mail::SesMailer;
+use relance::render::Renderer;
+use relance::store::Store;
+use relance_e2e::{Mailbox, fresh_table, sdk_config};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+pub const PUBLIC_URL: &str = "https://pay.example.test";
+
+pub struct World {
+    pub config: aws_config::SdkConfig,
+    pub store: Store,
+    pub state: Arc<AppState>,
+    pub mailbox: Mailbox,
+    pub clock: Arc<Mutex<DateTime<Utc>>>,
+    /// Unique to this test: recipients are `<name>.<tag>@example.test`.
+    pub tag: String,
+}
+
+pub fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("valid test date")
+}
+
+pub fn deliverer(store: &Store, mailer: SesMailer) -> Deliverer<SesMailer> {
+    Deliverer {
+        store: store.clone(),
+        mailer,
+        renderer: Arc::new(Renderer::new().expect("templates load")),
+        public_url: PUBLIC_URL.into(),
+        link_ttl: chrono::Duration::days(180),
+        reply_to: None,
+    }
+}
+
+impl World {
+    pub async fn new(label: &str) -> Self {
+        Self::with_ses(label, None).await
+    }
+
+    /// A world whose mailer uses `ses` instead of the local endpoint's client
+    /// (to inject faults the local endpoint cannot produce).
+    pub async fn with_ses(label: &str, ses: Option<aws_sdk_sesv2::Client>) -> Self {
+        let config = sdk_config().await.expect("local stack configured");
+        let table = fresh_table(&config, label).await.expect("table created");
+        let store = Store::new(aws_sdk_dynamodb::Client::new(&config), table);
+        let ses = ses.unwrap_or_else(|| aws_sdk_sesv2::Client::new(&config));
+        let clock = Arc::new(Mutex::new(at(2026, 3, 2, 9)));
+        let clock_reader = clock.clone();
+        let state = Arc::new(AppState {
+            store: store.clone(),
+            deliverer: deliverer(&store, SesMailer::new(ses, "Atelier Durand <factures@atelier-durand.fr>", None)),
+            seller: company().expect("company config"),
+            invoice_series: "F".into(),
+            clock: Arc::new(move || *clock_reader.lock().expect("clock")),
+            identity: Identity::Header,
+        });
+        let tag = ulid::Ulid::new().to_string().to_lowercase();
+        Self { config, store, state, mailbox: Mailbox::from_env().expect("mailbox"), clock, tag }
+    }
+
+    pub fn set_now(&self, now: DateTime<Utc>) {
+        *self.clock.lock().expect("clock") = now;
+    }
+
+    pub fn email(&self, name: &str) -> String {
+        format!("{name}.{}@example.test", self.tag)
+    }
+
+    pub async fn call(&self, method: &str, uri: &str, headers: &[(&str, &str)], body: Option<&Value>) -> (StatusCode, Value) {
+        let raw = body.map(|b| b.to_string());
+        self.call_raw(method, uri, headers, raw).await
+    }
+
+    pub async fn call_raw(&self, method: &str, uri: &str, headers: &[(&str, &str)], body: Option<String>) -> (StatusCode, Value) {
+        let mut request = Request::builder().method(method).uri(uri).header("x-relance-actor", "camille.finance");
+        if body.is_some() {
+            request = request.header("content-type", "application/json");
+        }
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let request = request.body(body.map_or_else(Body::empty, Body::from)).expect("request");
+        let response = router(self.state.clone()).oneshot(request).await.expect("router answers");
+        let status = response.status();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+        (status, value)
+    }
+
+    /// A business customer in Lyon; `overrides` replace top-level fields.
+    pub async fn create_customer(&self, id: &str, overrides: Value) -> Value {
+        let mut body = business_customer(&self.email(id));
+        if let (Some(b), Some(o)) = (body.as_object_mut(), overrides.as_object()) {
+            for (k, v) in o {
+                b.insert(k.clone(), v.clone());
+            }
+        }
+        let (status, value) = self.call("PUT", &format!("/customers/{id}"), &[], Some(&body)).await;
+        assert!(status.is_success(), "creating customer {id}: {status} {value}");
+        value
+    }
+
+    pub async fn issue(&self, key: &str, body: &Value) -> (StatusCode, Value) {
+        self.call("POST", "/invoices", &[("idempotency-key", key)], Some(body)).await
+    }
+
+    /// Every item in this test's table (tests may scan; production never does).
+    pub async fn item_count(&self) -> usize {
+        let out = self.store.client().scan().table_name(self.store.table()).send().await.expect("scan");
+        out.items.unwrap_or_default().len()
+    }
+}
+
+pub fn business_customer(email: &str) -> Value {
+    json!({
+        "contact_name": "Camille Martin",
+        "email": email,
+        "locale": "fr",
+        "kind": "business",
+        "company_name": "Boulangerie Martin SARL",
+        "siren": "356000000",
+        "vat_number": "FR39356000000",
+        "billing_address": { "lines": ["3 place Bellecour"], "postal_code": "69002", "city": "Lyon", "country": "FR" },
+        "customer_since": "2016-05-10"
+    })
+}
+
+pub fn invoice_body(customer: &str) -> Value {
+    json!({
+        "customer_id": customer,
+        "currency": "EUR",
+        "issue_date": "2026-03-02",
+        "payment_terms": { "days": 30 },
+        "category": "services",
+        "lines": [
+            { "description": "Entretien du four à sole, mars 2026", "quantity": 1, "unit_price_minor": 45000, "vat_rate": "20" },
+            { "description": "Pièces détachées", "quantity": "2.5", "unit": "kg", "unit_price_minor": 1290, "vat_rate": "20", "discount": "10" }
+        ]
+    })
+}
