@@ -43,7 +43,10 @@ impl Mailbox {
     pub fn from_env() -> Result<Self> {
         let base = std::env::var("AWS_ENDPOINT_URL_SESV2")
             .context("AWS_ENDPOINT_URL_SESV2 is not set: run the tests through scripts/test.sh")?;
-        Ok(Self { base: base.trim_end_matches('/').to_string(), http: reqwest::Client::new() })
+        Ok(Self {
+            base: base.trim_end_matches('/').to_string(),
+            http: reqwest::Client::new(),
+        })
     }
 
     pub fn url(&self) -> &str {

@@ -5,9 +5,9 @@
 mod common;
 
 use common::{World, at, invoice_body};
+use relance::domain::Email;
 use relance::domain::EventKind;
 use relance::mail::{Mailer, OutgoingEmail, SesMailer};
-use relance::domain::Email;
 
 #[tokio::test]
 async fn the_store_keeps_a_customers_history_in_time_order() {
@@ -31,14 +31,26 @@ async fn the_store_keeps_a_customers_history_in_time_order() {
     let id = relance::domain::CustomerId::parse("boulangerie-martin").expect("id");
     let events = world.store.full_history(&id).await.expect("history");
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.name()).collect();
-    assert_eq!(kinds, ["customer_created", "invoice_issued", "invoice_emailed", "dispute_opened"]);
+    assert_eq!(
+        kinds,
+        [
+            "customer_created",
+            "invoice_issued",
+            "invoice_emailed",
+            "dispute_opened"
+        ]
+    );
     assert!(events.windows(2).all(|w| w[0].at <= w[1].at), "time order");
     assert_eq!(events[0].actor.0, "local:camille.finance");
 
     // Paginated reads return the same events, page by page.
     let first = world.store.history(&id, 2, None).await.expect("page 1");
     assert_eq!(first.events.len(), 2);
-    let second = world.store.history(&id, 2, first.next.as_deref()).await.expect("page 2");
+    let second = world
+        .store
+        .history(&id, 2, first.next.as_deref())
+        .await
+        .expect("page 2");
     assert_eq!(second.events[0].id, events[2].id);
     assert!(matches!(events[1].kind, EventKind::InvoiceIssued { .. }));
 }
@@ -47,7 +59,11 @@ async fn the_store_keeps_a_customers_history_in_time_order() {
 async fn an_email_goes_through_the_ses_endpoint_and_reads_back_whole() {
     let world = World::new("mail").await;
     let to = world.email("claire");
-    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&world.config), "factures@atelier-durand.fr", None);
+    let mailer = SesMailer::new(
+        aws_sdk_sesv2::Client::new(&world.config),
+        "factures@atelier-durand.fr",
+        None,
+    );
     let renderer = relance::render::Renderer::new().expect("templates");
     let rendered = renderer
         .render("email/layout.html", &serde_json::json!({}))

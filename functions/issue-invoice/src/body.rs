@@ -35,7 +35,11 @@ pub fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result
         let (field, reason) = match inner.split_once("missing field `") {
             Some((_, rest)) => {
                 let name = rest.split('`').next().unwrap_or_default();
-                let field = if path == "." { name.to_string() } else { format!("{path}.{name}") };
+                let field = if path == "." {
+                    name.to_string()
+                } else {
+                    format!("{path}.{name}")
+                };
                 (field, "is required".to_string())
             }
             None => (if path == "." { "body".to_string() } else { path }, inner),

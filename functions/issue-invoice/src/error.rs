@@ -20,7 +20,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), errors: Vec::new() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            errors: Vec::new(),
+        }
     }
 
     pub fn field(status: StatusCode, field: &str, reason: impl Into<String>) -> Self {
@@ -39,7 +44,12 @@ impl ApiError {
             .map(|e| format!("{}: {}", e.field, e.reason))
             .collect::<Vec<_>>()
             .join("; ");
-        Self { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid_request", message, errors }
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid_request",
+            message,
+            errors,
+        }
     }
 
     pub fn with_status(mut self, status: StatusCode) -> Self {
@@ -53,7 +63,11 @@ impl ApiError {
 
     pub fn internal(err: &dyn std::error::Error) -> Self {
         tracing::error!(error = %err, "request failed");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; nothing was changed, please retry")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side; nothing was changed, please retry",
+        )
     }
 }
 
@@ -61,7 +75,11 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         if err.is_retryable() {
             tracing::warn!(error = %err, "store busy");
-            return Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the store is busy; please retry");
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the store is busy; please retry",
+            );
         }
         Self::internal(&err)
     }
@@ -71,9 +89,11 @@ impl From<InvoicingError> for ApiError {
     fn from(err: InvoicingError) -> Self {
         match err {
             InvoicingError::Invalid(errors) => Self::invalid(errors),
-            InvoicingError::UnknownCustomer => {
-                Self::field(StatusCode::UNPROCESSABLE_ENTITY, "customer_id", "no customer with this id; create it first with PUT /customers/{id}")
-            }
+            InvoicingError::UnknownCustomer => Self::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "customer_id",
+                "no customer with this id; create it first with PUT /customers/{id}",
+            ),
             InvoicingError::UnknownInvoice => Self::not_found("invoice"),
             InvoicingError::KeyReused => Self::field(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -88,7 +108,11 @@ impl From<InvoicingError> for ApiError {
                     Self::new(StatusCode::CONFLICT, "conflict", rule.to_string())
                 }
             },
-            InvoicingError::Busy => Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "too many concurrent changes; please retry"),
+            InvoicingError::Busy => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "too many concurrent changes; please retry",
+            ),
             InvoicingError::Store(e) => e.into(),
         }
     }
@@ -99,7 +123,9 @@ impl IntoResponse for ApiError {
         let body = json!({ "error": self.code, "message": self.message, "errors": self.errors });
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }

@@ -56,13 +56,19 @@ impl AppState {
             Identity::Iam => {
                 use lambda_http::request::RequestContext;
                 let arn = parts.extensions.get::<RequestContext>().and_then(|ctx| match ctx {
-                    RequestContext::ApiGatewayV2(v2) => {
-                        v2.authorizer.as_ref().and_then(|a| a.iam.as_ref()).and_then(|iam| iam.user_arn.clone())
-                    }
+                    RequestContext::ApiGatewayV2(v2) => v2
+                        .authorizer
+                        .as_ref()
+                        .and_then(|a| a.iam.as_ref())
+                        .and_then(|iam| iam.user_arn.clone()),
                     _ => None,
                 });
                 arn.map(Actor).ok_or_else(|| {
-                    ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "unauthenticated", "requests must be IAM-signed")
+                    ApiError::new(
+                        axum::http::StatusCode::UNAUTHORIZED,
+                        "unauthenticated",
+                        "requests must be IAM-signed",
+                    )
                 })
             }
             Identity::Header => Ok(Actor(
@@ -83,9 +89,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/customers/{id}/history", get(routes::history))
         .route("/invoices", post(routes::issue_invoice))
         .route("/customers/{id}/invoices/{number}", get(routes::get_invoice))
-        .route("/customers/{id}/invoices/{number}/payments", post(routes::record_payment))
+        .route(
+            "/customers/{id}/invoices/{number}/payments",
+            post(routes::record_payment),
+        )
         .route("/customers/{id}/invoices/{number}/disputes", post(routes::open_dispute))
-        .route("/customers/{id}/invoices/{number}/disputes/settle", post(routes::settle_dispute))
+        .route(
+            "/customers/{id}/invoices/{number}/disputes/settle",
+            post(routes::settle_dispute),
+        )
         .route("/deliveries/retry", post(routes::retry_deliveries))
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(body::MAX_BODY))

@@ -35,7 +35,9 @@ fn answer(a: Answer) -> Response {
     let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::OK);
     let mut response = (status, [(header::CONTENT_TYPE, "application/json")], a.body).into_response();
     if a.replayed {
-        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     response
 }
@@ -51,14 +53,26 @@ pub async fn put_customer(
     let input = parse::<CustomerInput>(body)?.value;
     let customer = input.parse(id).map_err(ApiError::invalid)?;
     let outcome = state.store.save_customer(&customer, &actor, state.now()).await?;
-    let status = if outcome == SaveOutcome::Created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if outcome == SaveOutcome::Created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(customer)).into_response())
 }
 
-pub async fn get_customer(State(state): State<Arc<AppState>>, Path(id): Path<String>, parts: Parts) -> Result<Response> {
+pub async fn get_customer(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    parts: Parts,
+) -> Result<Response> {
     state.actor(&parts)?;
     let id = customer_id(&id)?;
-    let customer = state.store.get_customer(&id).await?.ok_or_else(|| ApiError::not_found("customer"))?;
+    let customer = state
+        .store
+        .get_customer(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("customer"))?;
     Ok(Json(customer.value).into_response())
 }
 
@@ -79,12 +93,18 @@ pub async fn history(
     let Query(query) = query.map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "query", e.body_text()))?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
-        return Err(ApiError::field(StatusCode::BAD_REQUEST, "limit", "must be between 1 and 500"));
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "limit",
+            "must be between 1 and 500",
+        ));
     }
-    if let Some(cursor) = &query.cursor {
-        if !valid_cursor(cursor) {
-            return Err(ApiError::field(StatusCode::BAD_REQUEST, "cursor", "is not a cursor this API returned"));
-        }
+    if query.cursor.as_deref().is_some_and(|c| !valid_cursor(c)) {
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "cursor",
+            "is not a cursor this API returned",
+        ));
     }
     if state.store.get_customer(&id).await?.is_none() {
         return Err(ApiError::not_found("customer"));
@@ -134,7 +154,12 @@ pub async fn get_invoice(
 ) -> Result<Response> {
     state.actor(&parts)?;
     let (id, number) = (customer_id(&id)?, invoice_number(&number)?);
-    let invoice = state.store.get_invoice(&id, &number).await?.ok_or_else(|| ApiError::not_found("invoice"))?.value;
+    let invoice = state
+        .store
+        .get_invoice(&id, &number)
+        .await?
+        .ok_or_else(|| ApiError::not_found("invoice"))?
+        .value;
     let email = match invoice.email_message_id {
         Some(message_id) => state.store.get_message(&id, message_id).await?,
         None => None,
@@ -159,9 +184,16 @@ pub async fn record_payment(
     let (id, number) = (customer_id(&id)?, invoice_number(&number)?);
     let key = idempotency_key(&parts.headers)?;
     let parsed = parse::<PaymentInput>(body)?;
-    let hash = invoicing::request_hash(&format!("POST /customers/{id}/invoices/{number}/payments"), &parsed.json);
+    let hash = invoicing::request_hash(
+        &format!("POST /customers/{id}/invoices/{number}/payments"),
+        &parsed.json,
+    );
     let now = state.now();
-    let ctx = Ctx { actor: &actor, now, today: state.today(now) };
+    let ctx = Ctx {
+        actor: &actor,
+        now,
+        today: state.today(now),
+    };
     let a = invoicing::record_payment(&state.store, &id, &number, &parsed.value, &key, &hash, ctx).await?;
     Ok(answer(a))
 }
@@ -176,7 +208,11 @@ pub async fn open_dispute(
     let (id, number) = (customer_id(&id)?, invoice_number(&number)?);
     let input = parse::<DisputeInput>(body)?.value;
     let now = state.now();
-    let ctx = Ctx { actor: &actor, now, today: state.today(now) };
+    let ctx = Ctx {
+        actor: &actor,
+        now,
+        today: state.today(now),
+    };
     let invoice = invoicing::change_dispute(&state.store, &id, &number, DisputeChange::Open(input.reason), ctx).await?;
     Ok((StatusCode::CREATED, Json(invoice)).into_response())
 }
@@ -191,7 +227,11 @@ pub async fn settle_dispute(
     let (id, number) = (customer_id(&id)?, invoice_number(&number)?);
     let input = parse::<SettlementInput>(body)?.value;
     let now = state.now();
-    let ctx = Ctx { actor: &actor, now, today: state.today(now) };
+    let ctx = Ctx {
+        actor: &actor,
+        now,
+        today: state.today(now),
+    };
     let invoice =
         invoicing::change_dispute(&state.store, &id, &number, DisputeChange::Settle(input.resolution), ctx).await?;
     Ok(Json(invoice).into_response())
@@ -201,7 +241,11 @@ pub async fn settle_dispute(
 /// whose process died holding the lease. Operators (or a schedule) call it.
 pub async fn retry_deliveries(State(state): State<Arc<AppState>>, parts: Parts) -> Result<Response> {
     state.actor(&parts)?;
-    let summary = state.deliverer.deliver_due(state.now()).await.map_err(|e| ApiError::internal(&e))?;
+    let summary = state
+        .deliverer
+        .deliver_due(state.now())
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
     Ok(Json(json!({
         "sent": summary.sent, "failed": summary.failed, "unknown": summary.unknown, "not_claimed": summary.not_claimed
     }))

@@ -49,7 +49,10 @@ impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         let public_url = var("RELANCE_PUBLIC_URL")?.trim_end_matches('/').to_string();
         if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
-            return Err(ConfigError::Invalid { var: "RELANCE_PUBLIC_URL", reason: "must be an http(s) URL".into() });
+            return Err(ConfigError::Invalid {
+                var: "RELANCE_PUBLIC_URL",
+                reason: "must be an http(s) URL".into(),
+            });
         }
         let link_ttl_days = match optional("RELANCE_LINK_TTL_DAYS") {
             None => 180,
@@ -57,7 +60,10 @@ impl Settings {
                 .parse()
                 .ok()
                 .filter(|d| (1..=730).contains(d))
-                .ok_or(ConfigError::Invalid { var: "RELANCE_LINK_TTL_DAYS", reason: "must be 1 to 730 days".into() })?,
+                .ok_or(ConfigError::Invalid {
+                    var: "RELANCE_LINK_TTL_DAYS",
+                    reason: "must be 1 to 730 days".into(),
+                })?,
         };
         let invoice_series = optional("RELANCE_INVOICE_SERIES").unwrap_or_else(|| "F".into());
         if !invoice_series.chars().all(|c| c.is_ascii_alphanumeric()) || invoice_series.len() > 8 {
@@ -67,7 +73,12 @@ impl Settings {
             });
         }
         let reply_to = optional("RELANCE_REPLY_TO")
-            .map(|v| Email::parse(&v).map_err(|reason| ConfigError::Invalid { var: "RELANCE_REPLY_TO", reason }))
+            .map(|v| {
+                Email::parse(&v).map_err(|reason| ConfigError::Invalid {
+                    var: "RELANCE_REPLY_TO",
+                    reason,
+                })
+            })
             .transpose()?;
         Ok(Self {
             table: var("RELANCE_TABLE")?,

@@ -26,14 +26,21 @@ pub enum DeliveryError {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeliveryOutcome {
-    Sent { provider_message_id: String },
+    Sent {
+        provider_message_id: String,
+    },
     /// Already sent, or another sender holds the lease: nothing to do.
     NotClaimed,
     /// SES refused; the message waits for `retry_at`.
-    Failed { reason: String, retry_at: DateTime<Utc> },
+    Failed {
+        reason: String,
+        retry_at: DateTime<Utc>,
+    },
     /// The send may or may not have happened; the lease expires and a
     /// later attempt settles it.
-    Unknown { reason: String },
+    Unknown {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -54,7 +61,12 @@ pub struct Deliverer<M> {
 }
 
 impl<M: Mailer> Deliverer<M> {
-    pub async fn deliver(&self, customer: &CustomerId, id: Ulid, now: DateTime<Utc>) -> Result<DeliveryOutcome, DeliveryError> {
+    pub async fn deliver(
+        &self,
+        customer: &CustomerId,
+        id: Ulid,
+        now: DateTime<Utc>,
+    ) -> Result<DeliveryOutcome, DeliveryError> {
         let Some(message) = self.store.claim_message(customer, id, now, now + LEASE).await? else {
             return Ok(DeliveryOutcome::NotClaimed);
         };
@@ -82,14 +94,20 @@ impl<M: Mailer> Deliverer<M> {
                         provider_message_id: provider_id.clone(),
                     },
                 );
-                match self.store.mark_message_sent(&message, &provider_id, now, &event).await? {
+                match self
+                    .store
+                    .mark_message_sent(&message, &provider_id, now, &event)
+                    .await?
+                {
                     TxOutcome::Committed => {}
                     // Our lease ran out while SES was answering and another
                     // sender took over: rare, and logged for the operator.
                     _ => tracing::warn!(message = %message.id, "sent after the lease expired"),
                 }
                 tracing::info!(message = %message.id, provider_message_id = %provider_id, domain = email.to.domain(), "email sent");
-                Ok(DeliveryOutcome::Sent { provider_message_id: provider_id })
+                Ok(DeliveryOutcome::Sent {
+                    provider_message_id: provider_id,
+                })
             }
             Err(SendError::Unknown(reason)) => {
                 tracing::warn!(message = %message.id, %reason, "send outcome unknown; the lease will settle it");
@@ -120,7 +138,13 @@ impl<M: Mailer> Deliverer<M> {
         Ok(summary)
     }
 
-    async fn release(&self, message: &Message, reason: &str, retry_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn release(
+        &self,
+        message: &Message,
+        reason: &str,
+        retry_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let Purpose::Invoice { number } = &message.purpose;
         let event = HistoryEvent::new(
             message.customer_id.clone(),

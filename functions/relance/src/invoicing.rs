@@ -11,7 +11,9 @@ use ulid::Ulid;
 
 use crate::domain::invoice::{Dispute, InvoiceRuleError, Payment, PaymentMethod, Settlement};
 use crate::domain::validation::{Problems, text};
-use crate::domain::{Actor, CustomerId, EventKind, FieldError, HistoryEvent, Invoice, InvoiceInput, InvoiceNumber, Seller};
+use crate::domain::{
+    Actor, CustomerId, EventKind, FieldError, HistoryEvent, Invoice, InvoiceInput, InvoiceNumber, Seller,
+};
 use crate::outbox::{Message, Purpose};
 use crate::store::{IdempotencyWrite, IssueOutcome, IssueWrite, Store, StoreError, TxOutcome, Versioned};
 
@@ -54,7 +56,10 @@ pub struct Answer {
 /// Hash of a request's meaning: the route and its JSON body with keys in
 /// a canonical order, so whitespace or key order do not matter.
 pub fn request_hash(route: &str, body: &serde_json::Value) -> String {
-    let digest = Sha256::new().chain_update(route.as_bytes()).chain_update(body.to_string().as_bytes()).finalize();
+    let digest = Sha256::new()
+        .chain_update(route.as_bytes())
+        .chain_update(body.to_string().as_bytes())
+        .finalize();
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -107,10 +112,18 @@ pub struct Issued {
 
 const ISSUE_SCOPE: &str = "issue_invoice";
 
-pub async fn issue(store: &Store, seller: &Seller, series_prefix: &str, cmd: IssueCommand<'_>) -> Result<Issued, InvoicingError> {
+pub async fn issue(
+    store: &Store,
+    seller: &Seller,
+    series_prefix: &str,
+    cmd: IssueCommand<'_>,
+) -> Result<Issued, InvoicingError> {
     let draft = cmd.input.parse().map_err(InvoicingError::Invalid)?;
     if draft.issue_date > cmd.today {
-        return Err(InvoicingError::field("issue_date", format!("must not be after today ({})", cmd.today)));
+        return Err(InvoicingError::field(
+            "issue_date",
+            format!("must not be after today ({})", cmd.today),
+        ));
     }
     let series = format!("{series_prefix}{}", chrono::Datelike::year(&draft.issue_date));
     let started = std::time::Instant::now();
@@ -121,11 +134,19 @@ pub async fn issue(store: &Store, seller: &Seller, series_prefix: &str, cmd: Iss
                 return Err(InvoicingError::KeyReused);
             }
             return Ok(Issued {
-                answer: Answer { status: record.status, body: record.body, replayed: true },
+                answer: Answer {
+                    status: record.status,
+                    body: record.body,
+                    replayed: true,
+                },
                 message: None,
             });
         }
-        let customer = store.get_customer(&draft.customer_id).await?.ok_or(InvoicingError::UnknownCustomer)?.value;
+        let customer = store
+            .get_customer(&draft.customer_id)
+            .await?
+            .ok_or(InvoicingError::UnknownCustomer)?
+            .value;
         let (position, last_issue_date) = store.sequence_state(&series).await?;
         if let Some(last) = last_issue_date.filter(|last| *last > draft.issue_date) {
             return Err(InvoicingError::field(
@@ -134,12 +155,27 @@ pub async fn issue(store: &Store, seller: &Seller, series_prefix: &str, cmd: Iss
             ));
         }
         let number = InvoiceNumber::new(&series, position + 1);
-        let mut invoice = draft.clone().issue(number.clone(), seller.clone(), customer, cmd.now, cmd.actor.clone());
-        let message = Message::new(invoice.customer_id.clone(), Purpose::Invoice { number: number.clone() }, cmd.now);
+        let mut invoice = draft
+            .clone()
+            .issue(number.clone(), seller.clone(), customer, cmd.now, cmd.actor.clone());
+        let message = Message::new(
+            invoice.customer_id.clone(),
+            Purpose::Invoice { number: number.clone() },
+            cmd.now,
+        );
         invoice.email_message_id = Some(message.id);
-        let body = serde_json::to_string(&IssuedInvoice { invoice: invoice.clone() })
-            .map_err(|e| InvoicingError::field("", format!("could not encode the invoice: {e}")))?;
-        let idempotency = IdempotencyWrite::new(ISSUE_SCOPE, cmd.idempotency_key, cmd.request_hash, 201, body.clone(), cmd.now);
+        let body = serde_json::to_string(&IssuedInvoice {
+            invoice: invoice.clone(),
+        })
+        .map_err(|e| InvoicingError::field("", format!("could not encode the invoice: {e}")))?;
+        let idempotency = IdempotencyWrite::new(
+            ISSUE_SCOPE,
+            cmd.idempotency_key,
+            cmd.request_hash,
+            201,
+            body.clone(),
+            cmd.now,
+        );
         let event = HistoryEvent::new(
             invoice.customer_id.clone(),
             cmd.now,
@@ -164,7 +200,11 @@ pub async fn issue(store: &Store, seller: &Seller, series_prefix: &str, cmd: Iss
             IssueOutcome::Issued => {
                 tracing::info!(invoice = %number, customer = %invoice.customer_id, attempts = attempt + 1, "invoice issued");
                 return Ok(Issued {
-                    answer: Answer { status: 201, body, replayed: false },
+                    answer: Answer {
+                        status: 201,
+                        body,
+                        replayed: false,
+                    },
                     message: Some((invoice.customer_id, message.id)),
                 });
             }
@@ -234,7 +274,10 @@ pub async fn record_payment(
     if input.date > ctx.today {
         p.push("date", format!("must not be after today ({})", ctx.today));
     }
-    let reference = input.reference.as_deref().and_then(|r| p.check("reference", text(r, 80)));
+    let reference = input
+        .reference
+        .as_deref()
+        .and_then(|r| p.check("reference", text(r, 80)));
     p.into_result(|| Some(())).map_err(InvoicingError::Invalid)?;
     let started = std::time::Instant::now();
     let mut attempt = 0;
@@ -243,20 +286,39 @@ pub async fn record_payment(
             if record.request_hash != hash {
                 return Err(InvoicingError::KeyReused);
             }
-            return Ok(Answer { status: record.status, body: record.body, replayed: true });
+            return Ok(Answer {
+                status: record.status,
+                body: record.body,
+                replayed: true,
+            });
         }
-        let Versioned { value: mut invoice, version } =
-            store.get_invoice(customer, number).await?.ok_or(InvoicingError::UnknownInvoice)?;
-        if let Some(currency) = &input.currency {
-            if currency.trim() != invoice.currency.code() {
-                return Err(InvoicingError::field(
-                    "currency",
-                    format!("the invoice is in {}; record the payment in that currency", invoice.currency),
-                ));
-            }
+        let Versioned {
+            value: mut invoice,
+            version,
+        } = store
+            .get_invoice(customer, number)
+            .await?
+            .ok_or(InvoicingError::UnknownInvoice)?;
+        if let Some(currency) = input
+            .currency
+            .as_deref()
+            .filter(|c| c.trim() != invoice.currency.code())
+        {
+            return Err(InvoicingError::field(
+                "currency",
+                format!(
+                    "{} is not the invoice's currency ({}); record the payment in {}",
+                    currency.trim(),
+                    invoice.currency,
+                    invoice.currency
+                ),
+            ));
         }
         if input.date < invoice.issue_date {
-            return Err(InvoicingError::field("date", format!("is before the invoice's issue date ({})", invoice.issue_date)));
+            return Err(InvoicingError::field(
+                "date",
+                format!("is before the invoice's issue date ({})", invoice.issue_date),
+            ));
         }
         invoice.record_payment(Payment {
             amount_minor: input.amount_minor,
@@ -294,8 +356,17 @@ pub async fn record_payment(
         }
         let body = serde_json::to_string(&invoice).map_err(|e| InvoicingError::field("", e.to_string()))?;
         let idem = IdempotencyWrite::new(PAYMENT_SCOPE, key, hash, 200, body.clone(), ctx.now);
-        match store.update_invoice(&invoice, version, &events, Some(&idem), ctx.now).await? {
-            TxOutcome::Committed => return Ok(Answer { status: 200, body, replayed: false }),
+        match store
+            .update_invoice(&invoice, version, &events, Some(&idem), ctx.now)
+            .await?
+        {
+            TxOutcome::Committed => {
+                return Ok(Answer {
+                    status: 200,
+                    body,
+                    replayed: false,
+                });
+            }
             _ if started.elapsed() > CONTENTION_BUDGET => return Err(InvoicingError::Busy),
             _ => back_off(attempt).await,
         }
@@ -316,13 +387,20 @@ pub async fn change_dispute(
         DisputeChange::Settle(_) => "resolution",
     };
     let note = match &change {
-        DisputeChange::Open(t) | DisputeChange::Settle(t) => text(t, 1000).map_err(|r| InvoicingError::field(field, r))?,
+        DisputeChange::Open(t) | DisputeChange::Settle(t) => {
+            text(t, 1000).map_err(|r| InvoicingError::field(field, r))?
+        }
     };
     let started = std::time::Instant::now();
     let mut attempt = 0;
     loop {
-        let Versioned { value: mut invoice, version } =
-            store.get_invoice(customer, number).await?.ok_or(InvoicingError::UnknownInvoice)?;
+        let Versioned {
+            value: mut invoice,
+            version,
+        } = store
+            .get_invoice(customer, number)
+            .await?
+            .ok_or(InvoicingError::UnknownInvoice)?;
         let kind = match &change {
             DisputeChange::Open(_) => {
                 invoice.open_new_dispute(Dispute {
@@ -331,7 +409,10 @@ pub async fn change_dispute(
                     opened_at: ctx.now,
                     settled: None,
                 })?;
-                EventKind::DisputeOpened { number: number.clone(), reason: note.clone() }
+                EventKind::DisputeOpened {
+                    number: number.clone(),
+                    reason: note.clone(),
+                }
             }
             DisputeChange::Settle(_) => {
                 invoice.settle_dispute(Settlement {
@@ -339,7 +420,10 @@ pub async fn change_dispute(
                     settled_by: ctx.actor.clone(),
                     settled_at: ctx.now,
                 })?;
-                EventKind::DisputeSettled { number: number.clone(), resolution: note.clone() }
+                EventKind::DisputeSettled {
+                    number: number.clone(),
+                    resolution: note.clone(),
+                }
             }
         };
         let event = HistoryEvent::new(customer.clone(), ctx.now, ctx.actor.clone(), kind);

@@ -67,7 +67,10 @@ pub fn hash(text: &str) -> String {
 /// Whether a string can be a token at all; anything else is refused
 /// without touching the store.
 pub fn well_formed(text: &str) -> bool {
-    text.len() == 43 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    text.len() == 43
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 impl LinkGrant {

@@ -58,7 +58,8 @@ impl Renderer {
         let mut files = Vec::new();
         collect(&TEMPLATES, &mut files);
         let mut tera = Tera::default();
-        tera.add_raw_templates(files).map_err(|e| RenderError::Load(describe(&e)))?;
+        tera.add_raw_templates(files)
+            .map_err(|e| RenderError::Load(describe(&e)))?;
         // Escaping is on for `.html` by default; say it explicitly so a
         // future change of Tera's default cannot turn it off silently.
         tera.autoescape_on(vec![".html"]);
@@ -70,11 +71,14 @@ impl Renderer {
     }
 
     pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String, RenderError> {
-        let context = Context::from_serialize(context)
-            .map_err(|e| RenderError::Render { name: name.into(), reason: describe(&e) })?;
-        self.tera
-            .render(name, &context)
-            .map_err(|e| RenderError::Render { name: name.into(), reason: describe(&e) })
+        let context = Context::from_serialize(context).map_err(|e| RenderError::Render {
+            name: name.into(),
+            reason: describe(&e),
+        })?;
+        self.tera.render(name, &context).map_err(|e| RenderError::Render {
+            name: name.into(),
+            reason: describe(&e),
+        })
     }
 
     /// Renders `email/{locale}/{name}.subject.txt`, `.html` and `.txt`.

@@ -31,7 +31,9 @@ pub struct World {
 }
 
 pub fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("valid test date")
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0)
+        .single()
+        .expect("valid test date")
 }
 
 pub fn deliverer(store: &Store, mailer: SesMailer) -> Deliverer<SesMailer> {
@@ -61,14 +63,24 @@ impl World {
         let clock_reader = clock.clone();
         let state = Arc::new(AppState {
             store: store.clone(),
-            deliverer: deliverer(&store, SesMailer::new(ses, "Atelier Durand <factures@atelier-durand.fr>", None)),
+            deliverer: deliverer(
+                &store,
+                SesMailer::new(ses, "Atelier Durand <factures@atelier-durand.fr>", None),
+            ),
             seller: company().expect("company config"),
             invoice_series: "F".into(),
             clock: Arc::new(move || *clock_reader.lock().expect("clock")),
             identity: Identity::Header,
         });
         let tag = ulid::Ulid::new().to_string().to_lowercase();
-        Self { config, store, state, mailbox: Mailbox::from_env().expect("mailbox"), clock, tag }
+        Self {
+            config,
+            store,
+            state,
+            mailbox: Mailbox::from_env().expect("mailbox"),
+            clock,
+            tag,
+        }
     }
 
     pub fn set_now(&self, now: DateTime<Utc>) {
@@ -79,24 +91,48 @@ impl World {
         format!("{name}.{}@example.test", self.tag)
     }
 
-    pub async fn call(&self, method: &str, uri: &str, headers: &[(&str, &str)], body: Option<&Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
         let raw = body.map(|b| b.to_string());
         self.call_raw(method, uri, headers, raw).await
     }
 
-    pub async fn call_raw(&self, method: &str, uri: &str, headers: &[(&str, &str)], body: Option<String>) -> (StatusCode, Value) {
-        let mut request = Request::builder().method(method).uri(uri).header("x-relance-actor", "camille.finance");
+    pub async fn call_raw(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> (StatusCode, Value) {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("x-relance-actor", "camille.finance");
         if body.is_some() {
             request = request.header("content-type", "application/json");
         }
         for (k, v) in headers {
             request = request.header(*k, *v);
         }
-        let request = request.body(body.map_or_else(Body::empty, Body::from)).expect("request");
-        let response = router(self.state.clone()).oneshot(request).await.expect("router answers");
+        let request = request
+            .body(body.map_or_else(Body::empty, Body::from))
+            .expect("request");
+        let response = router(self.state.clone())
+            .oneshot(request)
+            .await
+            .expect("router answers");
         let status = response.status();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        let value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
         (status, value)
     }
 
@@ -114,12 +150,20 @@ impl World {
     }
 
     pub async fn issue(&self, key: &str, body: &Value) -> (StatusCode, Value) {
-        self.call("POST", "/invoices", &[("idempotency-key", key)], Some(body)).await
+        self.call("POST", "/invoices", &[("idempotency-key", key)], Some(body))
+            .await
     }
 
     /// Every item in this test's table (tests may scan; production never does).
     pub async fn item_count(&self) -> usize {
-        let out = self.store.client().scan().table_name(self.store.table()).send().await.expect("scan");
+        let out = self
+            .store
+            .client()
+            .scan()
+            .table_name(self.store.table())
+            .send()
+            .await
+            .expect("scan");
         out.items.unwrap_or_default().len()
     }
 }

@@ -105,7 +105,12 @@ impl AddressInput {
                 Err("must be a two-letter ISO 3166 country code such as FR".into())
             },
         );
-        Some(Address { lines, postal_code: postal_code?, city: city?, country: country? })
+        Some(Address {
+            lines,
+            postal_code: postal_code?,
+            city: city?,
+            country: country?,
+        })
     }
 }
 
@@ -143,7 +148,10 @@ impl CustomerInput {
             }
             let french = billing_address.as_ref().is_some_and(|a| a.country == "FR");
             if french && self.siren.is_none() {
-                p.push("siren", "is required for a French business customer (mandatory on invoices)");
+                p.push(
+                    "siren",
+                    "is required for a French business customer (mandatory on invoices)",
+                );
             }
             if !french && self.vat_number.is_none() {
                 p.push("vat_number", "is required for a business customer outside France");

@@ -16,9 +16,7 @@ pub fn parse_scaled(text: &str, scale: u32) -> Result<u64, String> {
     if fraction.len() > scale as usize {
         return Err(format!("`{text}` has more than {scale} decimals"));
     }
-    let whole: u64 = whole
-        .parse()
-        .map_err(|_| format!("`{text}` is too large"))?;
+    let whole: u64 = whole.parse().map_err(|_| format!("`{text}` is too large"))?;
     let padded = format!("{fraction:0<width$}", width = scale as usize);
     let fraction: u64 = if padded.is_empty() {
         0
@@ -50,7 +48,13 @@ mod tests {
 
     #[test]
     fn parses_and_formats() {
-        let cases = [("20", 2, 2000), ("5.5", 2, 550), ("2,1", 2, 210), ("0", 2, 0), ("1.250", 3, 1250)];
+        let cases = [
+            ("20", 2, 2000),
+            ("5.5", 2, 550),
+            ("2,1", 2, 210),
+            ("0", 2, 0),
+            ("1.250", 3, 1250),
+        ];
         for (text, scale, want) in cases {
             assert_eq!(parse_scaled(text, scale), Ok(want), "{text}");
         }

@@ -1,5 +1,7 @@
 //! The customer history: an append-only log of what happened, in time order.
 
+use std::sync::Mutex;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use ulid::Ulid;
@@ -19,8 +21,26 @@ pub struct HistoryEvent {
 
 impl HistoryEvent {
     pub fn new(customer_id: CustomerId, at: DateTime<Utc>, actor: Actor, kind: EventKind) -> Self {
-        Self { id: Ulid::new(), at, customer_id, actor, kind }
+        Self {
+            id: next_id(),
+            at,
+            customer_id,
+            actor,
+            kind,
+        }
     }
+}
+
+/// Event ids increase strictly within a process, so events written in the
+/// same instant (a payment and the `invoice_paid` it causes) keep the order
+/// they were created in; the key sorts by time, then by id.
+fn next_id() -> Ulid {
+    static GENERATOR: Mutex<Option<ulid::Generator>> = Mutex::new(None);
+    let mut guard = GENERATOR.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    guard
+        .get_or_insert_with(ulid::Generator::new)
+        .generate()
+        .unwrap_or_else(|_| Ulid::new())
 }
 
 /// Everything that can happen to a customer. The `type` tag is a plain

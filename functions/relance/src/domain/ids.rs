@@ -63,13 +63,13 @@ impl Email {
         };
         let local_ok = !local.is_empty()
             && local.len() <= 64
-            && !local.chars().any(|c| c.is_whitespace() || c == '<' || c == '>' || c == '"');
+            && !local
+                .chars()
+                .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == '"');
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
-            && domain
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         if !local_ok || !domain_ok || text.len() > 254 {
             return Err(format!("`{text}` is not a valid email address"));
         }
@@ -95,14 +95,12 @@ impl InvoiceNumber {
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
-        let ok = text
-            .split_once('-')
-            .is_some_and(|(series, pos)| {
-                !series.is_empty()
-                    && series.chars().all(|c| c.is_ascii_alphanumeric())
-                    && !pos.is_empty()
-                    && pos.chars().all(|c| c.is_ascii_digit())
-            });
+        let ok = text.split_once('-').is_some_and(|(series, pos)| {
+            !series.is_empty()
+                && series.chars().all(|c| c.is_ascii_alphanumeric())
+                && !pos.is_empty()
+                && pos.chars().all(|c| c.is_ascii_digit())
+        });
         if !ok {
             return Err(format!("`{text}` is not an invoice number such as F2026-000123"));
         }
@@ -122,7 +120,9 @@ impl Siren {
         // A SIRET (14 digits) starts with the SIREN; accept it and keep both.
         let siren = match digits.len() {
             9 | 14 => &digits[..9],
-            _ => return Err(format!("`{text}` is not a SIREN (9 digits) or SIRET (14 digits)")),
+            _ => {
+                return Err(format!("`{text}` is not a SIREN (9 digits) or SIRET (14 digits)"));
+            }
         };
         if !digits.chars().all(|c| c.is_ascii_digit()) || !luhn(siren) {
             return Err(format!("`{text}` is not a valid SIREN (check digit)"));
@@ -143,9 +143,15 @@ fn luhn(digits: &str) -> bool {
         .rev()
         .filter_map(|c| c.to_digit(10))
         .enumerate()
-        .map(|(i, d)| if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d })
+        .map(|(i, d)| {
+            if i % 2 == 1 {
+                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+            } else {
+                d
+            }
+        })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// An intra-community VAT number: two-letter country code and 2 to 13
@@ -172,9 +178,11 @@ impl VatNumber {
         if country == "FR" {
             let valid = rest.len() == 11
                 && rest.chars().all(|c| c.is_ascii_digit())
-                && rest[2..].parse::<u64>().ok().zip(rest[..2].parse::<u64>().ok()).is_some_and(
-                    |(siren, key)| (12 + 3 * (siren % 97)) % 97 == key,
-                );
+                && rest[2..]
+                    .parse::<u64>()
+                    .ok()
+                    .zip(rest[..2].parse::<u64>().ok())
+                    .is_some_and(|(siren, key)| (12 + 3 * (siren % 97)) % 97 == key);
             if !valid {
                 return Err(format!("`{text}` is not a valid French VAT number (key or SIREN)"));
             }
@@ -231,7 +239,10 @@ mod tests {
         for bad in ["camille", "@x.fr", "a@b", "a b@c.fr", "a@.fr", "<a>@b.fr"] {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }
-        assert_eq!(Email::parse("a@b.fr").map(|e| e.domain().to_string()), Ok("b.fr".into()));
+        assert_eq!(
+            Email::parse("a@b.fr").map(|e| e.domain().to_string()),
+            Ok("b.fr".into())
+        );
     }
 
     #[test]

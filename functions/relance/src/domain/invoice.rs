@@ -97,16 +97,23 @@ impl Totals {
             .into_iter()
             .rev()
             .map(|(rate, base_minor)| {
-                let vat = div_round_half_away(
-                    i128::from(base_minor) * i128::from(rate.basis_points()),
-                    10_000,
-                );
-                VatBreakdown { rate, base_minor, vat_minor: i64::try_from(vat).unwrap_or(i64::MAX) }
+                let vat = div_round_half_away(i128::from(base_minor) * i128::from(rate.basis_points()), 10_000);
+                VatBreakdown {
+                    rate,
+                    base_minor,
+                    vat_minor: i64::try_from(vat).unwrap_or(i64::MAX),
+                }
             })
             .collect();
         let net_minor = by_rate.iter().map(|b| b.base_minor).sum();
         let vat_minor = by_rate.iter().map(|b| b.vat_minor).sum();
-        Self { net_minor, vat_minor, gross_minor: net_minor + vat_minor, discount_minor, by_rate }
+        Self {
+            net_minor,
+            vat_minor,
+            gross_minor: net_minor + vat_minor,
+            discount_minor,
+            by_rate,
+        }
     }
 }
 
@@ -130,7 +137,11 @@ impl PaymentTerms {
 }
 
 pub fn end_of_month(date: NaiveDate) -> NaiveDate {
-    let (y, m) = if date.month() == 12 { (date.year() + 1, 1) } else { (date.year(), date.month() + 1) };
+    let (y, m) = if date.month() == 12 {
+        (date.year() + 1, 1)
+    } else {
+        (date.year(), date.month() + 1)
+    };
     NaiveDate::from_ymd_opt(y, m, 1)
         .and_then(|first| first.pred_opt())
         .unwrap_or(date)
@@ -237,7 +248,10 @@ impl Invoice {
         }
         let remaining = self.remaining_minor();
         if payment.amount_minor > remaining {
-            return Err(InvoiceRuleError::Overpayment { amount: payment.amount_minor, remaining });
+            return Err(InvoiceRuleError::Overpayment {
+                amount: payment.amount_minor,
+                remaining,
+            });
         }
         self.paid_minor += payment.amount_minor;
         self.payments.push(payment);
@@ -354,7 +368,11 @@ impl InvoiceInput {
                 self.issue_date + Days::new(MAX_TERM_DAYS)
             };
             if due > limit {
-                let field = if self.payment_terms.is_some() { "payment_terms" } else { "due_date" };
+                let field = if self.payment_terms.is_some() {
+                    "payment_terms"
+                } else {
+                    "due_date"
+                };
                 p.push(
                     field,
                     format!(
@@ -411,7 +429,10 @@ impl LineInput {
                 q => Ok(q),
             }),
         );
-        let unit = self.unit.as_deref().and_then(|u| p.check(format!("{field}.unit"), text(u, 20)));
+        let unit = self
+            .unit
+            .as_deref()
+            .and_then(|u| p.check(format!("{field}.unit"), text(u, 20)));
         let unit_price = p.check(
             format!("{field}.unit_price_minor"),
             match self.unit_price_minor {
@@ -502,15 +523,19 @@ mod tests {
     fn line_nets_round_half_away_from_zero() {
         // (quantity, unit price, discount, expected net)
         let cases = [
-            (1_000, 1000, 0, 1000),   // 1 × 10.00
-            (1_500, 333, 0, 500),     // 1.5 × 3.33 = 4.995 → 5.00
-            (3_000, 333, 0, 999),     // exact
-            (1_000, 1005, 5000, 503), // 10.05 − 50 % = 5.025 → 5.03
+            (1_000, 1000, 0, 1000),    // 1 × 10.00
+            (1_500, 333, 0, 500),      // 1.5 × 3.33 = 4.995 → 5.00
+            (3_000, 333, 0, 999),      // exact
+            (1_000, 1005, 5000, 503),  // 10.05 − 50 % = 5.025 → 5.03
             (2_000, 1999, 1000, 3598), // 39.98 − 10 % = 35.982 → 35.98
-            (333, 1, 0, 0),           // 0.333 × 0.01 → 0.00
+            (333, 1, 0, 0),            // 0.333 × 0.01 → 0.00
         ];
         for (q, price, disc, want) in cases {
-            assert_eq!(InvoiceLine::compute_net(q, price, disc), want, "{q} × {price} − {disc}bp");
+            assert_eq!(
+                InvoiceLine::compute_net(q, price, disc),
+                want,
+                "{q} × {price} − {disc}bp"
+            );
         }
     }
 
@@ -518,7 +543,12 @@ mod tests {
     fn vat_is_computed_once_per_rate_on_the_sum_of_nets() {
         // Three lines at 20 % of 0.33 each: per-line VAT would be 3 × 0.07 = 0.21,
         // per-rate VAT on 0.99 is 0.198 → 0.20. The rule is per rate.
-        let lines = [line(1_000, 33, 0, 2000), line(1_000, 33, 0, 2000), line(1_000, 33, 0, 2000), line(1_000, 1000, 0, 550)];
+        let lines = [
+            line(1_000, 33, 0, 2000),
+            line(1_000, 33, 0, 2000),
+            line(1_000, 33, 0, 2000),
+            line(1_000, 1000, 0, 550),
+        ];
         let t = Totals::compute(&lines);
         assert_eq!(t.by_rate.len(), 2);
         assert_eq!((t.by_rate[0].base_minor, t.by_rate[0].vat_minor), (99, 20));
@@ -536,7 +566,10 @@ mod tests {
     fn payment_terms_give_due_dates() {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
         assert_eq!(PaymentTerms::Days(30).due_date(d(2026, 1, 15)), d(2026, 2, 14));
-        assert_eq!(PaymentTerms::DaysEndOfMonth(45).due_date(d(2026, 1, 15)), d(2026, 3, 31));
+        assert_eq!(
+            PaymentTerms::DaysEndOfMonth(45).due_date(d(2026, 1, 15)),
+            d(2026, 3, 31)
+        );
         assert_eq!(end_of_month(d(2026, 12, 3)), d(2026, 12, 31));
         assert_eq!(end_of_month(d(2028, 2, 1)), d(2028, 2, 29));
     }

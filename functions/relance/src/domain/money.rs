@@ -86,7 +86,7 @@ impl Money {
         let digits = units.to_string();
         let mut grouped = String::new();
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 grouped.push(group_sep);
             }
             grouped.push(c);
@@ -142,7 +142,14 @@ mod tests {
 
     #[test]
     fn rounds_half_away_from_zero() {
-        let cases = [(5, 10, 1), (4, 10, 0), (15, 10, 2), (-5, 10, -1), (-4, 10, 0), (25, 10, 3)];
+        let cases = [
+            (5, 10, 1),
+            (4, 10, 0),
+            (15, 10, 2),
+            (-5, 10, -1),
+            (-4, 10, 0),
+            (25, 10, 3),
+        ];
         for (n, d, want) in cases {
             assert_eq!(div_round_half_away(n, d), want, "{n}/{d}");
         }

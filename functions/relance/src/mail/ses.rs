@@ -14,7 +14,11 @@ pub struct SesMailer {
 
 impl SesMailer {
     pub fn new(client: Client, sender: impl Into<String>, configuration_set: Option<String>) -> Self {
-        Self { client, sender: sender.into(), configuration_set }
+        Self {
+            client,
+            sender: sender.into(),
+            configuration_set,
+        }
     }
 }
 
@@ -30,7 +34,12 @@ impl Mailer for SesMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<String, SendError> {
         let message = Message::builder()
             .subject(content(&email.subject)?)
-            .body(Body::builder().html(content(&email.html)?).text(content(&email.text)?).build())
+            .body(
+                Body::builder()
+                    .html(content(&email.html)?)
+                    .text(content(&email.text)?)
+                    .build(),
+            )
             .build();
         let mut request = self
             .client

@@ -28,7 +28,10 @@ pub enum SaveOutcome {
 impl Store {
     pub async fn get_customer(&self, id: &CustomerId) -> Result<Option<Versioned<Customer>>, StoreError> {
         let item: Option<CustomerItem> = self.get(keys::customer_pk(id), keys::PROFILE_SK).await?;
-        Ok(item.map(|i| Versioned { value: i.customer, version: i.version }))
+        Ok(item.map(|i| Versioned {
+            value: i.customer,
+            version: i.version,
+        }))
     }
 
     /// Creates or updates a customer's profile and records what changed in

@@ -42,10 +42,17 @@ impl StoreError {
                     text.contains("Throughput") || text.contains("Throttl")
                 })
                 .unwrap_or(false);
-        Self::Sdk { operation, retryable, source: Box::new(err) }
+        Self::Sdk {
+            operation,
+            retryable,
+            source: Box::new(err),
+        }
     }
 
     pub fn is_retryable(&self) -> bool {
-        matches!(self, StoreError::Sdk { retryable: true, .. } | StoreError::Contention(_))
+        matches!(
+            self,
+            StoreError::Sdk { retryable: true, .. } | StoreError::Contention(_)
+        )
     }
 }

@@ -37,7 +37,12 @@ impl Store {
             entity: "event".into(),
             event: event.clone(),
         };
-        tx.put(self, Part::Event, to_item(&item)?, Some(Cond::new("attribute_not_exists(PK)")))
+        tx.put(
+            self,
+            Part::Event,
+            to_item(&item)?,
+            Some(Cond::new("attribute_not_exists(PK)")),
+        )
     }
 
     /// Reads a customer's history in time order: one Query on the
@@ -69,12 +74,18 @@ impl Store {
         }
         let out = query.send().await.map_err(|e| StoreError::sdk("Query", e))?;
         let items: Vec<EventItem> = serde_dynamo::aws_sdk_dynamodb_1::from_items(out.items.unwrap_or_default())
-            .map_err(|source| StoreError::Decode { key: keys::customer_pk(customer), source })?;
+            .map_err(|source| StoreError::Decode {
+                key: keys::customer_pk(customer),
+                source,
+            })?;
         let next = out
             .last_evaluated_key
             .and_then(|k| k.get(keys::SK).and_then(|v| v.as_s().ok()).cloned())
             .map(|sk| URL_SAFE_NO_PAD.encode(sk));
-        Ok(HistoryPage { events: items.into_iter().map(|i| i.event).collect(), next })
+        Ok(HistoryPage {
+            events: items.into_iter().map(|i| i.event).collect(),
+            next,
+        })
     }
 
     /// The whole history, following every page.

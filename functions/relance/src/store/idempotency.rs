@@ -27,7 +27,14 @@ pub struct IdempotencyWrite {
 }
 
 impl IdempotencyWrite {
-    pub fn new(scope: &'static str, key: &str, request_hash: &str, status: u16, body: String, now: DateTime<Utc>) -> Self {
+    pub fn new(
+        scope: &'static str,
+        key: &str,
+        request_hash: &str,
+        status: u16,
+        body: String,
+        now: DateTime<Utc>,
+    ) -> Self {
         Self {
             scope,
             key: key.to_string(),

@@ -97,7 +97,9 @@ impl Store {
         let seq_cond = if write.position == 1 {
             Cond::new("attribute_not_exists(PK)")
         } else {
-            Cond::new("#last = :prev").name("#last", "last").value(":prev", n(write.position - 1))
+            Cond::new("#last = :prev")
+                .name("#last", "last")
+                .value(":prev", n(write.position - 1))
         };
         tx.put(self, Part::Sequence, to_item(&seq)?, Some(seq_cond))?;
         tx.put(
@@ -124,7 +126,10 @@ impl Store {
         number: &InvoiceNumber,
     ) -> Result<Option<Versioned<Invoice>>, StoreError> {
         let item: Option<InvoiceItem> = self.get(keys::customer_pk(customer), &keys::invoice_sk(number)).await?;
-        Ok(item.map(|i| Versioned { value: i.invoice, version: i.version }))
+        Ok(item.map(|i| Versioned {
+            value: i.invoice,
+            version: i.version,
+        }))
     }
 
     /// Saves a changed invoice with its events (and the idempotency record
@@ -185,8 +190,10 @@ impl Store {
                 customer_id: CustomerId,
                 number: InvoiceNumber,
             }
-            let key: Key = serde_dynamo::aws_sdk_dynamodb_1::from_item(item)
-                .map_err(|source| StoreError::Decode { key: "open-invoices".into(), source })?;
+            let key: Key = serde_dynamo::aws_sdk_dynamodb_1::from_item(item).map_err(|source| StoreError::Decode {
+                key: "open-invoices".into(),
+                source,
+            })?;
             keys_out.push((key.customer_id, key.number));
         }
         Ok(keys_out)

@@ -38,7 +38,10 @@ pub struct Store {
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     pub fn table(&self) -> &str {
@@ -74,7 +77,10 @@ impl Store {
             None => Ok(None),
             Some(item) => serde_dynamo::aws_sdk_dynamodb_1::from_item(item)
                 .map(Some)
-                .map_err(|source| StoreError::Decode { key: format!("{pk}/{sk}"), source }),
+                .map_err(|source| StoreError::Decode {
+                    key: format!("{pk}/{sk}"),
+                    source,
+                }),
         }
     }
 }

@@ -40,7 +40,12 @@ impl Store {
             outbox_sk: Some(keys::outbox_sk(message.next_attempt_at, message.id)),
             message: message.clone(),
         };
-        tx.put(self, Part::Message, to_item(&item)?, Some(Cond::new("attribute_not_exists(PK)")))
+        tx.put(
+            self,
+            Part::Message,
+            to_item(&item)?,
+            Some(Cond::new("attribute_not_exists(PK)")),
+        )
     }
 
     pub async fn get_message(&self, customer: &CustomerId, id: Ulid) -> Result<Option<Message>, StoreError> {
@@ -82,10 +87,18 @@ impl Store {
         match result {
             Ok(out) => {
                 let item: MessageItem = serde_dynamo::aws_sdk_dynamodb_1::from_item(out.attributes.unwrap_or_default())
-                    .map_err(|source| StoreError::Decode { key: keys::message_sk(id), source })?;
+                    .map_err(|source| StoreError::Decode {
+                        key: keys::message_sk(id),
+                        source,
+                    })?;
                 Ok(Some(item.message))
             }
-            Err(err) if matches!(err.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
                 Ok(None)
             }
             Err(err) => Err(StoreError::sdk("UpdateItem", err)),
@@ -172,8 +185,11 @@ impl Store {
                 .send();
             while let Some(item) = pages.next().await {
                 let item = item.map_err(|e| StoreError::sdk("Query", e))?;
-                let key: Key = serde_dynamo::aws_sdk_dynamodb_1::from_item(item)
-                    .map_err(|source| StoreError::Decode { key: "outbox".into(), source })?;
+                let key: Key =
+                    serde_dynamo::aws_sdk_dynamodb_1::from_item(item).map_err(|source| StoreError::Decode {
+                        key: "outbox".into(),
+                        source,
+                    })?;
                 if key.status != MessageStatus::Sent {
                     due.push((key.customer_id, key.id));
                 }

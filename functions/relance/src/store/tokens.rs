@@ -20,9 +20,19 @@ struct TokenItem {
 impl Store {
     /// Stores a grant under the token's hash; the token text never is.
     pub async fn put_link(&self, hash: &str, grant: &LinkGrant) -> Result<(), StoreError> {
-        let item = TokenItem { pk: keys::token_pk(hash), sk: keys::TOKEN_SK.into(), entity: "link".into(), grant: grant.clone() };
+        let item = TokenItem {
+            pk: keys::token_pk(hash),
+            sk: keys::TOKEN_SK.into(),
+            entity: "link".into(),
+            grant: grant.clone(),
+        };
         let mut tx = Tx::default();
-        tx.put(self, Part::Token, to_item(&item)?, Some(Cond::new("attribute_not_exists(PK)")))?;
+        tx.put(
+            self,
+            Part::Token,
+            to_item(&item)?,
+            Some(Cond::new("attribute_not_exists(PK)")),
+        )?;
         match tx.commit(self).await? {
             TxOutcome::Committed => Ok(()),
             _ => Err(StoreError::Contention("link token")),

@@ -47,7 +47,11 @@ pub struct Cond<'a> {
 
 impl<'a> Cond<'a> {
     pub fn new(expression: &'a str) -> Self {
-        Self { expression, values: Vec::new(), names: Vec::new() }
+        Self {
+            expression,
+            values: Vec::new(),
+            names: Vec::new(),
+        }
     }
     pub fn value(mut self, name: &'a str, value: AttributeValue) -> Self {
         self.values.push((name, value));
@@ -109,7 +113,8 @@ impl Tx {
         for (k, v) in cond.names {
             update = update.expression_attribute_names(k, v);
         }
-        self.items.push(TransactWriteItem::builder().update(update.build()?).build());
+        self.items
+            .push(TransactWriteItem::builder().update(update.build()?).build());
         self.parts.push(part);
         Ok(())
     }
@@ -125,7 +130,8 @@ impl Tx {
         for (k, v) in cond.names {
             check = check.expression_attribute_names(k, v);
         }
-        self.items.push(TransactWriteItem::builder().condition_check(check.build()?).build());
+        self.items
+            .push(TransactWriteItem::builder().condition_check(check.build()?).build());
         self.parts.push(part);
         Ok(())
     }
@@ -156,9 +162,7 @@ impl Tx {
                         Ok(TxOutcome::ConditionFailed(failed))
                     }
                 }
-                Some(E::TransactionInProgressException(_)) => {
-                    Ok(TxOutcome::Conflict)
-                }
+                Some(E::TransactionInProgressException(_)) => Ok(TxOutcome::Conflict),
                 _ => Err(StoreError::sdk("TransactWriteItems", err)),
             },
         }
