@@ -37,6 +37,7 @@ pub struct AppState {
     pub deliverer: Deliverer<SesMailer>,
     pub seller: Seller,
     pub invoice_series: String,
+    pub issue_gate: relance::invoicing::IssueGate,
     pub clock: Clock,
     pub identity: Identity,
 }

@@ -39,6 +39,7 @@ async fn main() -> Result<(), Error> {
         store,
         seller,
         invoice_series: settings.invoice_series.clone(),
+        issue_gate: Default::default(),
         clock: Arc::new(chrono::Utc::now),
         identity: if in_lambda { Identity::Iam } else { Identity::Header },
     });

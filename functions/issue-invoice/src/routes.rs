@@ -125,6 +125,7 @@ pub async fn issue_invoice(
     let now = state.now();
     let issued = invoicing::issue(
         &state.store,
+        &state.issue_gate,
         &state.seller,
         &state.invoice_series,
         IssueCommand {

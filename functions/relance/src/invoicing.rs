@@ -80,11 +80,19 @@ pub fn parse_key(key: Option<&str>) -> Result<String, InvoicingError> {
 
 async fn back_off(attempt: u32) {
     use rand::Rng;
-    // Jittered, growing pause so contending writers spread out.
-    let cap = 5u64 * u64::from(attempt.min(10) + 1);
-    let ms = rand::rng().random_range(1..=cap);
+    // Exponential back-off with full jitter (10 ms doubling, capped at
+    // 200 ms): contending writers spread out instead of colliding again.
+    let cap = (10u64 << attempt.min(5)).min(200);
+    let ms = rand::rng().random_range(0..=cap);
     tokio::time::sleep(StdDuration::from_millis(ms)).await;
 }
+
+/// Lets one issue at a time per process read the sequence and commit.
+/// Writers in the same process would otherwise collide on the sequence
+/// and waste transactions; writers in other processes (other Lambda
+/// instances) are still kept apart by the conditional write.
+#[derive(Default)]
+pub struct IssueGate(tokio::sync::Mutex<()>);
 
 /// What an issued invoice answers: the invoice and the email carrying it.
 #[derive(Debug, Serialize, Deserialize)]
@@ -114,6 +122,7 @@ const ISSUE_SCOPE: &str = "issue_invoice";
 
 pub async fn issue(
     store: &Store,
+    gate: &IssueGate,
     seller: &Seller,
     series_prefix: &str,
     cmd: IssueCommand<'_>,
@@ -128,25 +137,29 @@ pub async fn issue(
     let series = format!("{series_prefix}{}", chrono::Datelike::year(&draft.issue_date));
     let started = std::time::Instant::now();
     let mut attempt = 0;
-    loop {
-        if let Some(record) = store.get_idempotency(ISSUE_SCOPE, cmd.idempotency_key, cmd.now).await? {
-            if record.request_hash != cmd.request_hash {
-                return Err(InvoicingError::KeyReused);
-            }
-            return Ok(Issued {
-                answer: Answer {
-                    status: record.status,
-                    body: record.body,
-                    replayed: true,
-                },
-                message: None,
-            });
+    let replay = |record: crate::store::IdempotencyRecord| {
+        if record.request_hash != cmd.request_hash {
+            return Err(InvoicingError::KeyReused);
         }
-        let customer = store
-            .get_customer(&draft.customer_id)
-            .await?
-            .ok_or(InvoicingError::UnknownCustomer)?
-            .value;
+        Ok(Issued {
+            answer: Answer {
+                status: record.status,
+                body: record.body,
+                replayed: true,
+            },
+            message: None,
+        })
+    };
+    if let Some(record) = store.get_idempotency(ISSUE_SCOPE, cmd.idempotency_key, cmd.now).await? {
+        return replay(record);
+    }
+    let customer = store
+        .get_customer(&draft.customer_id)
+        .await?
+        .ok_or(InvoicingError::UnknownCustomer)?
+        .value;
+    loop {
+        let turn = gate.0.lock().await;
         let (position, last_issue_date) = store.sequence_state(&series).await?;
         if let Some(last) = last_issue_date.filter(|last| *last > draft.issue_date) {
             return Err(InvoicingError::field(
@@ -155,9 +168,13 @@ pub async fn issue(
             ));
         }
         let number = InvoiceNumber::new(&series, position + 1);
-        let mut invoice = draft
-            .clone()
-            .issue(number.clone(), seller.clone(), customer, cmd.now, cmd.actor.clone());
+        let mut invoice = draft.clone().issue(
+            number.clone(),
+            seller.clone(),
+            customer.clone(),
+            cmd.now,
+            cmd.actor.clone(),
+        );
         let message = Message::new(
             invoice.customer_id.clone(),
             Purpose::Invoice { number: number.clone() },
@@ -196,7 +213,9 @@ pub async fn issue(
             idempotency: &idempotency,
             message: &message,
         };
-        match store.issue_invoice(write, cmd.now).await? {
+        let outcome = store.issue_invoice(write, cmd.now).await?;
+        drop(turn);
+        match outcome {
             IssueOutcome::Issued => {
                 tracing::info!(invoice = %number, customer = %invoice.customer_id, attempts = attempt + 1, "invoice issued");
                 return Ok(Issued {
@@ -208,8 +227,13 @@ pub async fn issue(
                     message: Some((invoice.customer_id, message.id)),
                 });
             }
-            // The loop's first step reads the winner's answer.
-            IssueOutcome::KeyAlreadyUsed => {}
+            // The same request committed first (a concurrent retry): answer
+            // with what it answered.
+            IssueOutcome::KeyAlreadyUsed => {
+                if let Some(record) = store.get_idempotency(ISSUE_SCOPE, cmd.idempotency_key, cmd.now).await? {
+                    return replay(record);
+                }
+            }
             IssueOutcome::NumberTaken => {
                 if started.elapsed() > CONTENTION_BUDGET {
                     return Err(InvoicingError::Busy);

@@ -69,6 +69,7 @@ impl World {
             ),
             seller: company().expect("company config"),
             invoice_series: "F".into(),
+            issue_gate: Default::default(),
             clock: Arc::new(move || *clock_reader.lock().expect("clock")),
             identity: Identity::Header,
         });
@@ -80,6 +81,36 @@ impl World {
             mailbox: Mailbox::from_env().expect("mailbox"),
             clock,
             tag,
+        }
+    }
+
+    /// Another instance of the function on the same table: its own
+    /// process-local state, as a second Lambda instance would have.
+    pub fn sibling(&self) -> Self {
+        let clock = self.clock.clone();
+        let state = Arc::new(AppState {
+            store: self.store.clone(),
+            deliverer: deliverer(
+                &self.store,
+                SesMailer::new(
+                    aws_sdk_sesv2::Client::new(&self.config),
+                    "Atelier Durand <factures@atelier-durand.fr>",
+                    None,
+                ),
+            ),
+            seller: company().expect("company config"),
+            invoice_series: "F".into(),
+            issue_gate: Default::default(),
+            clock: Arc::new(move || *clock.lock().expect("clock")),
+            identity: Identity::Header,
+        });
+        Self {
+            config: self.config.clone(),
+            store: self.store.clone(),
+            state,
+            mailbox: self.mailbox.clone(),
+            clock: self.clock.clone(),
+            tag: self.tag.clone(),
         }
     }
 
