@@ -1,0 +1,207 @@
+//! Bad input gets a 4xx whose JSON names the field and the reason, and
+//! writes nothing.
+
+mod common;
+
+use common::{World, invoice_body};
+use serde_json::{Value, json};
+
+fn with(mut body: Value, path: &[&str], value: Value) -> Value {
+    let mut target = &mut body;
+    for (i, key) in path.iter().enumerate() {
+        if i + 1 == path.len() {
+            match key.parse::<usize>() {
+                Ok(index) => target[index] = value.clone(),
+                Err(_) => target[*key] = value.clone(),
+            }
+        } else {
+            target = match key.parse::<usize>() {
+                Ok(index) => &mut target[index],
+                Err(_) => &mut target[*key],
+            };
+        }
+    }
+    body
+}
+
+fn without(mut body: Value, key: &str) -> Value {
+    body.as_object_mut().map(|o| o.remove(key));
+    body
+}
+
+#[tokio::test]
+async fn each_bad_invoice_request_names_its_field_and_writes_nothing() {
+    let world = World::new("bad").await;
+    world.create_customer("c1", json!({})).await;
+    let good = invoice_body("c1");
+    let cases: Vec<(&str, Value, u16, &str)> = vec![
+        ("missing field", without(good.clone(), "currency"), 422, "currency"),
+        (
+            "unknown field",
+            with(good.clone(), &["colour"], json!("blue")),
+            422,
+            "colour",
+        ),
+        (
+            "zero quantity",
+            with(good.clone(), &["lines", "0", "quantity"], json!(0)),
+            422,
+            "lines[0].quantity",
+        ),
+        (
+            "negative quantity",
+            with(good.clone(), &["lines", "1", "quantity"], json!("-2")),
+            422,
+            "lines[1].quantity",
+        ),
+        (
+            "negative price",
+            with(good.clone(), &["lines", "0", "unit_price_minor"], json!(-100)),
+            422,
+            "lines[0].unit_price_minor",
+        ),
+        (
+            "float price",
+            with(good.clone(), &["lines", "0", "unit_price_minor"], json!(12.5)),
+            422,
+            "lines[0].unit_price_minor",
+        ),
+        (
+            "unknown currency",
+            with(good.clone(), &["currency"], json!("EURO")),
+            422,
+            "currency",
+        ),
+        (
+            "bad VAT rate",
+            with(good.clone(), &["lines", "0", "vat_rate"], json!("120")),
+            422,
+            "lines[0].vat_rate",
+        ),
+        (
+            "due before issue",
+            without(with(good.clone(), &["due_date"], json!("2026-02-01")), "payment_terms"),
+            422,
+            "due_date",
+        ),
+        (
+            "75-day term",
+            with(good.clone(), &["payment_terms"], json!({ "days": 75 })),
+            422,
+            "payment_terms",
+        ),
+        (
+            "unknown customer",
+            with(good.clone(), &["customer_id"], json!("nobody")),
+            422,
+            "customer_id",
+        ),
+        ("no lines", with(good.clone(), &["lines"], json!([])), 422, "lines"),
+        (
+            "future issue date",
+            with(good.clone(), &["issue_date"], json!("2026-12-01")),
+            422,
+            "issue_date",
+        ),
+        (
+            "bad date",
+            with(good.clone(), &["issue_date"], json!("2026-02-30")),
+            422,
+            "issue_date",
+        ),
+        (
+            "empty description",
+            with(good.clone(), &["lines", "0", "description"], json!("  ")),
+            422,
+            "lines[0].description",
+        ),
+    ];
+    let before = world.item_count().await;
+    for (i, (name, body, status, field)) in cases.into_iter().enumerate() {
+        let (got, answer) = world.issue(&format!("bad-{i}"), &body).await;
+        assert_eq!(got.as_u16(), status, "{name}: {answer}");
+        let fields: Vec<&str> = answer["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert!(fields.contains(&field), "{name}: expected field {field}, got {answer}");
+        let reason = answer["errors"][0]["reason"].as_str().unwrap_or_default();
+        assert!(!reason.is_empty(), "{name}: a reason is given");
+    }
+    assert_eq!(world.item_count().await, before, "nothing was written");
+
+    // Malformed JSON and an oversized body.
+    let (status, answer) = world
+        .call_raw(
+            "POST",
+            "/invoices",
+            &[("idempotency-key", "x")],
+            Some("{\"customer_id\":".into()),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), answer["errors"][0]["field"].as_str()),
+        (400, Some("body")),
+        "{answer}"
+    );
+    let huge = format!("{{\"customer_id\":\"{}\"}}", "x".repeat(300 * 1024));
+    let (status, answer) = world
+        .call_raw("POST", "/invoices", &[("idempotency-key", "y")], Some(huge))
+        .await;
+    assert_eq!(
+        (status.as_u16(), answer["errors"][0]["field"].as_str()),
+        (413, Some("body")),
+        "{answer}"
+    );
+    assert_eq!(world.item_count().await, before);
+}
+
+#[tokio::test]
+async fn each_bad_customer_names_its_field_and_writes_nothing() {
+    let world = World::new("badcust").await;
+    let good = common::business_customer(&world.email("x"));
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "invalid email",
+            with(good.clone(), &["email"], json!("camille@")),
+            "email",
+        ),
+        ("bad SIREN", with(good.clone(), &["siren"], json!("123456789")), "siren"),
+        (
+            "bad VAT number",
+            with(good.clone(), &["vat_number"], json!("FR00356000000")),
+            "vat_number",
+        ),
+        ("unknown locale", with(good.clone(), &["locale"], json!("de")), "locale"),
+        (
+            "business without SIREN",
+            with(good.clone(), &["siren"], Value::Null),
+            "siren",
+        ),
+        (
+            "bad country",
+            with(good.clone(), &["billing_address", "country"], json!("France")),
+            "billing_address.country",
+        ),
+        ("unknown kind", with(good.clone(), &["kind"], json!("robot")), "kind"),
+    ];
+    for (name, body, field) in cases {
+        let (status, answer) = world.call("PUT", "/customers/c1", &[], Some(&body)).await;
+        assert_eq!(status, 422, "{name}: {answer}");
+        let fields: Vec<&str> = answer["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert!(fields.contains(&field), "{name}: expected {field}, got {answer}");
+    }
+    let (status, answer) = world.call("PUT", "/customers/bad%20id", &[], Some(&good)).await;
+    assert_eq!(
+        (status.as_u16(), answer["errors"][0]["field"].as_str()),
+        (400, Some("id"))
+    );
+    assert_eq!(world.item_count().await, 0, "nothing was written");
+}

@@ -1,0 +1,140 @@
+//! The OpenAPI document stays true: every documented route is exercised,
+//! and every status it answers is one the document lists for it.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::{World, business_customer, invoice_body};
+use serde_json::{Value, json};
+
+const SPEC: &str = include_str!("../../functions/issue-invoice/openapi.yaml");
+
+/// (METHOD, templated path) → documented status codes.
+fn documented() -> BTreeMap<(String, String), BTreeSet<u16>> {
+    let spec: serde_norway::Value = serde_norway::from_str(SPEC).expect("openapi.yaml is YAML");
+    let mut out = BTreeMap::new();
+    let paths = spec.get("paths").and_then(|p| p.as_mapping()).expect("paths");
+    for (path, item) in paths {
+        let path = path.as_str().expect("path").to_string();
+        for (method, op) in item.as_mapping().expect("path item") {
+            let method = method.as_str().expect("method");
+            if method == "parameters" {
+                continue;
+            }
+            let codes = op
+                .get("responses")
+                .and_then(|r| r.as_mapping())
+                .expect("responses")
+                .keys()
+                .filter_map(|k| k.as_str().and_then(|s| s.parse().ok()))
+                .collect();
+            out.insert((method.to_uppercase(), path.clone()), codes);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_documented_route_answers_as_documented() {
+    let spec = documented();
+    let world = World::new("openapi").await;
+    let mut exercised: BTreeMap<(String, String), Vec<u16>> = BTreeMap::new();
+    let invoice_path = "/customers/{id}/invoices/{number}";
+    let calls: Vec<(&str, &str, String, Vec<(&str, &str)>, Option<Value>)> = vec![
+        (
+            "PUT",
+            "/customers/{id}",
+            "/customers/c1".into(),
+            vec![],
+            Some(business_customer(&world.email("c1"))),
+        ),
+        (
+            "PUT",
+            "/customers/{id}",
+            "/customers/c1".into(),
+            vec![],
+            Some(json!({ "kind": "business" })),
+        ),
+        ("GET", "/customers/{id}", "/customers/c1".into(), vec![], None),
+        ("GET", "/customers/{id}", "/customers/nobody".into(), vec![], None),
+        (
+            "POST",
+            "/invoices",
+            "/invoices".into(),
+            vec![("idempotency-key", "i1")],
+            Some(invoice_body("c1")),
+        ),
+        (
+            "POST",
+            "/invoices",
+            "/invoices".into(),
+            vec![],
+            Some(invoice_body("c1")),
+        ),
+        (
+            "GET",
+            invoice_path,
+            "/customers/c1/invoices/F2026-000001".into(),
+            vec![],
+            None,
+        ),
+        (
+            "GET",
+            invoice_path,
+            "/customers/c1/invoices/F2026-000999".into(),
+            vec![],
+            None,
+        ),
+        (
+            "POST",
+            "/customers/{id}/invoices/{number}/payments",
+            "/customers/c1/invoices/F2026-000001/payments".into(),
+            vec![("idempotency-key", "p1")],
+            Some(json!({ "amount_minor": 100, "date": "2026-03-02", "method": "transfer" })),
+        ),
+        (
+            "POST",
+            "/customers/{id}/invoices/{number}/disputes",
+            "/customers/c1/invoices/F2026-000001/disputes".into(),
+            vec![],
+            Some(json!({ "reason": "Montant contesté" })),
+        ),
+        (
+            "POST",
+            "/customers/{id}/invoices/{number}/disputes/settle",
+            "/customers/c1/invoices/F2026-000001/disputes/settle".into(),
+            vec![],
+            Some(json!({ "resolution": "Expliqué par téléphone" })),
+        ),
+        (
+            "GET",
+            "/customers/{id}/history",
+            "/customers/c1/history?limit=2".into(),
+            vec![],
+            None,
+        ),
+        (
+            "GET",
+            "/customers/{id}/history",
+            "/customers/c1/history?cursor=nope".into(),
+            vec![],
+            None,
+        ),
+        ("POST", "/deliveries/retry", "/deliveries/retry".into(), vec![], None),
+    ];
+    for (method, template, uri, headers, body) in calls {
+        let (status, answer) = world.call(method, &uri, &headers, body.as_ref()).await;
+        let key = (method.to_string(), template.to_string());
+        let allowed = spec
+            .get(&key)
+            .unwrap_or_else(|| panic!("{method} {template} is not documented"));
+        assert!(
+            allowed.contains(&status.as_u16()),
+            "{method} {uri} answered {status}, not documented: {answer}"
+        );
+        exercised.entry(key).or_default().push(status.as_u16());
+    }
+    let missing: Vec<_> = spec.keys().filter(|k| !exercised.contains_key(*k)).collect();
+    assert!(missing.is_empty(), "documented but never exercised: {missing:?}");
+}
