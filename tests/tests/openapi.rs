@@ -8,6 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use common::{World, business_customer, invoice_body};
 use serde_json::{Value, json};
 
+/// (method, documented path, concrete URI, headers, body)
+type Call<'a> = (&'a str, &'a str, String, Vec<(&'a str, &'a str)>, Option<Value>);
+
 const SPEC: &str = include_str!("../../functions/issue-invoice/openapi.yaml");
 
 /// (METHOD, templated path) → documented status codes.
@@ -41,7 +44,7 @@ async fn every_documented_route_answers_as_documented() {
     let world = World::new("openapi").await;
     let mut exercised: BTreeMap<(String, String), Vec<u16>> = BTreeMap::new();
     let invoice_path = "/customers/{id}/invoices/{number}";
-    let calls: Vec<(&str, &str, String, Vec<(&str, &str)>, Option<Value>)> = vec![
+    let calls: Vec<Call> = vec![
         (
             "PUT",
             "/customers/{id}",
