@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The main job, locally: start the local AWS stack, create the table from
+# the SAM template, run the finance API as a local server, register a
+# customer, issue an invoice over HTTP, and show the email it sent.
+#   scripts/demo.sh          run once and stop everything
+#   scripts/demo.sh --keep   leave everything running to explore
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+keep=false; [ "${1:-}" = "--keep" ] && keep=true
+. scripts/local-env.sh
+export RELANCE_TABLE="${RELANCE_TABLE:-relance-demo}"
+export RELANCE_SENDER="Atelier Durand <factures@atelier-durand.fr>"
+export RELANCE_REPLY_TO="claire.fontaine@atelier-durand.fr"
+export RELANCE_PUBLIC_URL="http://127.0.0.1:3001"
+export RELANCE_LISTEN="127.0.0.1:${RELANCE_API_PORT:-3000}"
+api="http://$RELANCE_LISTEN"
+run="$root/target/local-stack"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "Building relance (first run: a few minutes)"
+cargo build --locked -q -p issue-invoice -p relance-e2e --bin issue-invoice --bin create-table
+
+step "Starting the local AWS stack"
+scripts/stack.sh start
+cleanup() {
+  [ -f "$run/api.pid" ] && kill "$(cat "$run/api.pid")" 2>/dev/null || true
+  rm -f "$run/api.pid"
+  scripts/stack.sh stop
+}
+$keep || trap cleanup EXIT
+
+step "Creating the customer-history table from infra/template.yaml"
+target/debug/create-table
+
+step "Starting the finance API on $api"
+target/debug/issue-invoice >"$run/api.log" 2>&1 &
+echo $! >"$run/api.pid"
+for _ in $(seq 1 80); do curl -s -o /dev/null "$api/customers/x" && break; sleep 0.25; done
+
+call() { # method path [body] [idempotency key]
+  local args=(-s -X "$1" "$api$2" -H 'content-type: application/json' -H 'x-relance-actor: claire.fontaine')
+  [ -n "${3:-}" ] && args+=(--data "$3")
+  [ -n "${4:-}" ] && args+=(-H "idempotency-key: $4")
+  curl "${args[@]}" -w '\n'
+}
+pretty() { python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), ensure_ascii=False, indent=2))'; }
+
+step "A finance user registers Boulangerie Martin, a customer since 2016"
+call PUT /customers/boulangerie-martin '{
+  "contact_name": "Camille Martin", "email": "camille@boulangerie-martin.fr", "locale": "fr",
+  "kind": "business", "company_name": "Boulangerie Martin SARL", "siren": "356000000", "vat_number": "FR39356000000",
+  "billing_address": {"lines": ["3 place Bellecour"], "postal_code": "69002", "city": "Lyon", "country": "FR"},
+  "customer_since": "2016-05-10"}' | python3 -c 'import json,sys; c=json.load(sys.stdin); print("customer %s: %s, %s" % (c["id"], c["company_name"], c["contact_name"]))'
+
+today="$(TZ=Europe/Paris date +%F)"
+key="demo-$(date +%s)"
+invoice='{"customer_id": "boulangerie-martin", "currency": "EUR", "issue_date": "'"$today"'",
+  "payment_terms": {"days": 30}, "category": "services",
+  "lines": [
+    {"description": "Entretien du four à sole", "quantity": 1, "unit_price_minor": 45000, "vat_rate": "20"},
+    {"description": "Pièces détachées", "quantity": "2.5", "unit": "kg", "unit_price_minor": 1290, "vat_rate": "20", "discount": "10"}]}'
+
+step "Issuing an invoice (Idempotency-Key: $key)"
+call POST /invoices "$invoice" "$key" | python3 -c '
+import json,sys; i=json.load(sys.stdin); t=i["totals"]
+print("invoice %s: net %.2f, VAT %.2f, total %.2f %s, due %s" % (i["number"], t["net_minor"]/100, t["vat_minor"]/100, t["gross_minor"]/100, i["currency"], i["due_date"]))'
+
+step "Sending the same request again: the first answer is replayed, nothing is created"
+curl -s -o /dev/null -D - -X POST "$api/invoices" -H 'content-type: application/json' -H "idempotency-key: $key" --data "$invoice" | grep -i -E '^HTTP|idempotent-replayed'
+
+step "The customer's history"
+call GET /customers/boulangerie-martin/history | python3 -c '
+import json,sys
+for e in json.load(sys.stdin)["events"]: print("%s  %-18s by %s" % (e["at"][:19], e["type"], e["actor"]))'
+
+step "The email Camille received (as read back from the SES endpoint)"
+curl -s "$AWS_ENDPOINT_URL_SESV2/store" | python3 -c '
+import json,sys
+e=[m for m in json.load(sys.stdin)["emails"] if "camille@boulangerie-martin.fr" in str(m["destination"])][-1]
+print("Subject:", e["subject"]); print(); print("\n".join(e["body"]["text"].splitlines()[:24]))'
+echo "…"
+
+if $keep; then
+  step "Everything keeps running"
+  echo "finance API:  $api   (see functions/issue-invoice/openapi.yaml)"
+  echo "mailbox page: $AWS_ENDPOINT_URL_SESV2/"
+  echo "stop with:    kill \$(cat $run/api.pid); scripts/stack.sh stop"
+else
+  step "Done. Run scripts/demo.sh --keep to explore (mailbox page: $AWS_ENDPOINT_URL_SESV2/)"
+fi
