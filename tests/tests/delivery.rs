@@ -94,7 +94,7 @@ async fn a_throttled_ses_leaves_the_invoice_issued_and_the_retry_sends_one_email
         [
             "customer_created",
             "invoice_issued",
-            "invoice_delivery_failed",
+            "delivery_failed",
             "invoice_emailed"
         ]
     );

@@ -195,7 +195,12 @@ pub async fn record_payment(
         now,
         today: state.today(now),
     };
-    let a = invoicing::record_payment(&state.store, &id, &number, &parsed.value, &key, &hash, ctx).await?;
+    let (a, thanks) = invoicing::record_payment(&state.store, &id, &number, &parsed.value, &key, &hash, ctx).await?;
+    if let Some((customer, message)) = thanks {
+        if let Err(err) = state.deliverer.deliver(&customer, message, now).await {
+            tracing::warn!(error = %err, %message, "thank-you email not sent yet; it stays in the outbox");
+        }
+    }
     Ok(answer(a))
 }
 

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use ulid::Ulid;
 
-use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent};
+use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent, InvoiceNumber};
 use crate::links::{self, LinkGrant, LinkPurpose};
 use crate::mail::{Mailer, OutgoingEmail, SendError};
 use crate::outbox::{LEASE, Message, Purpose, retry_delay};
 use crate::render::{RenderError, Renderer};
 use crate::store::{Store, StoreError, TxOutcome};
-use crate::view::{InvoiceEmail, InvoiceView};
+use crate::view::{InvoiceEmail, InvoiceView, ReminderEmail};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
@@ -83,16 +83,11 @@ impl<M: Mailer> Deliverer<M> {
         };
         match self.mailer.send(&email).await {
             Ok(provider_id) => {
-                let Purpose::Invoice { number } = &message.purpose;
                 let event = HistoryEvent::new(
                     message.customer_id.clone(),
                     now,
                     Actor::system("mailer"),
-                    EventKind::InvoiceEmailed {
-                        number: number.clone(),
-                        message_id: message.id.to_string(),
-                        provider_message_id: provider_id.clone(),
-                    },
+                    sent_event(&message, &provider_id),
                 );
                 match self
                     .store
@@ -145,14 +140,13 @@ impl<M: Mailer> Deliverer<M> {
         retry_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let Purpose::Invoice { number } = &message.purpose;
         let event = HistoryEvent::new(
             message.customer_id.clone(),
             now,
             Actor::system("mailer"),
-            EventKind::InvoiceDeliveryFailed {
-                number: number.clone(),
+            EventKind::DeliveryFailed {
                 message_id: message.id.to_string(),
+                about: message.purpose.describe(),
                 reason: reason.chars().take(300).collect(),
             },
         );
@@ -160,51 +154,141 @@ impl<M: Mailer> Deliverer<M> {
         Ok(())
     }
 
+    /// A fresh link per attempt: only its hash is stored, so the text
+    /// exists only in the email that carries it.
+    async fn link(
+        &self,
+        purpose: LinkPurpose,
+        customer: &CustomerId,
+        object: String,
+        now: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        let token = links::generate();
+        let grant = LinkGrant {
+            purpose,
+            customer_id: customer.clone(),
+            object,
+            created_at: now,
+            expires_at: (now + self.link_ttl).timestamp(),
+            revoked: false,
+        };
+        self.store.put_link(&token.hash, &grant).await?;
+        let path = match purpose {
+            LinkPurpose::ViewInvoice => "i",
+            LinkPurpose::Difficulty => "help",
+        };
+        Ok(format!("{}/{path}/{}", self.public_url, token.text))
+    }
+
     async fn compose(&self, message: &Message, now: DateTime<Utc>) -> Result<OutgoingEmail, ComposeError> {
-        match &message.purpose {
+        let customer = self
+            .store
+            .get_customer(&message.customer_id)
+            .await?
+            .ok_or(ComposeError::Orphan)?
+            .value;
+        let locale = customer.locale;
+        let (name, rendered) = match &message.purpose {
             Purpose::Invoice { number } => {
                 let invoice = self
                     .store
-                    .get_invoice(&message.customer_id, number)
+                    .get_invoice(&customer.id, number)
                     .await?
                     .ok_or(ComposeError::Orphan)?
                     .value;
-                let customer = self
-                    .store
-                    .get_customer(&message.customer_id)
-                    .await?
-                    .ok_or(ComposeError::Orphan)?
-                    .value;
-                // A fresh link per attempt: only its hash is stored, so the
-                // text exists only in the email that carries it.
-                let token = links::generate();
-                let grant = LinkGrant {
-                    purpose: LinkPurpose::ViewInvoice,
-                    customer_id: customer.id.clone(),
-                    object: number.to_string(),
-                    created_at: now,
-                    expires_at: (now + self.link_ttl).timestamp(),
-                    revoked: false,
-                };
-                self.store.put_link(&token.hash, &grant).await?;
+                let link = self
+                    .link(LinkPurpose::ViewInvoice, &customer.id, number.to_string(), now)
+                    .await?;
                 let context = InvoiceEmail {
-                    invoice: InvoiceView::new(&invoice, customer.locale),
-                    link: format!("{}/i/{}", self.public_url, token.text),
+                    invoice: InvoiceView::new(&invoice, locale),
+                    link,
                 };
-                let rendered = self.renderer.email("invoice", customer.locale, &context)?;
-                Ok(OutgoingEmail {
-                    to: customer.email,
-                    subject: rendered.subject,
-                    html: rendered.html,
-                    text: rendered.text,
-                    reply_to: self.reply_to.clone(),
-                    tags: vec![
-                        ("kind".into(), "invoice".into()),
-                        ("message".into(), message.id.to_string()),
-                    ],
-                })
+                ("invoice", self.renderer.email("invoice", locale, &context)?)
             }
-        }
+            Purpose::Reminder {
+                numbers, stage, tone, ..
+            } => {
+                let mut invoices = Vec::new();
+                for number in numbers {
+                    let invoice = self
+                        .store
+                        .get_invoice(&customer.id, number)
+                        .await?
+                        .ok_or(ComposeError::Orphan)?
+                        .value;
+                    let link = self
+                        .link(LinkPurpose::ViewInvoice, &customer.id, number.to_string(), now)
+                        .await?;
+                    invoices.push((invoice, link));
+                }
+                let objects: Vec<&str> = numbers.iter().map(InvoiceNumber::as_str).collect();
+                let help = self
+                    .link(LinkPurpose::Difficulty, &customer.id, objects.join(","), now)
+                    .await?;
+                let context = ReminderEmail::new(&customer, &invoices, stage, *tone, help, today_in_paris(now));
+                ("reminder", self.renderer.email("reminder", locale, &context)?)
+            }
+            Purpose::Thanks { number } => {
+                let invoice = self
+                    .store
+                    .get_invoice(&customer.id, number)
+                    .await?
+                    .ok_or(ComposeError::Orphan)?
+                    .value;
+                let link = self
+                    .link(LinkPurpose::ViewInvoice, &customer.id, number.to_string(), now)
+                    .await?;
+                let context = InvoiceEmail {
+                    invoice: InvoiceView::new(&invoice, locale),
+                    link,
+                };
+                ("thanks", self.renderer.email("thanks", locale, &context)?)
+            }
+        };
+        Ok(OutgoingEmail {
+            to: customer.email,
+            subject: rendered.subject,
+            html: rendered.html,
+            text: rendered.text,
+            reply_to: self.reply_to.clone(),
+            tags: vec![("kind".into(), name.into()), ("message".into(), message.id.to_string())],
+        })
+    }
+}
+
+/// The business date of an instant: relance works in Paris time.
+pub fn today_in_paris(now: DateTime<Utc>) -> chrono::NaiveDate {
+    now.with_timezone(&chrono_tz::Europe::Paris).date_naive()
+}
+
+/// The history event that records a sent email, by what it was about.
+fn sent_event(message: &Message, provider_id: &str) -> EventKind {
+    let message_id = message.id.to_string();
+    let provider_message_id = provider_id.to_string();
+    match &message.purpose {
+        Purpose::Invoice { number } => EventKind::InvoiceEmailed {
+            number: number.clone(),
+            message_id,
+            provider_message_id,
+        },
+        Purpose::Reminder {
+            numbers,
+            stage,
+            tone,
+            reason,
+        } => EventKind::ReminderSent {
+            numbers: numbers.clone(),
+            stage: stage.clone(),
+            tone: tone.name().to_string(),
+            reason: reason.clone(),
+            message_id,
+            provider_message_id,
+        },
+        Purpose::Thanks { number } => EventKind::ThanksSent {
+            number: number.clone(),
+            message_id,
+            provider_message_id,
+        },
     }
 }
 

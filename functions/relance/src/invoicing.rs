@@ -290,7 +290,7 @@ pub async fn record_payment(
     key: &str,
     hash: &str,
     ctx: Ctx<'_>,
-) -> Result<Answer, InvoicingError> {
+) -> Result<(Answer, Option<(CustomerId, Ulid)>), InvoicingError> {
     let mut p = Problems::default();
     if input.amount_minor <= 0 {
         p.push("amount_minor", "must be greater than zero");
@@ -310,11 +310,14 @@ pub async fn record_payment(
             if record.request_hash != hash {
                 return Err(InvoicingError::KeyReused);
             }
-            return Ok(Answer {
-                status: record.status,
-                body: record.body,
-                replayed: true,
-            });
+            return Ok((
+                Answer {
+                    status: record.status,
+                    body: record.body,
+                    replayed: true,
+                },
+                None,
+            ));
         }
         let Versioned {
             value: mut invoice,
@@ -378,18 +381,23 @@ pub async fn record_payment(
                 },
             ));
         }
+        // A customer who had been reminded and now pays is thanked, not
+        // met with silence.
+        let thanks = (invoice.remaining_minor() == 0 && invoice.dunning.stage.is_some())
+            .then(|| Message::new(customer.clone(), Purpose::Thanks { number: number.clone() }, ctx.now));
         let body = serde_json::to_string(&invoice).map_err(|e| InvoicingError::field("", e.to_string()))?;
         let idem = IdempotencyWrite::new(PAYMENT_SCOPE, key, hash, 200, body.clone(), ctx.now);
         match store
-            .update_invoice(&invoice, version, &events, Some(&idem), ctx.now)
+            .update_invoices(&[(&invoice, version)], &events, thanks.as_ref(), Some(&idem), ctx.now)
             .await?
         {
             TxOutcome::Committed => {
-                return Ok(Answer {
+                let answer = Answer {
                     status: 200,
                     body,
                     replayed: false,
-                });
+                };
+                return Ok((answer, thanks.map(|m| (customer.clone(), m.id))));
             }
             _ if started.elapsed() > CONTENTION_BUDGET => return Err(InvoicingError::Busy),
             _ => back_off(attempt).await,

@@ -14,6 +14,7 @@ pub mod invoicing;
 pub mod links;
 pub mod mail;
 pub mod outbox;
+pub mod reminders;
 pub mod render;
 pub mod store;
 pub mod telemetry;

@@ -17,6 +17,8 @@ const TOKEN_BYTES: usize = 32;
 #[serde(rename_all = "snake_case")]
 pub enum LinkPurpose {
     ViewInvoice,
+    /// "I have a difficulty": the object lists the reminded invoices.
+    Difficulty,
 }
 
 /// What a token grants, as stored under its hash.

@@ -25,7 +25,34 @@ pub enum MessageStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "purpose", rename_all = "snake_case")]
 pub enum Purpose {
-    Invoice { number: InvoiceNumber },
+    Invoice {
+        number: InvoiceNumber,
+    },
+    /// One reminder for one or more of a customer's invoices.
+    Reminder {
+        numbers: Vec<InvoiceNumber>,
+        stage: String,
+        tone: crate::domain::dunning::Tone,
+        reason: String,
+    },
+    /// Thanks to a customer who paid after being reminded.
+    Thanks {
+        number: InvoiceNumber,
+    },
+}
+
+impl Purpose {
+    /// A short description for the history ("invoice F2026-000001").
+    pub fn describe(&self) -> String {
+        match self {
+            Purpose::Invoice { number } => format!("invoice {number}"),
+            Purpose::Reminder { numbers, stage, .. } => {
+                let list: Vec<&str> = numbers.iter().map(InvoiceNumber::as_str).collect();
+                format!("{stage} reminder for {}", list.join(", "))
+            }
+            Purpose::Thanks { number } => format!("thanks for paying {number}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

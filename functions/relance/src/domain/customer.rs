@@ -41,6 +41,12 @@ pub struct Customer {
     pub segment: Option<String>,
     /// When the relationship started; tenure shapes the tone of reminders.
     pub customer_since: NaiveDate,
+    /// Finance paused every automatic message to this customer.
+    #[serde(default)]
+    pub paused: bool,
+    /// The address bounced or complained: relance must not mail it.
+    #[serde(default)]
+    pub email_suppressed: bool,
 }
 
 impl Customer {
@@ -72,6 +78,8 @@ pub struct CustomerInput {
     #[serde(default)]
     pub segment: Option<String>,
     pub customer_since: NaiveDate,
+    #[serde(default)]
+    pub paused: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -171,6 +179,8 @@ impl CustomerInput {
                 delivery_address,
                 segment,
                 customer_since: self.customer_since,
+                paused: self.paused,
+                email_suppressed: false,
             })
         })
     }

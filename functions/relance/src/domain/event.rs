@@ -63,10 +63,51 @@ pub enum EventKind {
         message_id: String,
         provider_message_id: String,
     },
-    InvoiceDeliveryFailed {
+    /// An email could not be sent yet; the outbox retries it.
+    DeliveryFailed {
+        message_id: String,
+        about: String,
+        reason: String,
+    },
+    /// A reminder went out for these invoices, at this stage and tone, and
+    /// why that tone was chosen.
+    ReminderSent {
+        numbers: Vec<InvoiceNumber>,
+        stage: String,
+        tone: String,
+        reason: String,
+        message_id: String,
+        provider_message_id: String,
+    },
+    /// No more automatic email for this invoice: a person takes over.
+    HandedOff {
+        number: InvoiceNumber,
+        reason: String,
+    },
+    /// A customer who had been reminded paid, and was thanked.
+    ThanksSent {
         number: InvoiceNumber,
         message_id: String,
-        reason: String,
+        provider_message_id: String,
+    },
+    PromiseToPayRecorded {
+        number: InvoiceNumber,
+        date: NaiveDate,
+    },
+    PaymentPlanAgreed {
+        number: InvoiceNumber,
+        instalments: Vec<(NaiveDate, i64)>,
+    },
+    /// A person answered the customer (a call, an email): counts in the
+    /// contact budget like an email relance sent.
+    PersonReplied {
+        note: String,
+    },
+    /// A survey answer (written by the survey pages).
+    SurveyAnswered {
+        question: String,
+        score: u8,
+        detractor: bool,
     },
     PaymentRecorded {
         number: InvoiceNumber,
@@ -100,7 +141,14 @@ impl EventKind {
             EventKind::CustomerUpdated { .. } => "customer_updated",
             EventKind::InvoiceIssued { .. } => "invoice_issued",
             EventKind::InvoiceEmailed { .. } => "invoice_emailed",
-            EventKind::InvoiceDeliveryFailed { .. } => "invoice_delivery_failed",
+            EventKind::DeliveryFailed { .. } => "delivery_failed",
+            EventKind::ReminderSent { .. } => "reminder_sent",
+            EventKind::HandedOff { .. } => "handed_off",
+            EventKind::ThanksSent { .. } => "thanks_sent",
+            EventKind::PromiseToPayRecorded { .. } => "promise_to_pay_recorded",
+            EventKind::PaymentPlanAgreed { .. } => "payment_plan_agreed",
+            EventKind::PersonReplied { .. } => "person_replied",
+            EventKind::SurveyAnswered { .. } => "survey_answered",
             EventKind::PaymentRecorded { .. } => "payment_recorded",
             EventKind::InvoicePaid { .. } => "invoice_paid",
             EventKind::DisputeOpened { .. } => "dispute_opened",

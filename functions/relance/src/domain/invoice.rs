@@ -218,6 +218,25 @@ pub struct Invoice {
     pub issued_by: Actor,
     /// The outbox message that carries this invoice to the customer.
     pub email_message_id: Option<ulid::Ulid>,
+    #[serde(default)]
+    pub dunning: Dunning,
+}
+
+/// Where an invoice stands in the reminder sequence, and what pauses it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dunning {
+    /// The last stage claimed (sent or being sent).
+    pub stage: Option<String>,
+    pub stage_at: Option<DateTime<Utc>>,
+    /// The customer promised to pay by this date.
+    pub promise_to_pay: Option<NaiveDate>,
+    /// An agreed instalment schedule: (due date, amount).
+    #[serde(default)]
+    pub plan: Vec<(NaiveDate, i64)>,
+    /// The customer asked for help ("I have a difficulty") and nobody has
+    /// answered yet: reminders wait.
+    #[serde(default)]
+    pub help_request_open: bool,
 }
 
 /// Why a payment or dispute cannot be recorded.
@@ -499,6 +518,7 @@ impl InvoiceDraft {
             issued_at: now,
             issued_by: actor,
             email_message_id: None,
+            dunning: Dunning::default(),
         }
     }
 }

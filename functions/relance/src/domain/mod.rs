@@ -2,7 +2,9 @@
 
 pub mod customer;
 pub mod decimal;
+pub mod dunning;
 pub mod event;
+pub mod facts;
 pub mod ids;
 pub mod invoice;
 pub mod money;

@@ -143,15 +143,36 @@ impl Store {
         idempotency: Option<&IdempotencyWrite>,
         now: DateTime<Utc>,
     ) -> Result<TxOutcome, StoreError> {
+        self.update_invoices(&[(invoice, version)], events, None, idempotency, now)
+            .await
+    }
+
+    /// Saves several changed invoices of one customer, their events and the
+    /// email they cause, all or nothing: each invoice must still be at the
+    /// version it was read at. This is how a reminder claims its stages —
+    /// two passes cannot both win.
+    pub async fn update_invoices(
+        &self,
+        invoices: &[(&Invoice, u64)],
+        events: &[HistoryEvent],
+        message: Option<&Message>,
+        idempotency: Option<&IdempotencyWrite>,
+        now: DateTime<Utc>,
+    ) -> Result<TxOutcome, StoreError> {
         let mut tx = Tx::default();
-        tx.put(
-            self,
-            Part::Invoice,
-            to_item(&InvoiceItem::new(invoice, version + 1))?,
-            Some(Cond::new("version = :v").value(":v", n(version))),
-        )?;
+        for (invoice, version) in invoices {
+            tx.put(
+                self,
+                Part::Invoice,
+                to_item(&InvoiceItem::new(invoice, version + 1))?,
+                Some(Cond::new("version = :v").value(":v", n(*version))),
+            )?;
+        }
         for event in events {
             self.put_event(&mut tx, event)?;
+        }
+        if let Some(message) = message {
+            self.put_message(&mut tx, message)?;
         }
         if let Some(idem) = idempotency {
             self.put_idempotency(&mut tx, idem, now)?;

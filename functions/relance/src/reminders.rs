@@ -1,0 +1,309 @@
+//! The reminder pass: finds open invoices through the sparse index, reads
+//! each customer's history, decides stage and tone, claims the stages in
+//! one transaction per customer, and sends one email per customer.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use futures::StreamExt;
+use serde::Serialize;
+
+use crate::delivery::{Deliverer, DeliveryError, DeliveryOutcome};
+use crate::domain::dunning::{Policy, StageDecision, Tone, decide_stage, decide_tone};
+use crate::domain::facts::customer_facts;
+use crate::domain::invoice::InvoiceStatus;
+use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
+use crate::mail::Mailer;
+use crate::outbox::{Message, Purpose};
+use crate::store::{Store, StoreError, TxOutcome, Versioned, keys};
+
+/// Why an invoice got nothing this pass. Counted in the pass summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Skip {
+    Paid,
+    DisputeOpen,
+    HelpRequestOpen,
+    PromiseToPay,
+    PaymentPlan,
+    CustomerPaused,
+    EmailSuppressed,
+    ContactBudget,
+    NotYetDue,
+    AlreadySent,
+    Weekend,
+    /// Another pass claimed it first.
+    ClaimedElsewhere,
+}
+
+/// One reminder the pass sends (or, in a dry run, would send).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Planned {
+    pub customer_id: CustomerId,
+    pub invoices: Vec<InvoiceNumber>,
+    pub stage: String,
+    pub tone: Tone,
+    pub reason: String,
+    /// `false` for the hand-off stage: a person takes over, no email.
+    pub email: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PassSummary {
+    pub as_of: Option<NaiveDate>,
+    pub customers: usize,
+    pub invoices_seen: usize,
+    pub emails_sent: usize,
+    /// Emails claimed but not sent yet (SES refused): the outbox retries them.
+    pub emails_pending: usize,
+    pub handed_off: usize,
+    pub by_stage: BTreeMap<String, usize>,
+    pub by_tone: BTreeMap<String, usize>,
+    pub skipped: BTreeMap<Skip, usize>,
+    pub planned: Vec<Planned>,
+}
+
+impl PassSummary {
+    fn merge(&mut self, other: CustomerOutcome) {
+        self.customers += 1;
+        self.invoices_seen += other.invoices_seen;
+        for (reason, n) in other.skipped {
+            *self.skipped.entry(reason).or_default() += n;
+        }
+        if let Some(plan) = other.planned {
+            if plan.email {
+                *self.by_stage.entry(plan.stage.clone()).or_default() += plan.invoices.len();
+                *self.by_tone.entry(plan.tone.name().to_string()).or_default() += 1;
+            } else {
+                self.handed_off += plan.invoices.len();
+            }
+            self.planned.push(plan);
+        }
+        self.emails_sent += usize::from(other.sent);
+        self.emails_pending += usize::from(other.pending);
+    }
+}
+
+#[derive(Default)]
+struct CustomerOutcome {
+    invoices_seen: usize,
+    skipped: HashMap<Skip, usize>,
+    planned: Option<Planned>,
+    sent: bool,
+    pending: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PassError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Delivery(#[from] DeliveryError),
+}
+
+pub struct Pass<'a, M> {
+    pub store: &'a Store,
+    pub deliverer: &'a Deliverer<M>,
+    pub policy: &'a Policy,
+    /// The date the pass runs as of (replayable).
+    pub as_of: NaiveDate,
+    /// The instant recorded on events and used for the contact budget.
+    pub now: DateTime<Utc>,
+    /// Only plan: write nothing, send nothing.
+    pub dry_run: bool,
+    /// How many customers are worked on at once.
+    pub concurrency: usize,
+}
+
+impl<M: Mailer> Pass<'_, M> {
+    pub async fn run(&self) -> Result<PassSummary, PassError> {
+        let mut summary = PassSummary {
+            as_of: Some(self.as_of),
+            ..Default::default()
+        };
+        if !self.policy.sends_on(self.as_of) {
+            summary.skipped.insert(Skip::Weekend, 1);
+            return Ok(summary);
+        }
+        // Everything due up to the first stage's lead time, from every shard.
+        let until = self.as_of + Days::new(u64::try_from(self.policy.lead_days()).unwrap_or(0));
+        let mut by_customer: BTreeMap<CustomerId, Vec<InvoiceNumber>> = BTreeMap::new();
+        for shard in 0..keys::SHARDS {
+            for (customer, number) in self.store.open_invoice_keys(shard, until).await? {
+                by_customer.entry(customer).or_default().push(number);
+            }
+        }
+        let mut outcomes = futures::stream::iter(by_customer)
+            .map(|(customer, numbers)| async move { self.customer(&customer, &numbers).await })
+            .buffer_unordered(self.concurrency.max(1));
+        while let Some(outcome) = outcomes.next().await {
+            summary.merge(outcome?);
+        }
+        summary.planned.sort_by(|a, b| a.customer_id.cmp(&b.customer_id));
+        Ok(summary)
+    }
+
+    async fn customer(&self, id: &CustomerId, numbers: &[InvoiceNumber]) -> Result<CustomerOutcome, PassError> {
+        let mut out = CustomerOutcome {
+            invoices_seen: numbers.len(),
+            ..Default::default()
+        };
+        let Some(customer) = self.store.get_customer(id).await? else {
+            return Ok(out);
+        };
+        let customer = customer.value;
+        let skip_all = |out: &mut CustomerOutcome, reason: Skip| {
+            out.skipped.insert(reason, numbers.len());
+        };
+        if customer.paused {
+            skip_all(&mut out, Skip::CustomerPaused);
+            return Ok(out);
+        }
+        let history = self.store.full_history(id).await?;
+        let facts = customer_facts(&customer, &history, self.as_of);
+
+        // Decide each invoice on its own.
+        let mut due: Vec<(Versioned<Invoice>, usize)> = Vec::new();
+        for number in numbers {
+            let Some(invoice) = self.store.get_invoice(id, number).await? else {
+                continue;
+            };
+            match self.invoice_decision(&invoice.value, facts.reminded_before) {
+                Ok(stage) => due.push((invoice, stage)),
+                Err(reason) => *out.skipped.entry(reason).or_default() += 1,
+            }
+        }
+        if due.is_empty() {
+            return Ok(out);
+        }
+        // One message per customer: the most advanced stage speaks for all.
+        let stage_index = due.iter().map(|(_, s)| *s).max().unwrap_or(0);
+        let stage = &self.policy.stages[stage_index];
+        if stage.email && customer.email_suppressed {
+            skip_all(&mut out, Skip::EmailSuppressed);
+            return Ok(out);
+        }
+        let gap = chrono::Duration::hours(self.policy.contact_gap_hours);
+        if stage.email && facts.last_contact.is_some_and(|last| self.now - last < gap) {
+            *out.skipped.entry(Skip::ContactBudget).or_default() += due.len();
+            return Ok(out);
+        }
+        let (tone, reason) = decide_tone(&self.policy.tone, &facts);
+        let plan = Planned {
+            customer_id: id.clone(),
+            invoices: due.iter().map(|(inv, _)| inv.value.number.clone()).collect(),
+            stage: stage.name.clone(),
+            tone,
+            reason: reason.clone(),
+            email: stage.email,
+        };
+        if self.dry_run {
+            out.planned = Some(plan);
+            return Ok(out);
+        }
+
+        // Claim every stage at once, with the email that carries them.
+        let mut claimed: Vec<(Invoice, u64)> = Vec::new();
+        for (invoice, stage_of_invoice) in &due {
+            let mut changed = invoice.value.clone();
+            changed.dunning.stage = Some(self.policy.stages[*stage_of_invoice].name.clone());
+            changed.dunning.stage_at = Some(self.now);
+            claimed.push((changed, invoice.version));
+        }
+        let system = Actor::system("reminders");
+        let (message, events) = if stage.email {
+            let message = Message::new(
+                id.clone(),
+                Purpose::Reminder {
+                    numbers: plan.invoices.clone(),
+                    stage: stage.name.clone(),
+                    tone,
+                    reason,
+                },
+                self.now,
+            );
+            (Some(message), Vec::new())
+        } else {
+            let events = plan
+                .invoices
+                .iter()
+                .map(|number| {
+                    HistoryEvent::new(
+                        id.clone(),
+                        self.now,
+                        system.clone(),
+                        EventKind::HandedOff {
+                            number: number.clone(),
+                            reason: format!("no payment {} days after the due date", stage.offset_days),
+                        },
+                    )
+                })
+                .collect();
+            (None, events)
+        };
+        let refs: Vec<(&Invoice, u64)> = claimed.iter().map(|(i, v)| (i, *v)).collect();
+        match self
+            .store
+            .update_invoices(&refs, &events, message.as_ref(), None, self.now)
+            .await?
+        {
+            TxOutcome::Committed => {}
+            TxOutcome::ConditionFailed(_) | TxOutcome::Conflict => {
+                *out.skipped.entry(Skip::ClaimedElsewhere).or_default() += due.len();
+                return Ok(out);
+            }
+        }
+        if let Some(message) = message {
+            match self.deliverer.deliver(id, message.id, self.now).await? {
+                DeliveryOutcome::Sent { .. } => out.sent = true,
+                _ => out.pending = true,
+            }
+        }
+        out.planned = Some(plan);
+        Ok(out)
+    }
+
+    /// The stage an invoice should get now, or why it gets none.
+    fn invoice_decision(&self, invoice: &Invoice, reminded_before: bool) -> Result<usize, Skip> {
+        if invoice.status == InvoiceStatus::Paid || invoice.remaining_minor() <= 0 {
+            return Err(Skip::Paid);
+        }
+        if invoice.open_dispute().is_some() {
+            return Err(Skip::DisputeOpen);
+        }
+        let dunning = &invoice.dunning;
+        if dunning.help_request_open {
+            return Err(Skip::HelpRequestOpen);
+        }
+        if dunning.promise_to_pay.is_some_and(|d| d >= self.as_of) {
+            return Err(Skip::PromiseToPay);
+        }
+        // A plan replaces the due date by its first instalment not yet
+        // covered by payments; while that date is ahead, nothing is sent.
+        let mut reference = dunning.promise_to_pay.unwrap_or(invoice.due_date).max(invoice.due_date);
+        if !dunning.plan.is_empty() {
+            let mut covered = invoice.paid_minor;
+            let next = dunning.plan.iter().find(|(_, amount)| {
+                covered -= amount;
+                covered < 0
+            });
+            match next {
+                Some((date, _)) if *date >= self.as_of => return Err(Skip::PaymentPlan),
+                Some((date, _)) => reference = *date,
+                None => return Err(Skip::PaymentPlan),
+            }
+        }
+        let last = dunning.stage.as_deref().and_then(|s| self.policy.index_of(s));
+        match decide_stage(
+            self.policy,
+            reference,
+            self.as_of,
+            last,
+            reminded_before || last.is_some(),
+        ) {
+            StageDecision::Send(index) => Ok(index),
+            StageDecision::NotYet => Err(Skip::NotYetDue),
+            StageDecision::AlreadySent => Err(Skip::AlreadySent),
+        }
+    }
+}
