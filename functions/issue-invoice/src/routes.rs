@@ -31,6 +31,15 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String> {
     invoicing::parse_key(raw).map_err(|e| ApiError::from(e).with_status(StatusCode::BAD_REQUEST))
 }
 
+/// Sends a just-queued email now when SES answers; otherwise the outbox
+/// keeps it for the next delivery sweep. The request succeeds either way.
+async fn deliver_now(state: &AppState, message: Option<(CustomerId, ulid::Ulid)>, now: chrono::DateTime<chrono::Utc>) {
+    let Some((customer, message)) = message else { return };
+    if let Err(err) = state.deliverer.deliver(&customer, message, now).await {
+        tracing::warn!(error = %err, %message, "email not sent yet; it stays in the outbox");
+    }
+}
+
 fn answer(a: Answer) -> Response {
     let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::OK);
     let mut response = (status, [(header::CONTENT_TYPE, "application/json")], a.body).into_response();
@@ -138,13 +147,7 @@ pub async fn issue_invoice(
         },
     )
     .await?;
-    if let Some((customer, message)) = issued.message {
-        // Sent now when SES answers; otherwise the outbox keeps it for the
-        // next delivery sweep. Either way the invoice is issued.
-        if let Err(err) = state.deliverer.deliver(&customer, message, now).await {
-            tracing::warn!(error = %err, %message, "invoice email not sent yet; it stays in the outbox");
-        }
-    }
+    deliver_now(&state, issued.message, now).await;
     Ok(answer(issued.answer))
 }
 
@@ -196,11 +199,7 @@ pub async fn record_payment(
         today: state.today(now),
     };
     let (a, thanks) = invoicing::record_payment(&state.store, &id, &number, &parsed.value, &key, &hash, ctx).await?;
-    if let Some((customer, message)) = thanks {
-        if let Err(err) = state.deliverer.deliver(&customer, message, now).await {
-            tracing::warn!(error = %err, %message, "thank-you email not sent yet; it stays in the outbox");
-        }
-    }
+    deliver_now(&state, thanks, now).await;
     Ok(answer(a))
 }
 
