@@ -38,6 +38,7 @@ pub struct AppState {
     pub seller: Seller,
     pub invoice_series: String,
     pub issue_gate: relance::invoicing::IssueGate,
+    pub policy: relance::domain::dunning::Policy,
     pub clock: Clock,
     pub identity: Identity,
 }
@@ -99,6 +100,13 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/customers/{id}/invoices/{number}/disputes/settle",
             post(routes::settle_dispute),
         )
+        .route(
+            "/customers/{id}/invoices/{number}/promise",
+            post(routes::promise_to_pay),
+        )
+        .route("/customers/{id}/invoices/{number}/plan", post(routes::payment_plan))
+        .route("/customers/{id}/replies", post(routes::person_replied))
+        .route("/reminders/preview", get(routes::preview_reminders))
         .route("/deliveries/retry", post(routes::retry_deliveries))
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(body::MAX_BODY))

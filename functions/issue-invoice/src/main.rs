@@ -40,6 +40,7 @@ async fn main() -> Result<(), Error> {
         seller,
         invoice_series: settings.invoice_series.clone(),
         issue_gate: Default::default(),
+        policy: relance::domain::dunning::Policy::configured()?,
         clock: Arc::new(chrono::Utc::now),
         identity: if in_lambda { Identity::Iam } else { Identity::Header },
     });

@@ -257,6 +257,105 @@ pub async fn retry_deliveries(State(state): State<Arc<AppState>>, parts: Parts) 
     .into_response())
 }
 
+pub async fn promise_to_pay(
+    State(state): State<Arc<AppState>>,
+    Path((id, number)): Path<(String, String)>,
+    parts: Parts,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let actor = state.actor(&parts)?;
+    let (id, number) = (customer_id(&id)?, invoice_number(&number)?);
+    let input = parse::<invoicing::PromiseInput>(body)?.value;
+    let now = state.now();
+    let ctx = Ctx {
+        actor: &actor,
+        now,
+        today: state.today(now),
+    };
+    let invoice = invoicing::arrange(&state.store, &id, &number, invoicing::Arrangement::Promise(input), ctx).await?;
+    Ok(Json(invoice).into_response())
+}
+
+pub async fn payment_plan(
+    State(state): State<Arc<AppState>>,
+    Path((id, number)): Path<(String, String)>,
+    parts: Parts,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let actor = state.actor(&parts)?;
+    let (id, number) = (customer_id(&id)?, invoice_number(&number)?);
+    let input = parse::<invoicing::PlanInput>(body)?.value;
+    let now = state.now();
+    let ctx = Ctx {
+        actor: &actor,
+        now,
+        today: state.today(now),
+    };
+    let invoice = invoicing::arrange(&state.store, &id, &number, invoicing::Arrangement::Plan(input), ctx).await?;
+    Ok(Json(invoice).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyInput {
+    note: String,
+}
+
+/// A person spoke with the customer (a call, an email): written down so
+/// that nobody contradicts it, and so no reminder follows within 48 hours.
+pub async fn person_replied(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    parts: Parts,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let actor = state.actor(&parts)?;
+    let id = customer_id(&id)?;
+    let input = parse::<ReplyInput>(body)?.value;
+    let note = relance::domain::validation::text(&input.note, 1000)
+        .map_err(|r| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "note", r))?;
+    if state.store.get_customer(&id).await?.is_none() {
+        return Err(ApiError::not_found("customer"));
+    }
+    let event = relance::domain::HistoryEvent::new(
+        id,
+        state.now(),
+        actor,
+        relance::domain::EventKind::PersonReplied { note },
+    );
+    state.store.append_event(&event).await?;
+    Ok((StatusCode::CREATED, Json(event)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PreviewQuery {
+    as_of: Option<chrono::NaiveDate>,
+}
+
+/// The reminders a pass would send as of a date (tomorrow by default),
+/// with stage, tone and reason: nothing is written or sent.
+pub async fn preview_reminders(
+    State(state): State<Arc<AppState>>,
+    query: std::result::Result<Query<PreviewQuery>, axum::extract::rejection::QueryRejection>,
+    parts: Parts,
+) -> Result<Response> {
+    state.actor(&parts)?;
+    let Query(query) = query.map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "as_of", e.body_text()))?;
+    let now = state.now();
+    let as_of = query.as_of.unwrap_or_else(|| state.today(now) + chrono::Days::new(1));
+    let pass = relance::reminders::Pass {
+        store: &state.store,
+        deliverer: &state.deliverer,
+        policy: &state.policy,
+        as_of,
+        now,
+        dry_run: true,
+        concurrency: 8,
+    };
+    let summary = pass.run().await.map_err(|e| ApiError::internal(&e))?;
+    Ok(Json(summary).into_response())
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route; see openapi.yaml")
 }

@@ -472,3 +472,118 @@ pub enum DisputeChange {
     Open(String),
     Settle(String),
 }
+
+/// A promise to pay by a date, or an agreed instalment plan. Reminders
+/// then follow the promise or the plan instead of the due date.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromiseInput {
+    pub date: NaiveDate,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanInput {
+    pub instalments: Vec<InstalmentInput>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstalmentInput {
+    pub due_date: NaiveDate,
+    pub amount_minor: i64,
+}
+
+pub enum Arrangement {
+    Promise(PromiseInput),
+    Plan(PlanInput),
+}
+
+/// Records a promise to pay or a payment plan on an open invoice.
+pub async fn arrange(
+    store: &Store,
+    customer: &CustomerId,
+    number: &InvoiceNumber,
+    arrangement: Arrangement,
+    ctx: Ctx<'_>,
+) -> Result<Invoice, InvoicingError> {
+    let started = std::time::Instant::now();
+    let mut attempt = 0;
+    loop {
+        let Versioned {
+            value: mut invoice,
+            version,
+        } = store
+            .get_invoice(customer, number)
+            .await?
+            .ok_or(InvoicingError::UnknownInvoice)?;
+        if invoice.remaining_minor() <= 0 {
+            return Err(InvoiceRuleError::AlreadyPaid.into());
+        }
+        let kind = match &arrangement {
+            Arrangement::Promise(p) => {
+                if p.date < ctx.today {
+                    return Err(InvoicingError::field(
+                        "date",
+                        format!("must not be before today ({})", ctx.today),
+                    ));
+                }
+                if p.date > ctx.today + chrono::Days::new(180) {
+                    return Err(InvoicingError::field("date", "must be within 180 days"));
+                }
+                invoice.dunning.promise_to_pay = Some(p.date);
+                EventKind::PromiseToPayRecorded {
+                    number: number.clone(),
+                    date: p.date,
+                }
+            }
+            Arrangement::Plan(plan) => {
+                let mut p = Problems::default();
+                if plan.instalments.is_empty() || plan.instalments.len() > 24 {
+                    p.push("instalments", "a plan has 1 to 24 instalments");
+                }
+                let mut previous = ctx.today.pred_opt().unwrap_or(ctx.today);
+                for (i, inst) in plan.instalments.iter().enumerate() {
+                    if inst.amount_minor <= 0 {
+                        p.push(format!("instalments[{i}].amount_minor"), "must be greater than zero");
+                    }
+                    if inst.due_date <= previous {
+                        p.push(
+                            format!("instalments[{i}].due_date"),
+                            "dates must be from today on, in increasing order",
+                        );
+                    }
+                    previous = inst.due_date;
+                }
+                let total: i64 = plan.instalments.iter().map(|i| i.amount_minor).sum();
+                if total != invoice.remaining_minor() {
+                    p.push(
+                        "instalments",
+                        format!(
+                            "the instalments add up to {total}; they must add up to the {} still due",
+                            invoice.remaining_minor()
+                        ),
+                    );
+                }
+                p.into_result(|| Some(())).map_err(InvoicingError::Invalid)?;
+                // Instalments are counted from what is already paid.
+                let schedule: Vec<(NaiveDate, i64)> = std::iter::once((invoice.issue_date, invoice.paid_minor))
+                    .filter(|(_, paid)| *paid > 0)
+                    .chain(plan.instalments.iter().map(|i| (i.due_date, i.amount_minor)))
+                    .collect();
+                invoice.dunning.plan = schedule;
+                EventKind::PaymentPlanAgreed {
+                    number: number.clone(),
+                    instalments: plan.instalments.iter().map(|i| (i.due_date, i.amount_minor)).collect(),
+                }
+            }
+        };
+        let event = HistoryEvent::new(customer.clone(), ctx.now, ctx.actor.clone(), kind);
+        match store.update_invoice(&invoice, version, &[event], None, ctx.now).await? {
+            TxOutcome::Committed => return Ok(invoice),
+            _ if started.elapsed() > CONTENTION_BUDGET => return Err(InvoicingError::Busy),
+            _ => back_off(attempt).await,
+        }
+        attempt += 1;
+    }
+}

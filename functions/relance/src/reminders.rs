@@ -64,7 +64,9 @@ pub struct PassSummary {
 }
 
 impl PassSummary {
-    fn merge(&mut self, other: CustomerOutcome) {
+    /// Adds one customer's outcome. The list of reminders is kept only for
+    /// a dry run (a preview); a real pass over 100,000 invoices keeps counts.
+    fn merge(&mut self, other: CustomerOutcome, keep_plans: bool) {
         self.customers += 1;
         self.invoices_seen += other.invoices_seen;
         for (reason, n) in other.skipped {
@@ -77,7 +79,9 @@ impl PassSummary {
             } else {
                 self.handed_off += plan.invoices.len();
             }
-            self.planned.push(plan);
+            if keep_plans {
+                self.planned.push(plan);
+            }
         }
         self.emails_sent += usize::from(other.sent);
         self.emails_pending += usize::from(other.pending);
@@ -137,7 +141,7 @@ impl<M: Mailer> Pass<'_, M> {
             .map(|(customer, numbers)| async move { self.customer(&customer, &numbers).await })
             .buffer_unordered(self.concurrency.max(1));
         while let Some(outcome) = outcomes.next().await {
-            summary.merge(outcome?);
+            summary.merge(outcome?, self.dry_run);
         }
         summary.planned.sort_by(|a, b| a.customer_id.cmp(&b.customer_id));
         Ok(summary)

@@ -70,6 +70,7 @@ impl World {
             seller: company().expect("company config"),
             invoice_series: "F".into(),
             issue_gate: Default::default(),
+            policy: relance::domain::dunning::Policy::configured().expect("policy"),
             clock: Arc::new(move || *clock_reader.lock().expect("clock")),
             identity: Identity::Header,
         });
@@ -101,6 +102,7 @@ impl World {
             seller: company().expect("company config"),
             invoice_series: "F".into(),
             issue_gate: Default::default(),
+            policy: relance::domain::dunning::Policy::configured().expect("policy"),
             clock: Arc::new(move || *clock.lock().expect("clock")),
             identity: Identity::Header,
         });

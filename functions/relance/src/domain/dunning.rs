@@ -157,8 +157,8 @@ pub struct CustomerFacts {
     pub days_since_complaint: Option<i64>,
     /// Days since the last detractor survey answer, if any.
     pub days_since_detractor: Option<i64>,
-    /// Reminders of the last 12 months whose invoice was still paid late
-    /// or is still unpaid.
+    /// Reminders of the last 12 months that had to be repeated before the
+    /// invoice was paid (counted on settled invoices only).
     pub ignored_reminders: u32,
     /// Whether any reminder was ever sent to this customer.
     pub reminded_before: bool,

@@ -15,12 +15,16 @@ pub fn customer_facts(customer: &Customer, history: &[HistoryEvent], today: Naiv
         ..Default::default()
     };
     let mut reminders_per_invoice: HashMap<String, u32> = HashMap::new();
+    let mut settled: Vec<String> = Vec::new();
     for event in history {
         let age = days_ago(event.at);
         match &event.kind {
-            EventKind::InvoicePaid { days_late, .. } if *days_late > 0 && age <= 730 => {
-                facts.late_payments += 1;
-                facts.max_days_late = facts.max_days_late.max(*days_late);
+            EventKind::InvoicePaid { number, days_late, .. } => {
+                settled.push(number.to_string());
+                if *days_late > 0 && age <= 730 {
+                    facts.late_payments += 1;
+                    facts.max_days_late = facts.max_days_late.max(*days_late);
+                }
             }
             EventKind::InvoiceIssued { gross_minor, .. } if age <= 365 => facts.revenue_12m_minor += gross_minor,
             EventKind::DisputeOpened { .. } => facts.days_since_complaint = Some(age),
@@ -45,8 +49,14 @@ pub fn customer_facts(customer: &Customer, history: &[HistoryEvent], today: Naiv
             facts.last_contact = Some(facts.last_contact.map_or(event.at, |t| t.max(event.at)));
         }
     }
-    // A reminder followed by another one for the same invoice went unanswered.
-    facts.ignored_reminders = reminders_per_invoice.values().map(|n| n.saturating_sub(1)).sum();
+    // On a settled invoice, every reminder after the first went unanswered.
+    // Invoices still being chased do not count: their stage already says
+    // how far along they are, and the tone describes the relationship.
+    facts.ignored_reminders = settled
+        .iter()
+        .filter_map(|n| reminders_per_invoice.get(n))
+        .map(|n| n.saturating_sub(1))
+        .sum();
     facts
 }
 
@@ -56,4 +66,81 @@ fn years_between(from: NaiveDate, to: NaiveDate) -> i64 {
         years -= 1;
     }
     years.max(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::domain::{Actor, CustomerId, InvoiceNumber};
+
+    fn event(day: u32, kind: EventKind) -> HistoryEvent {
+        let at = Utc.with_ymd_and_hms(2026, 3, day, 9, 0, 0).single().unwrap_or_default();
+        HistoryEvent::new(
+            CustomerId::parse("c").unwrap_or_else(|e| panic!("{e}")),
+            at,
+            Actor("t".into()),
+            kind,
+        )
+    }
+
+    fn reminder(day: u32, number: &str) -> HistoryEvent {
+        event(
+            day,
+            EventKind::ReminderSent {
+                numbers: vec![InvoiceNumber::parse(number).unwrap_or_else(|e| panic!("{e}"))],
+                stage: "s".into(),
+                tone: "standard".into(),
+                reason: "r".into(),
+                message_id: "m".into(),
+                provider_message_id: "p".into(),
+            },
+        )
+    }
+
+    #[test]
+    fn the_history_tells_tenure_lateness_ignored_reminders_and_last_contact() {
+        let customer_json = serde_json::json!({
+            "id": "c", "contact_name": "C", "email": "c@example.fr", "locale": "fr", "kind": "consumer",
+            "company_name": null, "siren": null, "vat_number": null,
+            "billing_address": { "lines": ["1 rue"], "postal_code": "1", "city": "X", "country": "FR" },
+            "delivery_address": null, "segment": null, "customer_since": "2016-05-10"
+        });
+        let customer: Customer = serde_json::from_value(customer_json).unwrap_or_else(|e| panic!("{e}"));
+        let paid = |day, number: &str, late| {
+            event(
+                day,
+                EventKind::InvoicePaid {
+                    number: InvoiceNumber::parse(number).unwrap_or_else(|e| panic!("{e}")),
+                    paid_on: NaiveDate::from_ymd_opt(2026, 3, day).unwrap_or_default(),
+                    days_late: late,
+                },
+            )
+        };
+        let history = vec![
+            reminder(1, "F2026-000001"),
+            reminder(5, "F2026-000001"),
+            reminder(9, "F2026-000001"),
+            paid(10, "F2026-000001", 20),
+            reminder(12, "F2026-000002"),
+            reminder(15, "F2026-000002"),
+        ];
+        let facts = customer_facts(
+            &customer,
+            &history,
+            NaiveDate::from_ymd_opt(2026, 3, 20).unwrap_or_default(),
+        );
+        assert_eq!(facts.tenure_years, 9);
+        assert_eq!((facts.late_payments, facts.max_days_late), (1, 20));
+        assert_eq!(
+            facts.ignored_reminders, 2,
+            "two repeats on the settled invoice; the open one does not count"
+        );
+        assert!(facts.reminded_before);
+        assert_eq!(
+            facts.last_contact.map(|t| t.date_naive().to_string()),
+            Some("2026-03-15".into())
+        );
+    }
 }

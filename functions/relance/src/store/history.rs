@@ -45,6 +45,17 @@ impl Store {
         )
     }
 
+    /// Appends one event on its own (what a person did outside relance,
+    /// written down by finance).
+    pub async fn append_event(&self, event: &HistoryEvent) -> Result<(), StoreError> {
+        let mut tx = Tx::default();
+        self.put_event(&mut tx, event)?;
+        match tx.commit(self).await? {
+            super::TxOutcome::Committed => Ok(()),
+            _ => Err(StoreError::Contention("history event")),
+        }
+    }
+
     /// Reads a customer's history in time order: one Query on the
     /// customer's partition, paginated by an opaque cursor.
     pub async fn history(

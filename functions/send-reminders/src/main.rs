@@ -1,0 +1,120 @@
+//! `send-reminders`: the daily reminder pass. EventBridge Scheduler invokes
+//! it on business days with `{"as_of": "YYYY-MM-DD"}` (optional: today in
+//! Paris by default), so any day's pass can be replayed. Outside Lambda it
+//! runs one pass: `send-reminders [YYYY-MM-DD] [--dry-run]`, printing the
+//! summary as JSON.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use lambda_runtime::{LambdaEvent, service_fn};
+use relance::config::Settings;
+use relance::delivery::{Deliverer, today_in_paris};
+use relance::domain::dunning::Policy;
+use relance::mail::SesMailer;
+use relance::reminders::{Pass, PassSummary};
+use relance::render::Renderer;
+use relance::store::Store;
+use serde::Deserialize;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// How many customers one pass works on at once.
+const CONCURRENCY: usize = 16;
+
+#[derive(Debug, Default, Deserialize)]
+struct Request {
+    as_of: Option<NaiveDate>,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+struct Function {
+    store: Store,
+    deliverer: Deliverer<SesMailer>,
+    policy: Policy,
+}
+
+impl Function {
+    async fn run(&self, request: Request) -> Result<PassSummary, Error> {
+        let now = chrono::Utc::now();
+        let as_of = request.as_of.unwrap_or_else(|| today_in_paris(now));
+        let pass = Pass {
+            store: &self.store,
+            deliverer: &self.deliverer,
+            policy: &self.policy,
+            as_of,
+            now,
+            dry_run: request.dry_run,
+            concurrency: CONCURRENCY,
+        };
+        let summary = pass.run().await?;
+        tracing::info!(
+            %as_of,
+            customers = summary.customers,
+            emails_sent = summary.emails_sent,
+            emails_pending = summary.emails_pending,
+            handed_off = summary.handed_off,
+            skipped = ?summary.skipped,
+            "reminder pass done"
+        );
+        Ok(summary)
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let in_lambda = std::env::var("AWS_LAMBDA_RUNTIME_API").is_ok();
+    relance::telemetry::init(in_lambda);
+    let settings = Settings::from_env()?;
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
+    let function = Arc::new(Function {
+        deliverer: Deliverer {
+            store: store.clone(),
+            mailer: SesMailer::new(
+                aws_sdk_sesv2::Client::new(&config),
+                &settings.sender,
+                settings.transactional_configuration_set.clone(),
+            ),
+            renderer: Arc::new(Renderer::new()?),
+            public_url: settings.public_url.clone(),
+            link_ttl: chrono::Duration::days(settings.link_ttl_days),
+            reply_to: settings.reply_to.clone(),
+        },
+        store,
+        policy: Policy::configured()?,
+    });
+    if in_lambda {
+        lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+            let function = function.clone();
+            async move {
+                // A scheduler event without a body, or with other fields, is
+                // today's pass; a malformed as_of is refused, not guessed.
+                let request: Request = match event.payload {
+                    serde_json::Value::Object(map) if map.contains_key("as_of") || map.contains_key("dry_run") => {
+                        serde_json::from_value(serde_json::Value::Object(map))?
+                    }
+                    _ => Request::default(),
+                };
+                function.run(request).await
+            }
+        }))
+        .await
+    } else {
+        let mut request = Request::default();
+        for arg in std::env::args().skip(1) {
+            if arg == "--dry-run" {
+                request.dry_run = true;
+            } else {
+                request.as_of = Some(
+                    arg.parse()
+                        .map_err(|e| format!("`{arg}` is not a date (YYYY-MM-DD): {e}"))?,
+                );
+            }
+        }
+        let summary = function.run(request).await?;
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+        Ok(())
+    }
+}

@@ -1,0 +1,349 @@
+//! The reminder pass against the local stack: a 60-day walk through every
+//! stage, each reason to stay silent, and two passes at once.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+use common::{World, invoice_body};
+use relance::domain::{CustomerId, EventKind, InvoiceNumber};
+use relance::reminders::{Pass, PassSummary, Skip};
+use serde_json::json;
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+/// 08:00 in Paris on `day`, when the scheduler runs the pass.
+fn morning(day: NaiveDate) -> DateTime<Utc> {
+    chrono_tz::Europe::Paris
+        .from_local_datetime(&day.and_hms_opt(8, 0, 0).expect("time"))
+        .single()
+        .expect("unambiguous")
+        .with_timezone(&Utc)
+}
+
+async fn pass(world: &World, as_of: NaiveDate, dry_run: bool) -> PassSummary {
+    world.set_now(morning(as_of));
+    Pass {
+        store: &world.store,
+        deliverer: &world.state.deliverer,
+        policy: &world.state.policy,
+        as_of,
+        now: morning(as_of),
+        dry_run,
+        concurrency: 8,
+    }
+    .run()
+    .await
+    .expect("pass runs")
+}
+
+fn stages_sent(history: &[relance::domain::HistoryEvent]) -> Vec<String> {
+    history
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ReminderSent { stage, .. } => Some(stage.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_late_invoice_walks_through_every_stage_once_then_a_person_takes_over() {
+    let world = World::new("walk").await;
+    world
+        .create_customer("late", json!({ "customer_since": "2025-01-15" }))
+        .await;
+    let (status, invoice) = world.issue("inv", &invoice_body("late")).await;
+    assert_eq!(status, 201);
+    assert_eq!(invoice["due_date"], "2026-04-01");
+
+    // Every day from 10 days before the due date to 60 days after; each
+    // pass is run twice, as a retried scheduler would.
+    let mut day = date("2026-03-22");
+    while day <= date("2026-05-31") {
+        pass(&world, day, false).await;
+        pass(&world, day, false).await;
+        day = day + Days::new(1);
+    }
+    let id = CustomerId::parse("late").expect("id");
+    let history = world.store.full_history(&id).await.expect("history");
+    assert_eq!(
+        stages_sent(&history),
+        ["courtesy", "help_first", "check_in", "firm", "final_notice"]
+    );
+    let handoffs = history
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::HandedOff { .. }))
+        .count();
+    assert_eq!(handoffs, 1, "handed to a person once");
+    let emails = world.mailbox.to(&world.email("late")).await.expect("mailbox");
+    assert_eq!(
+        emails.len(),
+        6,
+        "the invoice and five reminders, nothing after the hand-off"
+    );
+    // Weekends are quiet: the courtesy stage (due − 3 = Sunday 29 March)
+    // went out on Monday 30 March.
+    let courtesy = history
+        .iter()
+        .find(|e| matches!(&e.kind, EventKind::ReminderSent { stage, .. } if stage == "courtesy"));
+    assert_eq!(courtesy.map(|e| e.at.date_naive()), Some(date("2026-03-30")));
+    // The tone and its reason are recorded with each reminder.
+    for event in &history {
+        if let EventKind::ReminderSent { tone, reason, .. } = &event.kind {
+            assert_eq!(tone, "standard");
+            assert!(!reason.is_empty());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_customer_who_was_reminded_and_pays_is_thanked() {
+    let world = World::new("thanks").await;
+    world.create_customer("payer", json!({})).await;
+    world.issue("inv", &invoice_body("payer")).await;
+    let summary = pass(&world, date("2026-04-06"), false).await;
+    assert_eq!(summary.emails_sent, 1);
+    world.set_now(morning(date("2026-04-08")));
+    let (status, _) = world
+        .call(
+            "POST",
+            "/customers/payer/invoices/F2026-000001/payments",
+            &[("idempotency-key", "pay")],
+            Some(&json!({ "amount_minor": 57484, "date": "2026-04-08", "method": "transfer" })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let emails = world.mailbox.to(&world.email("payer")).await.expect("mailbox");
+    assert_eq!(emails.len(), 3, "invoice, reminder, thanks");
+    assert!(
+        emails[2]
+            .subject
+            .starts_with("Merci, nous avons bien reçu votre paiement"),
+        "{}",
+        emails[2].subject
+    );
+}
+
+#[tokio::test]
+async fn each_reason_to_stay_silent_sends_nothing_and_is_counted() {
+    let world = World::new("skips").await;
+    let as_of = date("2026-04-06"); // a Monday, 5 days after the due date
+    let names = [
+        "dispute",
+        "help",
+        "promise",
+        "plan",
+        "paused",
+        "suppressed",
+        "replied",
+        "fine",
+    ];
+    for name in names {
+        world.create_customer(name, json!({})).await;
+        world.set_now(morning(date("2026-03-02")));
+        let (status, _) = world.issue(&format!("inv-{name}"), &invoice_body(name)).await;
+        assert_eq!(status, 201);
+    }
+    let number = |name: &str| -> (CustomerId, InvoiceNumber) {
+        let n = names.iter().position(|x| *x == name).expect("known") + 1;
+        (
+            CustomerId::parse(name).expect("id"),
+            InvoiceNumber::new("F2026", n as u64),
+        )
+    };
+    world.set_now(morning(date("2026-04-03")));
+    let path = |name: &str| format!("/customers/{name}/invoices/{}", number(name).1);
+    let (s, _) = world
+        .call(
+            "POST",
+            &format!("{}/disputes", path("dispute")),
+            &[],
+            Some(&json!({ "reason": "Prestation incomplète" })),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (s, _) = world
+        .call(
+            "POST",
+            &format!("{}/promise", path("promise")),
+            &[],
+            Some(&json!({ "date": "2026-04-10" })),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, plan) = world
+        .call(
+            "POST",
+            &format!("{}/plan", path("plan")),
+            &[],
+            Some(&json!({ "instalments": [{ "due_date": "2026-04-15", "amount_minor": 27484 }, { "due_date": "2026-05-15", "amount_minor": 30000 }] })),
+        )
+        .await;
+    assert_eq!(s, 200, "{plan}");
+    // "I have a difficulty" (its page belongs to the customer pages; the flag is what the pass reads).
+    let (help_id, help_no) = number("help");
+    let help = world
+        .store
+        .get_invoice(&help_id, &help_no)
+        .await
+        .expect("read")
+        .expect("exists");
+    let mut changed = help.value.clone();
+    changed.dunning.help_request_open = true;
+    world
+        .store
+        .update_invoice(&changed, help.version, &[], None, world.state.now())
+        .await
+        .expect("saved");
+    let mut paused = common::business_customer(&world.email("paused"));
+    paused["paused"] = json!(true);
+    let (s, _) = world.call("PUT", "/customers/paused", &[], Some(&paused)).await;
+    assert_eq!(s, 200);
+    let suppressed_id = CustomerId::parse("suppressed").expect("id");
+    let mut suppressed = world
+        .store
+        .get_customer(&suppressed_id)
+        .await
+        .expect("read")
+        .expect("exists")
+        .value;
+    suppressed.email_suppressed = true;
+    world
+        .store
+        .save_customer(
+            &suppressed,
+            &relance::domain::Actor::system("ses-events"),
+            world.state.now(),
+        )
+        .await
+        .expect("saved");
+    world.set_now(morning(as_of) - chrono::Duration::hours(3));
+    let (s, _) = world
+        .call(
+            "POST",
+            "/customers/replied/replies",
+            &[],
+            Some(&json!({ "note": "Appel : virement parti ce matin" })),
+        )
+        .await;
+    assert_eq!(s, 201);
+
+    let preview = pass(&world, as_of, true).await;
+    assert_eq!(
+        preview.planned.len(),
+        1,
+        "only `fine` would be reminded: {:?}",
+        preview.planned
+    );
+    assert_eq!(preview.planned[0].customer_id.as_str(), "fine");
+    assert_eq!(preview.planned[0].stage, "help_first");
+
+    let summary = pass(&world, as_of, false).await;
+    let expected: BTreeMap<Skip, usize> = [
+        (Skip::DisputeOpen, 1),
+        (Skip::HelpRequestOpen, 1),
+        (Skip::PromiseToPay, 1),
+        (Skip::PaymentPlan, 1),
+        (Skip::CustomerPaused, 1),
+        (Skip::EmailSuppressed, 1),
+        (Skip::ContactBudget, 1),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(summary.skipped, expected);
+    assert_eq!(summary.emails_sent, 1);
+    for name in names {
+        let count = world.mailbox.to(&world.email(name)).await.expect("mailbox").len();
+        assert_eq!(count, if name == "fine" { 2 } else { 1 }, "{name}");
+    }
+    // The same pass again: everything already sent or still silent.
+    let again = pass(&world, as_of, false).await;
+    assert_eq!(again.emails_sent, 0);
+    assert_eq!(again.skipped.get(&Skip::AlreadySent), Some(&1));
+    // Paid invoices are not even read: they left the open-invoices index.
+    let (s, _) = world
+        .call(
+            "POST",
+            &format!("{}/payments", path("fine")),
+            &[("idempotency-key", "pay-fine")],
+            Some(&json!({ "amount_minor": 57484, "date": "2026-04-06", "method": "transfer" })),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let later = pass(&world, date("2026-04-20"), false).await;
+    assert_eq!(later.invoices_seen, 7, "the paid invoice is gone from the index");
+    assert_eq!(
+        world.mailbox.to(&world.email("fine")).await.expect("mailbox").len(),
+        3,
+        "plus the thank-you"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_passes_at_once_over_2000_invoices_send_each_stage_once() {
+    const CUSTOMERS: usize = 500;
+    const PER_CUSTOMER: usize = 4;
+    let world = Arc::new(World::new("twopasses").await);
+    let seller = relance::config::company().expect("company");
+    let now = morning(date("2026-03-02"));
+    let mut invoices = Vec::new();
+    for c in 0..CUSTOMERS {
+        let id = format!("c{c}");
+        let input: relance::domain::CustomerInput =
+            serde_json::from_value(common::business_customer(&world.email(&id))).expect("customer");
+        let customer = input.parse(CustomerId::parse(&id).expect("id")).expect("valid");
+        world
+            .store
+            .save_customer(&customer, &relance::domain::Actor::system("import"), now)
+            .await
+            .expect("saved");
+        for k in 0..PER_CUSTOMER {
+            let draft: relance::domain::InvoiceInput = serde_json::from_value(invoice_body(&id)).expect("invoice");
+            let number = InvoiceNumber::new("M2026", (c * PER_CUSTOMER + k + 1) as u64);
+            invoices.push(draft.parse().expect("valid").issue(
+                number,
+                seller.clone(),
+                customer.clone(),
+                now,
+                relance::domain::Actor::system("import"),
+            ));
+        }
+    }
+    world.store.load_invoices(&invoices).await.expect("loaded");
+
+    let as_of = date("2026-04-06");
+    let second = Arc::new(world.sibling());
+    let (a, b) = tokio::join!(pass(&world, as_of, false), pass(&second, as_of, false));
+    assert_eq!(a.emails_sent + b.emails_sent, CUSTOMERS, "one email per customer");
+    assert_eq!(a.invoices_seen, CUSTOMERS * PER_CUSTOMER);
+    let claimed_elsewhere = a.skipped.get(&Skip::ClaimedElsewhere).copied().unwrap_or(0)
+        + b.skipped.get(&Skip::ClaimedElsewhere).copied().unwrap_or(0)
+        + a.skipped.get(&Skip::AlreadySent).copied().unwrap_or(0)
+        + b.skipped.get(&Skip::AlreadySent).copied().unwrap_or(0);
+    assert_eq!(
+        claimed_elsewhere,
+        CUSTOMERS * PER_CUSTOMER,
+        "the other pass found every invoice taken"
+    );
+
+    let emails = world.mailbox.all().await.expect("mailbox");
+    let mut per_customer: BTreeMap<String, usize> = BTreeMap::new();
+    for email in emails
+        .iter()
+        .filter(|e| e.destination.to.iter().any(|t| t.contains(&world.tag)))
+    {
+        *per_customer.entry(email.destination.to.join(",")).or_default() += 1;
+        assert!(
+            email.subject.starts_with("Factures M2026-"),
+            "one email lists the four: {}",
+            email.subject
+        );
+    }
+    assert_eq!(per_customer.len(), CUSTOMERS);
+    assert!(per_customer.values().all(|n| *n == 1), "exactly one reminder each");
+}
