@@ -35,6 +35,7 @@ async fn pass(world: &World, as_of: NaiveDate, dry_run: bool) -> PassSummary {
         now: morning(as_of),
         dry_run,
         concurrency: 8,
+        pace: &relance::reminders::Pace::new(1000),
     }
     .run()
     .await
@@ -346,4 +347,60 @@ async fn two_passes_at_once_over_2000_invoices_send_each_stage_once() {
     }
     assert_eq!(per_customer.len(), CUSTOMERS);
     assert!(per_customer.values().all(|n| *n == 1), "exactly one reminder each");
+}
+
+#[tokio::test]
+async fn reminders_refused_by_a_throttled_ses_go_out_once_with_the_next_pass() {
+    use aws_sdk_sesv2::operation::send_email::SendEmailError;
+    use aws_sdk_sesv2::types::error::TooManyRequestsException;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    let throttled = mock!(aws_sdk_sesv2::Client::send_email)
+        .then_error(|| SendEmailError::TooManyRequestsException(TooManyRequestsException::builder().build()));
+    let ses = mock_client!(aws_sdk_sesv2, RuleMode::MatchAny, [&throttled]);
+    let world = World::with_ses("throttledpass", Some(ses)).await;
+    for name in ["a", "b", "c"] {
+        world.create_customer(name, json!({})).await;
+        world.issue(&format!("inv-{name}"), &invoice_body(name)).await;
+    }
+    let as_of = date("2026-04-06");
+    world.set_now(morning(as_of));
+    let pace = relance::reminders::Pace::new(100);
+    let first = Pass {
+        store: &world.store,
+        deliverer: &world.state.deliverer,
+        policy: &world.state.policy,
+        as_of,
+        now: morning(as_of),
+        dry_run: false,
+        concurrency: 1,
+        pace: &pace,
+    }
+    .run()
+    .await
+    .expect("pass");
+    assert_eq!(
+        (first.emails_sent, first.emails_pending),
+        (0, 3),
+        "claimed, refused, kept"
+    );
+    assert!(
+        pace.interval() > std::time::Duration::from_millis(10),
+        "the pace slowed down: {:?}",
+        pace.interval()
+    );
+
+    // The next day's pass, with SES back: first the pending reminders (and
+    // the invoices that never went out), once; no stage is claimed twice.
+    let healthy = world.sibling();
+    let next = pass(&healthy, date("2026-04-07"), false).await;
+    assert_eq!(next.redelivered, 6, "three invoices and three reminders");
+    assert_eq!(next.emails_sent, 0);
+    assert_eq!(next.skipped.get(&Skip::AlreadySent), Some(&3));
+    for name in ["a", "b", "c"] {
+        let emails = world.mailbox.to(&world.email(name)).await.expect("mailbox");
+        assert_eq!(emails.len(), 2, "{name}: the invoice and one reminder");
+    }
+    let again = pass(&healthy, date("2026-04-08"), false).await;
+    assert_eq!(again.redelivered, 0);
 }

@@ -351,6 +351,8 @@ pub async fn preview_reminders(
         now,
         dry_run: true,
         concurrency: 8,
+        // A preview sends nothing, so nothing to pace.
+        pace: &relance::reminders::Pace::new(1000),
     };
     let summary = pass.run().await.map_err(|e| ApiError::internal(&e))?;
     Ok(Json(summary).into_response())

@@ -32,6 +32,9 @@ pub struct Settings {
     pub invoice_series: String,
     /// `RELANCE_LINK_TTL_DAYS` (default 180): how long an emailed link works.
     pub link_ttl_days: i64,
+    /// `RELANCE_SES_MAX_PER_SECOND` (default 14): the SES account's maximum
+    /// send rate; the reminder pass never sends faster.
+    pub ses_max_per_second: u32,
 }
 
 fn var(name: &'static str) -> Result<String, ConfigError> {
@@ -80,7 +83,19 @@ impl Settings {
                 })
             })
             .transpose()?;
+        let ses_max_per_second = match optional("RELANCE_SES_MAX_PER_SECOND") {
+            None => 14,
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|r| (1..=10_000).contains(r))
+                .ok_or(ConfigError::Invalid {
+                    var: "RELANCE_SES_MAX_PER_SECOND",
+                    reason: "must be a number of emails per second, 1 to 10000".into(),
+                })?,
+        };
         Ok(Self {
+            ses_max_per_second,
             table: var("RELANCE_TABLE")?,
             sender: var("RELANCE_SENDER")?,
             reply_to,

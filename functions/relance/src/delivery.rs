@@ -31,10 +31,12 @@ pub enum DeliveryOutcome {
     },
     /// Already sent, or another sender holds the lease: nothing to do.
     NotClaimed,
-    /// SES refused; the message waits for `retry_at`.
+    /// SES refused; the message waits for `retry_at`. `throttled` when SES
+    /// said "not now" (the sender should slow down).
     Failed {
         reason: String,
         retry_at: DateTime<Utc>,
+        throttled: bool,
     },
     /// The send may or may not have happened; the lease expires and a
     /// later attempt settles it.
@@ -78,7 +80,11 @@ impl<M: Mailer> Deliverer<M> {
                 let reason = e.to_string();
                 let retry_at = now + retry_delay(message.attempts);
                 self.release(&message, &reason, retry_at, now).await?;
-                return Ok(DeliveryOutcome::Failed { reason, retry_at });
+                return Ok(DeliveryOutcome::Failed {
+                    reason,
+                    retry_at,
+                    throttled: false,
+                });
             }
         };
         match self.mailer.send(&email).await {
@@ -109,11 +115,16 @@ impl<M: Mailer> Deliverer<M> {
                 Ok(DeliveryOutcome::Unknown { reason })
             }
             Err(err) => {
+                let throttled = matches!(err, SendError::Retryable(_));
                 let reason = err.to_string();
                 let retry_at = now + retry_delay(message.attempts);
                 tracing::warn!(message = %message.id, %reason, "send failed; will retry");
                 self.release(&message, &reason, retry_at, now).await?;
-                Ok(DeliveryOutcome::Failed { reason, retry_at })
+                Ok(DeliveryOutcome::Failed {
+                    reason,
+                    retry_at,
+                    throttled,
+                })
             }
         }
     }

@@ -56,6 +56,8 @@ pub struct PassSummary {
     pub emails_sent: usize,
     /// Emails claimed but not sent yet (SES refused): the outbox retries them.
     pub emails_pending: usize,
+    /// Emails from earlier passes sent at the start of this one.
+    pub redelivered: usize,
     pub handed_off: usize,
     pub by_stage: BTreeMap<String, usize>,
     pub by_tone: BTreeMap<String, usize>,
@@ -105,6 +107,59 @@ pub enum PassError {
     Delivery(#[from] DeliveryError),
 }
 
+/// Paces sends to the SES account's rate, and halves the pace when SES
+/// says it is sending too fast (it recovers slowly as sends succeed).
+pub struct Pace {
+    next: tokio::sync::Mutex<tokio::time::Instant>,
+    interval_us: std::sync::atomic::AtomicU64,
+    floor_us: u64,
+}
+
+impl Pace {
+    /// `per_second`: the account's maximum send rate (SES quotas page).
+    pub fn new(per_second: u32) -> Self {
+        let floor_us = 1_000_000 / u64::from(per_second.max(1));
+        Self {
+            next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+            interval_us: std::sync::atomic::AtomicU64::new(floor_us),
+            floor_us,
+        }
+    }
+
+    /// Waits for this send's slot.
+    pub async fn wait(&self) {
+        let slot = {
+            let mut next = self.next.lock().await;
+            let now = tokio::time::Instant::now();
+            let slot = (*next).max(now);
+            let interval = self.interval_us.load(std::sync::atomic::Ordering::Relaxed);
+            *next = slot + std::time::Duration::from_micros(interval);
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+
+    pub fn slow_down(&self) {
+        use std::sync::atomic::Ordering;
+        let _ = self
+            .interval_us
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |i| Some((i * 2).min(5_000_000)));
+    }
+
+    pub fn speed_up(&self) {
+        use std::sync::atomic::Ordering;
+        let floor = self.floor_us;
+        let _ = self
+            .interval_us
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |i| Some((i * 15 / 16).max(floor)));
+    }
+
+    /// The current gap between sends, for tests and logs.
+    pub fn interval(&self) -> std::time::Duration {
+        std::time::Duration::from_micros(self.interval_us.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
 pub struct Pass<'a, M> {
     pub store: &'a Store,
     pub deliverer: &'a Deliverer<M>,
@@ -117,6 +172,8 @@ pub struct Pass<'a, M> {
     pub dry_run: bool,
     /// How many customers are worked on at once.
     pub concurrency: usize,
+    /// The SES send pace, shared by every send of the pass.
+    pub pace: &'a Pace,
 }
 
 impl<M: Mailer> Pass<'_, M> {
@@ -128,6 +185,11 @@ impl<M: Mailer> Pass<'_, M> {
         if !self.policy.sends_on(self.as_of) {
             summary.skipped.insert(Skip::Weekend, 1);
             return Ok(summary);
+        }
+        if !self.dry_run {
+            // Emails claimed by an earlier pass (or issued) that SES refused,
+            // or whose sender died: sent now, once.
+            summary.redelivered = self.deliverer.deliver_due(self.now).await?.sent;
         }
         // Everything due up to the first stage's lead time, from every shard.
         let until = self.as_of + Days::new(u64::try_from(self.policy.lead_days()).unwrap_or(0));
@@ -258,8 +320,16 @@ impl<M: Mailer> Pass<'_, M> {
             }
         }
         if let Some(message) = message {
+            self.pace.wait().await;
             match self.deliverer.deliver(id, message.id, self.now).await? {
-                DeliveryOutcome::Sent { .. } => out.sent = true,
+                DeliveryOutcome::Sent { .. } => {
+                    self.pace.speed_up();
+                    out.sent = true;
+                }
+                DeliveryOutcome::Failed { throttled: true, .. } => {
+                    self.pace.slow_down();
+                    out.pending = true;
+                }
                 _ => out.pending = true,
             }
         }

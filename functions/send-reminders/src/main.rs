@@ -12,7 +12,7 @@ use relance::config::Settings;
 use relance::delivery::{Deliverer, today_in_paris};
 use relance::domain::dunning::Policy;
 use relance::mail::SesMailer;
-use relance::reminders::{Pass, PassSummary};
+use relance::reminders::{Pace, Pass, PassSummary};
 use relance::render::Renderer;
 use relance::store::Store;
 use serde::Deserialize;
@@ -33,6 +33,7 @@ struct Function {
     store: Store,
     deliverer: Deliverer<SesMailer>,
     policy: Policy,
+    ses_per_second: u32,
 }
 
 impl Function {
@@ -47,6 +48,7 @@ impl Function {
             now,
             dry_run: request.dry_run,
             concurrency: CONCURRENCY,
+            pace: &Pace::new(self.ses_per_second),
         };
         let summary = pass.run().await?;
         tracing::info!(
@@ -84,6 +86,7 @@ async fn main() -> Result<(), Error> {
         },
         store,
         policy: Policy::configured()?,
+        ses_per_second: settings.ses_max_per_second,
     });
     if in_lambda {
         lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
