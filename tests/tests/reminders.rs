@@ -36,6 +36,8 @@ async fn pass(world: &World, as_of: NaiveDate, dry_run: bool) -> PassSummary {
         dry_run,
         concurrency: 8,
         pace: &relance::reminders::Pace::new(1000),
+        deadline: None,
+        resume_after: None,
     }
     .run()
     .await
@@ -375,6 +377,8 @@ async fn reminders_refused_by_a_throttled_ses_go_out_once_with_the_next_pass() {
         dry_run: false,
         concurrency: 1,
         pace: &pace,
+        deadline: None,
+        resume_after: None,
     }
     .run()
     .await
@@ -403,4 +407,53 @@ async fn reminders_refused_by_a_throttled_ses_go_out_once_with_the_next_pass() {
     }
     let again = pass(&healthy, date("2026-04-08"), false).await;
     assert_eq!(again.redelivered, 0);
+}
+
+#[tokio::test]
+async fn a_pass_cut_short_by_its_deadline_continues_where_it_stopped() {
+    let world = World::new("cursor").await;
+    let names = ["k1", "k2", "k3", "k4", "k5"];
+    for name in names {
+        world.create_customer(name, json!({})).await;
+        world.issue(&format!("inv-{name}"), &invoice_body(name)).await;
+    }
+    let as_of = date("2026-04-06");
+    world.set_now(morning(as_of));
+    let pace = relance::reminders::Pace::new(1000);
+    let mut resume_after = None;
+    let mut invocations = 0;
+    let mut sent = 0;
+    loop {
+        invocations += 1;
+        assert!(invocations <= names.len(), "the chain must end");
+        let summary = Pass {
+            store: &world.store,
+            deliverer: &world.state.deliverer,
+            policy: &world.state.policy,
+            as_of,
+            now: morning(as_of),
+            dry_run: false,
+            concurrency: 1,
+            pace: &pace,
+            // Already past: each invocation does the one customer it must.
+            deadline: Some(tokio::time::Instant::now()),
+            resume_after: resume_after.take(),
+        }
+        .run()
+        .await
+        .expect("pass");
+        sent += summary.emails_sent;
+        match summary.resume_after {
+            Some(after) => resume_after = Some(after),
+            None => break,
+        }
+    }
+    assert_eq!((invocations, sent), (names.len(), names.len()));
+    for name in names {
+        assert_eq!(
+            world.mailbox.to(&world.email(name)).await.expect("mailbox").len(),
+            2,
+            "{name}"
+        );
+    }
 }

@@ -353,6 +353,8 @@ pub async fn preview_reminders(
         concurrency: 8,
         // A preview sends nothing, so nothing to pace.
         pace: &relance::reminders::Pace::new(1000),
+        deadline: None,
+        resume_after: None,
     };
     let summary = pass.run().await.map_err(|e| ApiError::internal(&e))?;
     Ok(Json(summary).into_response())

@@ -63,6 +63,9 @@ pub struct PassSummary {
     pub by_tone: BTreeMap<String, usize>,
     pub skipped: BTreeMap<Skip, usize>,
     pub planned: Vec<Planned>,
+    /// Set when the pass stopped at its deadline: run it again with this
+    /// as `resume_after` to finish.
+    pub resume_after: Option<CustomerId>,
 }
 
 impl PassSummary {
@@ -174,6 +177,11 @@ pub struct Pass<'a, M> {
     pub concurrency: usize,
     /// The SES send pace, shared by every send of the pass.
     pub pace: &'a Pace,
+    /// Stop starting new customers after this instant (the Lambda time
+    /// limit, less a margin).
+    pub deadline: Option<tokio::time::Instant>,
+    /// Continue a pass that stopped at its deadline.
+    pub resume_after: Option<CustomerId>,
 }
 
 impl<M: Mailer> Pass<'_, M> {
@@ -199,11 +207,43 @@ impl<M: Mailer> Pass<'_, M> {
                 by_customer.entry(customer).or_default().push(number);
             }
         }
-        let mut outcomes = futures::stream::iter(by_customer)
-            .map(|(customer, numbers)| async move { self.customer(&customer, &numbers).await })
-            .buffer_unordered(self.concurrency.max(1));
+        // Customers in key order, so a pass cut short by its deadline can
+        // say exactly where the next invocation resumes.
+        if let Some(after) = &self.resume_after {
+            by_customer = by_customer.split_off(after);
+            by_customer.remove(after);
+        }
+        let last_started = std::sync::Mutex::new(None::<CustomerId>);
+        let deadline = self.deadline;
+        let started = std::sync::atomic::AtomicUsize::new(0);
+        let stopped = std::sync::atomic::AtomicBool::new(false);
+        let work = futures::stream::iter(by_customer)
+            // Each invocation works on at least one customer, so a chain of
+            // invocations always finishes.
+            .take_while(|_| {
+                let go = started.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 0
+                    || deadline.is_none_or(|d| tokio::time::Instant::now() < d);
+                if !go {
+                    stopped.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                std::future::ready(go)
+            })
+            .map(|(customer, numbers)| {
+                if let Ok(mut last) = last_started.lock() {
+                    *last = Some(customer.clone());
+                }
+                async move { self.customer(&customer, &numbers).await }
+            });
+        let mut outcomes = work.buffer_unordered(self.concurrency.max(1));
         while let Some(outcome) = outcomes.next().await {
             summary.merge(outcome?, self.dry_run);
+        }
+        drop(outcomes);
+        if stopped.into_inner() {
+            // Every started customer finished; the next invocation starts
+            // after the last one, so work is neither lost nor repeated (a
+            // repeat would be harmless anyway: stages are claimed).
+            summary.resume_after = last_started.into_inner().ok().flatten();
         }
         summary.planned.sort_by(|a, b| a.customer_id.cmp(&b.customer_id));
         Ok(summary)

@@ -22,12 +22,19 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 /// How many customers one pass works on at once.
 const CONCURRENCY: usize = 16;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
 struct Request {
     as_of: Option<NaiveDate>,
     #[serde(default)]
     dry_run: bool,
+    /// Set by the function itself when a pass continues in a new invocation.
+    #[serde(default)]
+    resume_after: Option<relance::domain::CustomerId>,
 }
+
+/// Time kept back before the Lambda limit to finish the customers under
+/// way and hand over.
+const MARGIN: std::time::Duration = std::time::Duration::from_secs(60);
 
 struct Function {
     store: Store,
@@ -37,7 +44,7 @@ struct Function {
 }
 
 impl Function {
-    async fn run(&self, request: Request) -> Result<PassSummary, Error> {
+    async fn run(&self, request: &Request, deadline: Option<tokio::time::Instant>) -> Result<PassSummary, Error> {
         let now = chrono::Utc::now();
         let as_of = request.as_of.unwrap_or_else(|| today_in_paris(now));
         let pass = Pass {
@@ -49,6 +56,8 @@ impl Function {
             dry_run: request.dry_run,
             concurrency: CONCURRENCY,
             pace: &Pace::new(self.ses_per_second),
+            deadline,
+            resume_after: request.resume_after.clone(),
         };
         let summary = pass.run().await?;
         tracing::info!(
@@ -58,10 +67,34 @@ impl Function {
             emails_pending = summary.emails_pending,
             handed_off = summary.handed_off,
             skipped = ?summary.skipped,
+            resume_after = ?summary.resume_after,
             "reminder pass done"
         );
         Ok(summary)
     }
+}
+
+/// Continues a pass that reached its deadline in a new invocation of this
+/// same function (asynchronous: the scheduler's invocation ends now).
+async fn continue_pass(lambda: &aws_sdk_lambda::Client, request: &Request, summary: &PassSummary) -> Result<(), Error> {
+    let Some(after) = &summary.resume_after else {
+        return Ok(());
+    };
+    let name = std::env::var("AWS_LAMBDA_FUNCTION_NAME")?;
+    let next = Request {
+        as_of: summary.as_of,
+        dry_run: request.dry_run,
+        resume_after: Some(after.clone()),
+    };
+    lambda
+        .invoke()
+        .function_name(name)
+        .invocation_type(aws_sdk_lambda::types::InvocationType::Event)
+        .payload(aws_sdk_lambda::primitives::Blob::new(serde_json::to_vec(&next)?))
+        .send()
+        .await?;
+    tracing::info!(%after, "pass continues in a new invocation");
+    Ok(())
 }
 
 #[tokio::main]
@@ -89,18 +122,32 @@ async fn main() -> Result<(), Error> {
         ses_per_second: settings.ses_max_per_second,
     });
     if in_lambda {
+        let lambda = aws_sdk_lambda::Client::new(&config);
         lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
             let function = function.clone();
+            let lambda = lambda.clone();
             async move {
+                let left = event
+                    .context
+                    .deadline()
+                    .duration_since(std::time::SystemTime::now())
+                    .unwrap_or_default();
+                let deadline = tokio::time::Instant::now() + left.saturating_sub(MARGIN);
                 // A scheduler event without a body, or with other fields, is
                 // today's pass; a malformed as_of is refused, not guessed.
                 let request: Request = match event.payload {
-                    serde_json::Value::Object(map) if map.contains_key("as_of") || map.contains_key("dry_run") => {
+                    serde_json::Value::Object(map)
+                        if ["as_of", "dry_run", "resume_after"]
+                            .iter()
+                            .any(|k| map.contains_key(*k)) =>
+                    {
                         serde_json::from_value(serde_json::Value::Object(map))?
                     }
                     _ => Request::default(),
                 };
-                function.run(request).await
+                let summary = function.run(&request, Some(deadline)).await?;
+                continue_pass(&lambda, &request, &summary).await?;
+                Ok::<_, Error>(summary)
             }
         }))
         .await
@@ -116,7 +163,7 @@ async fn main() -> Result<(), Error> {
                 );
             }
         }
-        let summary = function.run(request).await?;
+        let summary = function.run(&request, None).await?;
         println!("{}", serde_json::to_string_pretty(&summary)?);
         Ok(())
     }
