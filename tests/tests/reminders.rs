@@ -83,6 +83,30 @@ async fn a_late_invoice_walks_through_every_stage_once_then_a_person_takes_over(
         .filter(|e| matches!(e.kind, EventKind::HandedOff { .. }))
         .count();
     assert_eq!(handoffs, 1, "handed to a person once");
+    let alerts: Vec<&relance::domain::HistoryEvent> = history
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::FinanceAlerted { .. }))
+        .collect();
+    assert_eq!(alerts.len(), 1, "finance was told once");
+    let finance = world.mailbox.all().await.expect("mailbox");
+    let alert = finance
+        .iter()
+        .find(|e| {
+            e.subject.starts_with("À reprendre par une personne")
+                && e.body.text.as_deref().unwrap_or("").contains(&world.email("late"))
+        })
+        .expect("the alert reached finance");
+    assert!(
+        alert
+            .destination
+            .to
+            .iter()
+            .any(|t| t.contains("claire.fontaine@atelier-durand.fr"))
+    );
+    assert!(
+        alert.body.text.as_deref().unwrap_or("").contains("reminder sent"),
+        "with the recent history"
+    );
     let emails = world.mailbox.to(&world.email("late")).await.expect("mailbox");
     assert_eq!(
         emails.len(),
@@ -237,14 +261,29 @@ async fn each_reason_to_stay_silent_sends_nothing_and_is_counted() {
     assert_eq!(s, 201);
 
     let preview = pass(&world, as_of, true).await;
+    let emailed: Vec<&str> = preview
+        .planned
+        .iter()
+        .filter(|p| p.email)
+        .map(|p| p.customer_id.as_str())
+        .collect();
     assert_eq!(
-        preview.planned.len(),
-        1,
-        "only `fine` would be reminded: {:?}",
+        emailed,
+        ["fine"],
+        "only `fine` would get an email: {:?}",
         preview.planned
     );
-    assert_eq!(preview.planned[0].customer_id.as_str(), "fine");
-    assert_eq!(preview.planned[0].stage, "help_first");
+    assert_eq!(
+        preview.planned.iter().find(|p| p.email).map(|p| p.stage.as_str()),
+        Some("help_first")
+    );
+    let alerted: Vec<&str> = preview
+        .planned
+        .iter()
+        .filter(|p| !p.email)
+        .map(|p| p.customer_id.as_str())
+        .collect();
+    assert_eq!(alerted, ["suppressed"], "finance would be told about the bad address");
 
     let summary = pass(&world, as_of, false).await;
     let expected: BTreeMap<Skip, usize> = [
@@ -260,6 +299,10 @@ async fn each_reason_to_stay_silent_sends_nothing_and_is_counted() {
     .collect();
     assert_eq!(summary.skipped, expected);
     assert_eq!(summary.emails_sent, 1);
+    assert_eq!(
+        summary.finance_alerts, 1,
+        "the suppressed address: finance is told instead"
+    );
     for name in names {
         let count = world.mailbox.to(&world.email(name)).await.expect("mailbox").len();
         assert_eq!(count, if name == "fine" { 2 } else { 1 }, "{name}");
@@ -267,7 +310,9 @@ async fn each_reason_to_stay_silent_sends_nothing_and_is_counted() {
     // The same pass again: everything already sent or still silent.
     let again = pass(&world, as_of, false).await;
     assert_eq!(again.emails_sent, 0);
-    assert_eq!(again.skipped.get(&Skip::AlreadySent), Some(&1));
+    // `fine` was reminded and `suppressed` alerted: both stages are taken.
+    assert_eq!(again.skipped.get(&Skip::AlreadySent), Some(&2));
+    assert_eq!(again.finance_alerts, 0, "finance is told once per stage, not every day");
     // Paid invoices are not even read: they left the open-invoices index.
     let (s, _) = world
         .call(

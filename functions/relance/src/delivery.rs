@@ -14,7 +14,7 @@ use crate::mail::{Mailer, OutgoingEmail, SendError};
 use crate::outbox::{LEASE, Message, Purpose, retry_delay};
 use crate::render::{RenderError, Renderer};
 use crate::store::{Store, StoreError, TxOutcome};
-use crate::view::{InvoiceEmail, InvoiceView, ReminderEmail};
+use crate::view::{FinanceAlert, InvoiceEmail, InvoiceView, ReminderEmail};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
@@ -199,6 +199,7 @@ impl<M: Mailer> Deliverer<M> {
             .ok_or(ComposeError::Orphan)?
             .value;
         let locale = customer.locale;
+        let mut finance_to = None;
         let (name, rendered) = match &message.purpose {
             Purpose::Invoice { number } => {
                 let invoice = self
@@ -239,6 +240,26 @@ impl<M: Mailer> Deliverer<M> {
                 let context = ReminderEmail::new(&customer, &invoices, stage, *tone, help, today_in_paris(now));
                 ("reminder", self.renderer.email("reminder", locale, &context)?)
             }
+            Purpose::FinanceAlert { numbers, stage, reason } => {
+                let mut invoices = Vec::new();
+                for number in numbers {
+                    invoices.push(
+                        self.store
+                            .get_invoice(&customer.id, number)
+                            .await?
+                            .ok_or(ComposeError::Orphan)?
+                            .value,
+                    );
+                }
+                let seller = &invoices.first().ok_or(ComposeError::Orphan)?.seller;
+                finance_to = Some(seller.contact.email.clone());
+                let history = self.store.full_history(&customer.id).await?;
+                let context = FinanceAlert::new(&customer, &invoices, stage, reason, &history, seller.locale);
+                (
+                    "finance_alert",
+                    self.renderer.email("finance_alert", seller.locale, &context)?,
+                )
+            }
             Purpose::Thanks { number } => {
                 let invoice = self
                     .store
@@ -256,8 +277,12 @@ impl<M: Mailer> Deliverer<M> {
                 ("thanks", self.renderer.email("thanks", locale, &context)?)
             }
         };
+        let to = match &message.purpose {
+            Purpose::FinanceAlert { .. } => finance_to.ok_or(ComposeError::Orphan)?,
+            _ => customer.email,
+        };
         Ok(OutgoingEmail {
-            to: customer.email,
+            to,
             subject: rendered.subject,
             html: rendered.html,
             text: rendered.text,
@@ -299,6 +324,11 @@ fn sent_event(message: &Message, provider_id: &str) -> EventKind {
             number: number.clone(),
             message_id,
             provider_message_id,
+        },
+        Purpose::FinanceAlert { numbers, reason, .. } => EventKind::FinanceAlerted {
+            numbers: numbers.clone(),
+            reason: reason.clone(),
+            message_id,
         },
     }
 }

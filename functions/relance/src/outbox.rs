@@ -39,6 +39,13 @@ pub enum Purpose {
     Thanks {
         number: InvoiceNumber,
     },
+    /// To the company's finance contact, not the customer: a person must
+    /// act (hand-off after the last reminder, an address that bounces).
+    FinanceAlert {
+        numbers: Vec<InvoiceNumber>,
+        stage: String,
+        reason: String,
+    },
 }
 
 impl Purpose {
@@ -51,6 +58,10 @@ impl Purpose {
                 format!("{stage} reminder for {}", list.join(", "))
             }
             Purpose::Thanks { number } => format!("thanks for paying {number}"),
+            Purpose::FinanceAlert { numbers, reason, .. } => {
+                let list: Vec<&str> = numbers.iter().map(InvoiceNumber::as_str).collect();
+                format!("alert to finance about {}: {reason}", list.join(", "))
+            }
         }
     }
 }

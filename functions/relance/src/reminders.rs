@@ -44,8 +44,11 @@ pub struct Planned {
     pub stage: String,
     pub tone: Tone,
     pub reason: String,
-    /// `false` for the hand-off stage: a person takes over, no email.
+    /// Whether the customer gets an email (not at hand-off, not when the
+    /// address is suppressed: finance is alerted instead).
     pub email: bool,
+    /// The last stage: a person takes over.
+    pub handoff: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -59,6 +62,8 @@ pub struct PassSummary {
     /// Emails from earlier passes sent at the start of this one.
     pub redelivered: usize,
     pub handed_off: usize,
+    /// Emails to the company's finance contact (hand-offs, bad addresses).
+    pub finance_alerts: usize,
     pub by_stage: BTreeMap<String, usize>,
     pub by_tone: BTreeMap<String, usize>,
     pub skipped: BTreeMap<Skip, usize>,
@@ -78,17 +83,18 @@ impl PassSummary {
             *self.skipped.entry(reason).or_default() += n;
         }
         if let Some(plan) = other.planned {
-            if plan.email {
+            if plan.handoff {
+                self.handed_off += plan.invoices.len();
+            } else if plan.email {
                 *self.by_stage.entry(plan.stage.clone()).or_default() += plan.invoices.len();
                 *self.by_tone.entry(plan.tone.name().to_string()).or_default() += 1;
-            } else {
-                self.handed_off += plan.invoices.len();
             }
             if keep_plans {
                 self.planned.push(plan);
             }
         }
         self.emails_sent += usize::from(other.sent);
+        self.finance_alerts += usize::from(other.alerted);
         self.emails_pending += usize::from(other.pending);
     }
 }
@@ -99,6 +105,7 @@ struct CustomerOutcome {
     skipped: HashMap<Skip, usize>,
     planned: Option<Planned>,
     sent: bool,
+    alerted: bool,
     pending: bool,
 }
 
@@ -285,12 +292,14 @@ impl<M: Mailer> Pass<'_, M> {
         // One message per customer: the most advanced stage speaks for all.
         let stage_index = due.iter().map(|(_, s)| *s).max().unwrap_or(0);
         let stage = &self.policy.stages[stage_index];
-        if stage.email && customer.email_suppressed {
-            skip_all(&mut out, Skip::EmailSuppressed);
-            return Ok(out);
+        // A bounced or complained address gets no email: finance is told
+        // instead, once per stage (the stage is claimed all the same).
+        let suppressed = stage.email && customer.email_suppressed;
+        if suppressed {
+            *out.skipped.entry(Skip::EmailSuppressed).or_default() += due.len();
         }
         let gap = chrono::Duration::hours(self.policy.contact_gap_hours);
-        if stage.email && facts.last_contact.is_some_and(|last| self.now - last < gap) {
+        if stage.email && !suppressed && facts.last_contact.is_some_and(|last| self.now - last < gap) {
             *out.skipped.entry(Skip::ContactBudget).or_default() += due.len();
             return Ok(out);
         }
@@ -301,7 +310,8 @@ impl<M: Mailer> Pass<'_, M> {
             stage: stage.name.clone(),
             tone,
             reason: reason.clone(),
-            email: stage.email,
+            email: stage.email && !suppressed,
+            handoff: !stage.email,
         };
         if self.dry_run {
             out.planned = Some(plan);
@@ -317,36 +327,54 @@ impl<M: Mailer> Pass<'_, M> {
             claimed.push((changed, invoice.version));
         }
         let system = Actor::system("reminders");
-        let (message, events) = if stage.email {
-            let message = Message::new(
-                id.clone(),
+        let numbers = plan.invoices.clone();
+        let (purpose, events) = if suppressed {
+            let reason = format!(
+                "the address {} bounced or complained; please reach the customer another way",
+                customer.email
+            );
+            (
+                Purpose::FinanceAlert {
+                    numbers,
+                    stage: stage.name.clone(),
+                    reason,
+                },
+                Vec::new(),
+            )
+        } else if stage.email {
+            (
                 Purpose::Reminder {
-                    numbers: plan.invoices.clone(),
+                    numbers,
                     stage: stage.name.clone(),
                     tone,
                     reason,
                 },
-                self.now,
-            );
-            (Some(message), Vec::new())
+                Vec::new(),
+            )
         } else {
-            let events = plan
-                .invoices
+            let why = format!("no payment {} days after the due date", stage.offset_days);
+            let events = numbers
                 .iter()
                 .map(|number| {
-                    HistoryEvent::new(
-                        id.clone(),
-                        self.now,
-                        system.clone(),
-                        EventKind::HandedOff {
-                            number: number.clone(),
-                            reason: format!("no payment {} days after the due date", stage.offset_days),
-                        },
-                    )
+                    let kind = EventKind::HandedOff {
+                        number: number.clone(),
+                        reason: why.clone(),
+                    };
+                    HistoryEvent::new(id.clone(), self.now, system.clone(), kind)
                 })
                 .collect();
-            (None, events)
+            let reason = format!("{why}: automatic reminders have stopped; a call from a person is the next step");
+            (
+                Purpose::FinanceAlert {
+                    numbers,
+                    stage: stage.name.clone(),
+                    reason,
+                },
+                events,
+            )
         };
+        let is_alert = matches!(purpose, Purpose::FinanceAlert { .. });
+        let message = Some(Message::new(id.clone(), purpose, self.now));
         let refs: Vec<(&Invoice, u64)> = claimed.iter().map(|(i, v)| (i, *v)).collect();
         match self
             .store
@@ -362,6 +390,10 @@ impl<M: Mailer> Pass<'_, M> {
         if let Some(message) = message {
             self.pace.wait().await;
             match self.deliverer.deliver(id, message.id, self.now).await? {
+                DeliveryOutcome::Sent { .. } if is_alert => {
+                    self.pace.speed_up();
+                    out.alerted = true;
+                }
                 DeliveryOutcome::Sent { .. } => {
                     self.pace.speed_up();
                     out.sent = true;

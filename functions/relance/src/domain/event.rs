@@ -84,6 +84,12 @@ pub enum EventKind {
         number: InvoiceNumber,
         reason: String,
     },
+    /// Finance was told that a person must act.
+    FinanceAlerted {
+        numbers: Vec<InvoiceNumber>,
+        reason: String,
+        message_id: String,
+    },
     /// A customer who had been reminded paid, and was thanked.
     ThanksSent {
         number: InvoiceNumber,
@@ -145,6 +151,7 @@ impl EventKind {
             EventKind::ReminderSent { .. } => "reminder_sent",
             EventKind::HandedOff { .. } => "handed_off",
             EventKind::ThanksSent { .. } => "thanks_sent",
+            EventKind::FinanceAlerted { .. } => "finance_alerted",
             EventKind::PromiseToPayRecorded { .. } => "promise_to_pay_recorded",
             EventKind::PaymentPlanAgreed { .. } => "payment_plan_agreed",
             EventKind::PersonReplied { .. } => "person_replied",

@@ -21,6 +21,9 @@ pub struct Seller {
     pub contact: Contact,
     pub payment: PaymentInstructions,
     pub terms: LegalTerms,
+    /// The language of internal emails (alerts to finance).
+    #[serde(default)]
+    pub locale: super::ids::Locale,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
