@@ -20,7 +20,7 @@ run="$root/target/local-stack"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "Building relance (first run: a few minutes)"
-cargo build --locked -q -p issue-invoice -p relance-e2e --bin issue-invoice --bin create-table
+cargo build --locked -q -p issue-invoice -p send-reminders -p relance-e2e --bin issue-invoice --bin send-reminders --bin create-table
 
 step "Starting the local AWS stack"
 scripts/stack.sh start
@@ -55,6 +55,14 @@ call PUT /customers/boulangerie-martin '{
   "customer_since": "2016-05-10"}' | python3 -c 'import json,sys; c=json.load(sys.stdin); print("customer %s: %s, %s" % (c["id"], c["company_name"], c["contact_name"]))'
 
 today="$(TZ=Europe/Paris date +%F)"
+past="$(TZ=Europe/Paris date -d '-40 days' +%F)"
+
+step "Last month's invoice, which Boulangerie Martin has not paid yet"
+call POST /invoices '{"customer_id": "boulangerie-martin", "currency": "EUR", "issue_date": "'"$past"'",
+  "payment_terms": {"days": 30}, "category": "goods",
+  "lines": [{"description": "Farine bio T65", "quantity": "250", "unit": "kg", "unit_price_minor": 180, "vat_rate": "5.5"}]}' "demo-past-$(date +%s)" | python3 -c '
+import json,sys; i=json.load(sys.stdin); print("invoice %s of %s: %.2f %s, due %s" % (i["number"], i["issue_date"], i["totals"]["gross_minor"]/100, i["currency"], i["due_date"]))'
+
 key="demo-$(date +%s)"
 invoice='{"customer_id": "boulangerie-martin", "currency": "EUR", "issue_date": "'"$today"'",
   "payment_terms": {"days": 30}, "category": "services",
@@ -81,6 +89,30 @@ import json,sys
 e=[m for m in json.load(sys.stdin)["emails"] if "camille@boulangerie-martin.fr" in str(m["destination"])][-1]
 print("Subject:", e["subject"]); print(); print("\n".join(e["body"]["text"].splitlines()[:24]))'
 echo "…"
+
+# The next business day at least three days away: the contact budget keeps
+# a reminder from following the invoice emails within 48 hours.
+pass_day="$(python3 -c '
+import datetime
+d = datetime.date.fromisoformat("'"$today"'") + datetime.timedelta(days=3)
+while d.weekday() >= 5: d += datetime.timedelta(days=1)
+print(d)')"
+
+step "Preview: what the reminder pass would send as of $pass_day"
+call GET "/reminders/preview?as_of=$pass_day" | python3 -c '
+import json,sys
+for p in json.load(sys.stdin)["planned"]: print("%s: %s, stage %s, tone %s (%s)" % (p["customer_id"], ", ".join(p["invoices"]), p["stage"], p["tone"], p["reason"]))'
+
+step "The reminder pass as of $pass_day (the scheduler runs it every business day)"
+RUST_LOG=warn target/debug/send-reminders "$pass_day" | python3 -c '
+import json,sys; s=json.load(sys.stdin)
+print("emails sent: %d, by stage: %s, skipped: %s" % (s["emails_sent"], s["by_stage"], s["skipped"]))'
+
+step "The reminder Camille received"
+curl -s "$AWS_ENDPOINT_URL_SESV2/store" | python3 -c '
+import json,sys
+e=[m for m in json.load(sys.stdin)["emails"] if "camille@boulangerie-martin.fr" in str(m["destination"])][-1]
+print("Subject:", e["subject"]); print(); print(e["body"]["text"])'
 
 if $keep; then
   step "Everything keeps running"

@@ -297,6 +297,19 @@ pub fn today_in_paris(now: DateTime<Utc>) -> chrono::NaiveDate {
     now.with_timezone(&chrono_tz::Europe::Paris).date_naive()
 }
 
+/// The instant a pass "as of" `day` runs at: now for today, 08:00 in Paris
+/// for any other day, so a replayed or previewed pass sees the contact
+/// budget as it will be (or was) that morning.
+pub fn pass_instant(day: chrono::NaiveDate, wall: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    if day == today_in_paris(wall) {
+        return wall;
+    }
+    day.and_hms_opt(8, 0, 0)
+        .and_then(|local| chrono_tz::Europe::Paris.from_local_datetime(&local).earliest())
+        .map_or(wall, |t| t.with_timezone(&Utc))
+}
+
 /// The history event that records a sent email, by what it was about.
 fn sent_event(message: &Message, provider_id: &str) -> EventKind {
     let message_id = message.id.to_string();

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use lambda_runtime::{LambdaEvent, service_fn};
 use relance::config::Settings;
-use relance::delivery::{Deliverer, today_in_paris};
+use relance::delivery::{Deliverer, pass_instant, today_in_paris};
 use relance::domain::dunning::Policy;
 use relance::mail::SesMailer;
 use relance::reminders::{Pace, Pass, PassSummary};
@@ -45,8 +45,11 @@ struct Function {
 
 impl Function {
     async fn run(&self, request: &Request, deadline: Option<tokio::time::Instant>) -> Result<PassSummary, Error> {
-        let now = chrono::Utc::now();
-        let as_of = request.as_of.unwrap_or_else(|| today_in_paris(now));
+        // A pass replayed as of another day runs as if it were that day's
+        // morning (08:00 in Paris), so the contact budget matches the date.
+        let wall = chrono::Utc::now();
+        let as_of = request.as_of.unwrap_or_else(|| today_in_paris(wall));
+        let now = pass_instant(as_of, wall);
         let pass = Pass {
             store: &self.store,
             deliverer: &self.deliverer,
