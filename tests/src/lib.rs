@@ -2,6 +2,7 @@
 //! test, created from infra/template.yaml, and the SES endpoint's mailbox.
 
 pub mod mailbox;
+pub mod metering;
 pub mod table;
 
 use anyhow::{Context, Result};

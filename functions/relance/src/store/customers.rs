@@ -26,6 +26,24 @@ pub enum SaveOutcome {
 }
 
 impl Store {
+    /// Loads customer profiles migrated from another system, in batches
+    /// of 25 (as `load_invoices` does for their open invoices).
+    pub async fn load_customers(&self, customers: &[Customer]) -> Result<(), StoreError> {
+        let items = customers
+            .iter()
+            .map(|c| {
+                to_item(&CustomerItem {
+                    pk: keys::customer_pk(&c.id),
+                    sk: keys::PROFILE_SK.into(),
+                    entity: "customer".into(),
+                    version: 1,
+                    customer: c.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.batch_put(items).await
+    }
+
     pub async fn get_customer(&self, id: &CustomerId) -> Result<Option<Versioned<Customer>>, StoreError> {
         let item: Option<CustomerItem> = self.get(keys::customer_pk(id), keys::PROFILE_SK).await?;
         Ok(item.map(|i| Versioned {

@@ -186,36 +186,11 @@ impl Store {
     /// batches of 25; an invoice that exists already is overwritten, so a
     /// re-run is harmless.
     pub async fn load_invoices(&self, invoices: &[Invoice]) -> Result<(), StoreError> {
-        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-        for chunk in invoices.chunks(25) {
-            let mut requests = Vec::with_capacity(chunk.len());
-            for invoice in chunk {
-                let put = PutRequest::builder()
-                    .set_item(Some(to_item(&InvoiceItem::new(invoice, 1))?))
-                    .build()?;
-                requests.push(WriteRequest::builder().put_request(put).build());
-            }
-            let mut pending = Some(requests);
-            let mut attempt = 0u32;
-            while let Some(batch) = pending.take().filter(|b| !b.is_empty()) {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, batch)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::sdk("BatchWriteItem", e))?;
-                pending = out.unprocessed_items.and_then(|mut m| m.remove(&self.table));
-                if pending.as_ref().is_some_and(|p| !p.is_empty()) {
-                    attempt += 1;
-                    if attempt > 8 {
-                        return Err(StoreError::Contention("batch load"));
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempt.min(5))).await;
-                }
-            }
-        }
-        Ok(())
+        let items = invoices
+            .iter()
+            .map(|i| to_item(&InvoiceItem::new(i, 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.batch_put(items).await
     }
 
     /// Open invoices due on or before `until`, from one shard of the

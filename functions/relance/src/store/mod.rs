@@ -61,6 +61,40 @@ impl Store {
         .collect()
     }
 
+    /// Writes items in batches of 25, retrying what DynamoDB left
+    /// unprocessed. Only for loading (no conditions, no events).
+    async fn batch_put(&self, items: Vec<tx::Item>) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+        let mut items = items.into_iter().peekable();
+        while items.peek().is_some() {
+            let mut batch = Vec::with_capacity(25);
+            for item in items.by_ref().take(25) {
+                let put = PutRequest::builder().set_item(Some(item)).build()?;
+                batch.push(WriteRequest::builder().put_request(put).build());
+            }
+            let mut attempt = 0u32;
+            let mut pending = Some(batch);
+            while let Some(batch) = pending.take().filter(|b| !b.is_empty()) {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, batch)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::sdk("BatchWriteItem", e))?;
+                pending = out.unprocessed_items.and_then(|mut m| m.remove(&self.table));
+                if pending.as_ref().is_some_and(|p| !p.is_empty()) {
+                    attempt += 1;
+                    if attempt > 8 {
+                        return Err(StoreError::Contention("batch load"));
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempt.min(5))).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A strongly consistent read of one item: decisions that guard a
     /// write must not act on a stale copy.
     async fn get<T: DeserializeOwned>(&self, pk: String, sk: &str) -> Result<Option<T>, StoreError> {

@@ -1,0 +1,177 @@
+//! Benchmark of the reminder pass against the local stack.
+//!
+//! `bench-reminders [INVOICES] [PER_CUSTOMER]` (defaults 10000 and 1):
+//! loads that many invoices due on one day into a fresh table, runs one
+//! pass three days after, and prints what it cost per reminder as a
+//! Markdown table: wall time, CPU, DynamoDB requests and capacity units
+//! (as DynamoDB Local reports them), SES calls, peak memory.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use chrono::{NaiveDate, TimeZone, Utc};
+use relance::delivery::Deliverer;
+use relance::domain::dunning::Policy;
+use relance::domain::{Actor, CustomerId, CustomerInput, InvoiceInput, InvoiceNumber};
+use relance::mail::SesMailer;
+use relance::reminders::{Pace, Pass};
+use relance::render::Renderer;
+use relance::store::Store;
+use relance_e2e::metering::{Meter, metered_client};
+use serde_json::json;
+
+/// CPU time of this process so far (user + system), from /proc.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks: f64 = fields
+        .get(11..13)
+        .map_or(0.0, |f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum());
+    ticks / 100.0
+}
+
+/// Peak resident memory of this process, in MB.
+fn peak_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let invoices: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()
+        .context("INVOICES")?
+        .unwrap_or(10_000);
+    let per_customer: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()
+        .context("PER_CUSTOMER")?
+        .unwrap_or(1);
+    let customers = invoices.div_ceil(per_customer);
+    let config = relance_e2e::sdk_config().await?;
+    let table = relance_e2e::fresh_table(&config, "bench").await?;
+    let loader = Store::new(aws_sdk_dynamodb::Client::new(&config), &table);
+    let seller = relance::config::company().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let run = ulid::Ulid::new().to_string().to_lowercase();
+
+    // The portfolio: `customers` customers, their invoices all due on 2026-03-31.
+    let issued_at = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).single().context("date")?;
+    let mut all_customers = Vec::with_capacity(customers);
+    let mut all_invoices = Vec::with_capacity(invoices);
+    for c in 0..customers {
+        let input: CustomerInput = serde_json::from_value(json!({
+            "contact_name": format!("Client {c}"), "email": format!("c{c}.{run}@bench.example"), "locale": "fr",
+            "kind": "business", "company_name": format!("Société {c}"), "siren": "356000000",
+            "billing_address": { "lines": ["1 rue de la Paix"], "postal_code": "75002", "city": "Paris", "country": "FR" },
+            "customer_since": "2020-01-01"
+        }))?;
+        let customer = input
+            .parse(CustomerId::parse(&format!("c{c}")).map_err(anyhow::Error::msg)?)
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        for k in 0..per_customer {
+            let n = c * per_customer + k;
+            if n >= invoices {
+                break;
+            }
+            let draft: InvoiceInput = serde_json::from_value(json!({
+                "customer_id": format!("c{c}"), "currency": "EUR", "issue_date": "2026-03-01", "due_date": "2026-03-31",
+                "category": "services",
+                "lines": [{ "description": "Abonnement mensuel", "quantity": 1, "unit_price_minor": 12000, "vat_rate": "20" }]
+            }))?;
+            let draft = draft.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            all_invoices.push(draft.issue(
+                InvoiceNumber::new("B2026", (n + 1) as u64),
+                seller.clone(),
+                customer.clone(),
+                issued_at,
+                Actor::system("bench"),
+            ));
+        }
+        all_customers.push(customer);
+    }
+    let started = Instant::now();
+    loader.load_customers(&all_customers).await?;
+    loader.load_invoices(&all_invoices).await?;
+    eprintln!(
+        "loaded {customers} customers and {invoices} invoices in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    drop(all_invoices);
+    drop(all_customers);
+
+    // The pass, with a metered DynamoDB client and the real SES endpoint.
+    let meter = Meter::default();
+    let store = Store::new(metered_client(&config, &meter), &table);
+    let deliverer = Deliverer {
+        store: store.clone(),
+        mailer: SesMailer::new(aws_sdk_sesv2::Client::new(&config), "factures@atelier-durand.fr", None),
+        renderer: Arc::new(Renderer::new()?),
+        public_url: "https://pay.example.test".into(),
+        link_ttl: chrono::Duration::days(180),
+        reply_to: None,
+    };
+    let policy = Policy::configured().map_err(anyhow::Error::msg)?;
+    let as_of = NaiveDate::from_ymd_opt(2026, 4, 3).context("date")?;
+    let now = Utc.with_ymd_and_hms(2026, 4, 3, 6, 0, 0).single().context("date")?;
+    // The local SES endpoint has no rate limit; pacing is measured apart.
+    let pace = Pace::new(100_000);
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    let summary = Pass {
+        store: &store,
+        deliverer: &deliverer,
+        policy: &policy,
+        as_of,
+        now,
+        dry_run: false,
+        concurrency: 16,
+        pace: &pace,
+        deadline: None,
+        resume_after: None,
+    }
+    .run()
+    .await?;
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_before;
+    let usage = meter.usage();
+    let sent = summary.emails_sent.max(1) as f64;
+    println!("| measure (pass over {invoices} due invoices, {customers} customers) | value |");
+    println!("|---|---|");
+    println!("| reminders sent | {} |", summary.emails_sent);
+    println!("| wall time | {wall:.1} s |");
+    println!("| reminders per second | {:.0} |", summary.emails_sent as f64 / wall);
+    println!(
+        "| CPU per reminder (whole process: SDK, rendering, TLS-less HTTP) | {:.2} ms |",
+        cpu * 1000.0 / sent
+    );
+    println!(
+        "| DynamoDB requests per reminder | {:.1} |",
+        usage.total_requests() as f64 / sent
+    );
+    for (op, n) in &usage.requests {
+        println!("| — {op} per reminder | {:.2} |", *n as f64 / sent);
+    }
+    println!(
+        "| read units per reminder (DynamoDB Local's report) | {:.2} |",
+        usage.read_units / sent
+    );
+    println!(
+        "| write units per reminder (DynamoDB Local's report) | {:.2} |",
+        usage.write_units / sent
+    );
+    println!("| SES calls per 1,000 reminders | {:.0} |", 1000.0);
+    println!(
+        "| peak memory of the process (includes loading the portfolio) | {:.0} MB |",
+        peak_mb()
+    );
+    Ok(())
+}
