@@ -423,6 +423,45 @@ pub async fn change_dispute(
             text(t, 1000).map_err(|r| InvoicingError::field(field, r))?
         }
     };
+    change_invoice(store, customer, number, &ctx, |invoice| match &change {
+        DisputeChange::Open(_) => {
+            invoice.open_new_dispute(Dispute {
+                reason: note.clone(),
+                opened_by: ctx.actor.clone(),
+                opened_at: ctx.now,
+                settled: None,
+            })?;
+            Ok(EventKind::DisputeOpened {
+                number: number.clone(),
+                reason: note.clone(),
+            })
+        }
+        DisputeChange::Settle(_) => {
+            invoice.settle_dispute(Settlement {
+                resolution: note.clone(),
+                settled_by: ctx.actor.clone(),
+                settled_at: ctx.now,
+            })?;
+            Ok(EventKind::DisputeSettled {
+                number: number.clone(),
+                resolution: note.clone(),
+            })
+        }
+    })
+    .await
+}
+
+/// Reads an invoice, lets `change` modify it and say what happened, and
+/// saves both if nobody changed the invoice meanwhile — with a fresh read
+/// and another try when someone did. Finance's changes to an invoice go
+/// through here, so none is saved without its history event.
+async fn change_invoice(
+    store: &Store,
+    customer: &CustomerId,
+    number: &InvoiceNumber,
+    ctx: &Ctx<'_>,
+    mut change: impl FnMut(&mut Invoice) -> Result<EventKind, InvoicingError>,
+) -> Result<Invoice, InvoicingError> {
     let started = std::time::Instant::now();
     let mut attempt = 0;
     loop {
@@ -433,31 +472,7 @@ pub async fn change_dispute(
             .get_invoice(customer, number)
             .await?
             .ok_or(InvoicingError::UnknownInvoice)?;
-        let kind = match &change {
-            DisputeChange::Open(_) => {
-                invoice.open_new_dispute(Dispute {
-                    reason: note.clone(),
-                    opened_by: ctx.actor.clone(),
-                    opened_at: ctx.now,
-                    settled: None,
-                })?;
-                EventKind::DisputeOpened {
-                    number: number.clone(),
-                    reason: note.clone(),
-                }
-            }
-            DisputeChange::Settle(_) => {
-                invoice.settle_dispute(Settlement {
-                    resolution: note.clone(),
-                    settled_by: ctx.actor.clone(),
-                    settled_at: ctx.now,
-                })?;
-                EventKind::DisputeSettled {
-                    number: number.clone(),
-                    resolution: note.clone(),
-                }
-            }
-        };
+        let kind = change(&mut invoice)?;
         let event = HistoryEvent::new(customer.clone(), ctx.now, ctx.actor.clone(), kind);
         match store.update_invoice(&invoice, version, &[event], None, ctx.now).await? {
             TxOutcome::Committed => return Ok(invoice),
@@ -507,20 +522,11 @@ pub async fn arrange(
     arrangement: Arrangement,
     ctx: Ctx<'_>,
 ) -> Result<Invoice, InvoicingError> {
-    let started = std::time::Instant::now();
-    let mut attempt = 0;
-    loop {
-        let Versioned {
-            value: mut invoice,
-            version,
-        } = store
-            .get_invoice(customer, number)
-            .await?
-            .ok_or(InvoicingError::UnknownInvoice)?;
+    change_invoice(store, customer, number, &ctx, |invoice| {
         if invoice.remaining_minor() <= 0 {
             return Err(InvoiceRuleError::AlreadyPaid.into());
         }
-        let kind = match &arrangement {
+        Ok(match &arrangement {
             Arrangement::Promise(p) => {
                 if p.date < ctx.today {
                     return Err(InvoicingError::field(
@@ -577,13 +583,7 @@ pub async fn arrange(
                     instalments: plan.instalments.iter().map(|i| (i.due_date, i.amount_minor)).collect(),
                 }
             }
-        };
-        let event = HistoryEvent::new(customer.clone(), ctx.now, ctx.actor.clone(), kind);
-        match store.update_invoice(&invoice, version, &[event], None, ctx.now).await? {
-            TxOutcome::Committed => return Ok(invoice),
-            _ if started.elapsed() > CONTENTION_BUDGET => return Err(InvoicingError::Busy),
-            _ => back_off(attempt).await,
-        }
-        attempt += 1;
-    }
+        })
+    })
+    .await
 }
