@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use serde::Serialize;
 
 use super::{Store, StoreError};
@@ -115,23 +115,6 @@ impl Tx {
         }
         self.items
             .push(TransactWriteItem::builder().update(update.build()?).build());
-        self.parts.push(part);
-        Ok(())
-    }
-
-    pub fn check(&mut self, store: &Store, part: Part, key: Item, cond: Cond<'_>) -> Result<(), StoreError> {
-        let mut check = ConditionCheck::builder()
-            .table_name(&store.table)
-            .set_key(Some(key))
-            .condition_expression(cond.expression);
-        for (k, v) in cond.values {
-            check = check.expression_attribute_values(k, v);
-        }
-        for (k, v) in cond.names {
-            check = check.expression_attribute_names(k, v);
-        }
-        self.items
-            .push(TransactWriteItem::builder().condition_check(check.build()?).build());
         self.parts.push(part);
         Ok(())
     }

@@ -1,0 +1,129 @@
+//! The SAM template: every function is an arm64 Rust function built with
+//! cargo-lambda, and its role allows exactly what its code does — the
+//! DynamoDB operations and indexes it uses, SES on the configured identity
+//! and configuration set, nothing with a wildcard.
+
+use std::collections::BTreeSet;
+
+use relance_e2e::table::TEMPLATE;
+use serde_norway::Value;
+
+fn template() -> Value {
+    serde_norway::from_str(TEMPLATE).expect("infra/template.yaml is YAML")
+}
+
+/// A value as written in the template: `!Sub "x"` stays `!Sub x`.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Tagged(t) => format!("{} {}", t.tag, text(&t.value)),
+        other => format!("{other:?}"),
+    }
+}
+
+fn list(v: &Value) -> Vec<String> {
+    match v {
+        Value::Sequence(items) => items.iter().map(text).collect(),
+        one => vec![text(one)],
+    }
+}
+
+/// Every (action, resource) the function's inline policies allow.
+fn grants(function: &str) -> BTreeSet<(String, String)> {
+    let t = template();
+    let policies = &t["Resources"][function]["Properties"]["Policies"];
+    let mut out = BTreeSet::new();
+    for policy in policies.as_sequence().expect("inline policies") {
+        for statement in policy["Statement"].as_sequence().expect("statements") {
+            assert_eq!(statement["Effect"].as_str(), Some("Allow"));
+            for action in list(&statement["Action"]) {
+                for resource in list(&statement["Resource"]) {
+                    out.insert((action.clone(), resource));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn table_access(actions: &[&str], resources: &[&str]) -> BTreeSet<(String, String)> {
+    actions
+        .iter()
+        .flat_map(|a| resources.iter().map(move |r| (format!("dynamodb:{a}"), r.to_string())))
+        .collect()
+}
+
+const TABLE: &str = "!GetAtt Table.Arn";
+const OPEN: &str = "!Sub ${Table.Arn}/index/open-invoices";
+const OUTBOX: &str = "!Sub ${Table.Arn}/index/outbox";
+// Transactions are authorised item by item: Put and Update cover them.
+const TABLE_ACTIONS: [&str; 4] = ["GetItem", "Query", "PutItem", "UpdateItem"];
+
+fn ses() -> BTreeSet<(String, String)> {
+    [
+        "!Sub arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderDomain}",
+        "!Sub arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/${TransactionalConfigurationSet}",
+    ]
+    .iter()
+    .map(|r| ("ses:SendEmail".to_string(), r.to_string()))
+    .collect()
+}
+
+#[test]
+fn the_finance_api_may_read_and_write_the_table_and_send_email_nothing_more() {
+    let mut expected = table_access(&TABLE_ACTIONS, &[TABLE, OPEN, OUTBOX]);
+    expected.extend(ses());
+    assert_eq!(grants("IssueInvoiceFunction"), expected);
+}
+
+#[test]
+fn the_reminder_pass_may_also_continue_itself_and_report_failures_nothing_more() {
+    let mut expected = table_access(&TABLE_ACTIONS, &[TABLE, OPEN, OUTBOX]);
+    expected.extend(ses());
+    expected.insert((
+        "lambda:InvokeFunction".into(),
+        "!Sub arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:relance-${Stage}-send-reminders"
+            .into(),
+    ));
+    expected.insert(("sqs:SendMessage".into(), "!GetAtt DeadLetterQueue.Arn".into()));
+    assert_eq!(grants("SendRemindersFunction"), expected);
+}
+
+#[test]
+fn every_function_is_an_arm64_rust_function_built_with_cargo_lambda() {
+    let t = template();
+    let globals = &t["Globals"]["Function"];
+    assert_eq!(globals["Runtime"].as_str(), Some("provided.al2023"));
+    assert_eq!(list(&globals["Architectures"]), ["arm64"]);
+    let resources = t["Resources"].as_mapping().expect("resources");
+    let mut binaries = Vec::new();
+    for (name, resource) in resources {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        assert_eq!(
+            resource["Metadata"]["BuildMethod"].as_str(),
+            Some("rust-cargolambda"),
+            "{name:?}"
+        );
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .expect("a binary")
+            .to_string();
+        assert!(
+            std::path::Path::new(&format!(
+                "{}/../functions/{binary}/Cargo.toml",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .exists(),
+            "{binary} is a package under functions/"
+        );
+        binaries.push(binary);
+    }
+    binaries.sort();
+    assert_eq!(binaries, ["issue-invoice", "send-reminders"]);
+    assert!(
+        !TEMPLATE.contains("Action: \"*\"") && !TEMPLATE.contains("Resource: \"*\""),
+        "no wildcards"
+    );
+}
