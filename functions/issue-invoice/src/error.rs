@@ -114,6 +114,7 @@ impl From<InvoicingError> for ApiError {
                 "too many concurrent changes; please retry",
             ),
             InvoicingError::Store(e) => e.into(),
+            InvoicingError::Encode(e) => Self::internal(&e),
         }
     }
 }

@@ -37,6 +37,8 @@ pub enum InvoicingError {
     Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("could not encode the answer: {0}")]
+    Encode(#[source] serde_json::Error),
 }
 
 impl InvoicingError {
@@ -184,7 +186,7 @@ pub async fn issue(
         let body = serde_json::to_string(&IssuedInvoice {
             invoice: invoice.clone(),
         })
-        .map_err(|e| InvoicingError::field("", format!("could not encode the invoice: {e}")))?;
+        .map_err(InvoicingError::Encode)?;
         let idempotency = IdempotencyWrite::new(
             ISSUE_SCOPE,
             cmd.idempotency_key,
@@ -385,7 +387,7 @@ pub async fn record_payment(
         // met with silence.
         let thanks = (invoice.remaining_minor() == 0 && invoice.dunning.stage.is_some())
             .then(|| Message::new(customer.clone(), Purpose::Thanks { number: number.clone() }, ctx.now));
-        let body = serde_json::to_string(&invoice).map_err(|e| InvoicingError::field("", e.to_string()))?;
+        let body = serde_json::to_string(&invoice).map_err(InvoicingError::Encode)?;
         let idem = IdempotencyWrite::new(PAYMENT_SCOPE, key, hash, 200, body.clone(), ctx.now);
         match store
             .update_invoices(&[(&invoice, version)], &events, thanks.as_ref(), Some(&idem), ctx.now)
