@@ -31,6 +31,39 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String> {
     invoicing::parse_key(raw).map_err(|e| ApiError::from(e).with_status(StatusCode::BAD_REQUEST))
 }
 
+/// What every route about one invoice starts with: who asks (checked
+/// first), which invoice, and the time of the request.
+struct InvoiceCall {
+    actor: relance::domain::Actor,
+    id: CustomerId,
+    number: InvoiceNumber,
+    now: chrono::DateTime<chrono::Utc>,
+    today: chrono::NaiveDate,
+}
+
+impl InvoiceCall {
+    fn new(state: &AppState, parts: &Parts, id: &str, number: &str) -> Result<Self> {
+        let actor = state.actor(parts)?;
+        let (id, number) = (customer_id(id)?, invoice_number(number)?);
+        let now = state.now();
+        Ok(Self {
+            actor,
+            id,
+            number,
+            now,
+            today: state.today(now),
+        })
+    }
+
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            actor: &self.actor,
+            now: self.now,
+            today: self.today,
+        }
+    }
+}
+
 /// Sends a just-queued email now when SES answers; otherwise the outbox
 /// keeps it for the next delivery sweep. The request succeeds either way.
 async fn deliver_now(state: &AppState, message: Option<(CustomerId, ulid::Ulid)>, now: chrono::DateTime<chrono::Utc>) {
@@ -184,22 +217,17 @@ pub async fn record_payment(
     parts: Parts,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
-    let actor = state.actor(&parts)?;
-    let (id, number) = (customer_id(&id)?, invoice_number(&number)?);
+    let call = InvoiceCall::new(&state, &parts, &id, &number)?;
+    let (id, number) = (&call.id, &call.number);
     let key = idempotency_key(&parts.headers)?;
     let parsed = parse::<PaymentInput>(body)?;
     let hash = invoicing::request_hash(
         &format!("POST /customers/{id}/invoices/{number}/payments"),
         &parsed.json,
     );
-    let now = state.now();
-    let ctx = Ctx {
-        actor: &actor,
-        now,
-        today: state.today(now),
-    };
-    let (a, thanks) = invoicing::record_payment(&state.store, &id, &number, &parsed.value, &key, &hash, ctx).await?;
-    deliver_now(&state, thanks, now).await;
+    let ctx = call.ctx();
+    let (a, thanks) = invoicing::record_payment(&state.store, id, number, &parsed.value, &key, &hash, ctx).await?;
+    deliver_now(&state, thanks, call.now).await;
     Ok(answer(a))
 }
 
@@ -209,16 +237,11 @@ pub async fn open_dispute(
     parts: Parts,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
-    let actor = state.actor(&parts)?;
-    let (id, number) = (customer_id(&id)?, invoice_number(&number)?);
+    let call = InvoiceCall::new(&state, &parts, &id, &number)?;
+    let (id, number) = (&call.id, &call.number);
     let input = parse::<DisputeInput>(body)?.value;
-    let now = state.now();
-    let ctx = Ctx {
-        actor: &actor,
-        now,
-        today: state.today(now),
-    };
-    let invoice = invoicing::change_dispute(&state.store, &id, &number, DisputeChange::Open(input.reason), ctx).await?;
+    let ctx = call.ctx();
+    let invoice = invoicing::change_dispute(&state.store, id, number, DisputeChange::Open(input.reason), ctx).await?;
     Ok((StatusCode::CREATED, Json(invoice)).into_response())
 }
 
@@ -228,17 +251,12 @@ pub async fn settle_dispute(
     parts: Parts,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
-    let actor = state.actor(&parts)?;
-    let (id, number) = (customer_id(&id)?, invoice_number(&number)?);
+    let call = InvoiceCall::new(&state, &parts, &id, &number)?;
+    let (id, number) = (&call.id, &call.number);
     let input = parse::<SettlementInput>(body)?.value;
-    let now = state.now();
-    let ctx = Ctx {
-        actor: &actor,
-        now,
-        today: state.today(now),
-    };
+    let ctx = call.ctx();
     let invoice =
-        invoicing::change_dispute(&state.store, &id, &number, DisputeChange::Settle(input.resolution), ctx).await?;
+        invoicing::change_dispute(&state.store, id, number, DisputeChange::Settle(input.resolution), ctx).await?;
     Ok(Json(invoice).into_response())
 }
 
@@ -263,16 +281,11 @@ pub async fn promise_to_pay(
     parts: Parts,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
-    let actor = state.actor(&parts)?;
-    let (id, number) = (customer_id(&id)?, invoice_number(&number)?);
+    let call = InvoiceCall::new(&state, &parts, &id, &number)?;
+    let (id, number) = (&call.id, &call.number);
     let input = parse::<invoicing::PromiseInput>(body)?.value;
-    let now = state.now();
-    let ctx = Ctx {
-        actor: &actor,
-        now,
-        today: state.today(now),
-    };
-    let invoice = invoicing::arrange(&state.store, &id, &number, invoicing::Arrangement::Promise(input), ctx).await?;
+    let ctx = call.ctx();
+    let invoice = invoicing::arrange(&state.store, id, number, invoicing::Arrangement::Promise(input), ctx).await?;
     Ok(Json(invoice).into_response())
 }
 
@@ -282,16 +295,11 @@ pub async fn payment_plan(
     parts: Parts,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
-    let actor = state.actor(&parts)?;
-    let (id, number) = (customer_id(&id)?, invoice_number(&number)?);
+    let call = InvoiceCall::new(&state, &parts, &id, &number)?;
+    let (id, number) = (&call.id, &call.number);
     let input = parse::<invoicing::PlanInput>(body)?.value;
-    let now = state.now();
-    let ctx = Ctx {
-        actor: &actor,
-        now,
-        today: state.today(now),
-    };
-    let invoice = invoicing::arrange(&state.store, &id, &number, invoicing::Arrangement::Plan(input), ctx).await?;
+    let ctx = call.ctx();
+    let invoice = invoicing::arrange(&state.store, id, number, invoicing::Arrangement::Plan(input), ctx).await?;
     Ok(Json(invoice).into_response())
 }
 

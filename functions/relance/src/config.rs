@@ -48,6 +48,30 @@ fn optional(name: &'static str) -> Option<String> {
     var(name).ok()
 }
 
+/// An optional whole-number variable: `default` when unset, refused with
+/// `reason` when it is not a number within `range`.
+fn bounded<T>(
+    name: &'static str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+    reason: &str,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd,
+{
+    match optional(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| ConfigError::Invalid {
+                var: name,
+                reason: reason.into(),
+            }),
+    }
+}
+
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         let public_url = var("RELANCE_PUBLIC_URL")?.trim_end_matches('/').to_string();
@@ -57,17 +81,7 @@ impl Settings {
                 reason: "must be an http(s) URL".into(),
             });
         }
-        let link_ttl_days = match optional("RELANCE_LINK_TTL_DAYS") {
-            None => 180,
-            Some(v) => v
-                .parse()
-                .ok()
-                .filter(|d| (1..=730).contains(d))
-                .ok_or(ConfigError::Invalid {
-                    var: "RELANCE_LINK_TTL_DAYS",
-                    reason: "must be 1 to 730 days".into(),
-                })?,
-        };
+        let link_ttl_days = bounded("RELANCE_LINK_TTL_DAYS", 180, 1..=730, "must be 1 to 730 days")?;
         let invoice_series = optional("RELANCE_INVOICE_SERIES").unwrap_or_else(|| "F".into());
         if !invoice_series.chars().all(|c| c.is_ascii_alphanumeric()) || invoice_series.len() > 8 {
             return Err(ConfigError::Invalid {
@@ -83,17 +97,12 @@ impl Settings {
                 })
             })
             .transpose()?;
-        let ses_max_per_second = match optional("RELANCE_SES_MAX_PER_SECOND") {
-            None => 14,
-            Some(v) => v
-                .parse()
-                .ok()
-                .filter(|r| (1..=10_000).contains(r))
-                .ok_or(ConfigError::Invalid {
-                    var: "RELANCE_SES_MAX_PER_SECOND",
-                    reason: "must be a number of emails per second, 1 to 10000".into(),
-                })?,
-        };
+        let ses_max_per_second = bounded(
+            "RELANCE_SES_MAX_PER_SECOND",
+            14,
+            1..=10_000,
+            "must be a number of emails per second, 1 to 10000",
+        )?;
         Ok(Self {
             ses_max_per_second,
             table: var("RELANCE_TABLE")?,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use ulid::Ulid;
 
-use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent, InvoiceNumber};
+use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::links::{self, LinkGrant, LinkPurpose};
 use crate::mail::{Mailer, OutgoingEmail, SendError};
 use crate::outbox::{LEASE, Message, Purpose, retry_delay};
@@ -191,6 +191,30 @@ impl<M: Mailer> Deliverer<M> {
         Ok(format!("{}/{path}/{}", self.public_url, token.text))
     }
 
+    /// The invoice a message is about; a missing one makes the message an orphan.
+    async fn invoice(&self, customer: &CustomerId, number: &InvoiceNumber) -> Result<Invoice, ComposeError> {
+        Ok(self
+            .store
+            .get_invoice(customer, number)
+            .await?
+            .ok_or(ComposeError::Orphan)?
+            .value)
+    }
+
+    /// The invoice and a fresh personal link to its page.
+    async fn invoice_with_link(
+        &self,
+        customer: &CustomerId,
+        number: &InvoiceNumber,
+        now: DateTime<Utc>,
+    ) -> Result<(Invoice, String), ComposeError> {
+        let invoice = self.invoice(customer, number).await?;
+        let link = self
+            .link(LinkPurpose::ViewInvoice, customer, number.to_string(), now)
+            .await?;
+        Ok((invoice, link))
+    }
+
     async fn compose(&self, message: &Message, now: DateTime<Utc>) -> Result<OutgoingEmail, ComposeError> {
         let customer = self
             .store
@@ -201,37 +225,25 @@ impl<M: Mailer> Deliverer<M> {
         let locale = customer.locale;
         let mut finance_to = None;
         let (name, rendered) = match &message.purpose {
-            Purpose::Invoice { number } => {
-                let invoice = self
-                    .store
-                    .get_invoice(&customer.id, number)
-                    .await?
-                    .ok_or(ComposeError::Orphan)?
-                    .value;
-                let link = self
-                    .link(LinkPurpose::ViewInvoice, &customer.id, number.to_string(), now)
-                    .await?;
+            Purpose::Invoice { number } | Purpose::Thanks { number } => {
+                let name = if matches!(message.purpose, Purpose::Invoice { .. }) {
+                    "invoice"
+                } else {
+                    "thanks"
+                };
+                let (invoice, link) = self.invoice_with_link(&customer.id, number, now).await?;
                 let context = InvoiceEmail {
                     invoice: InvoiceView::new(&invoice, locale),
                     link,
                 };
-                ("invoice", self.renderer.email("invoice", locale, &context)?)
+                (name, self.renderer.email(name, locale, &context)?)
             }
             Purpose::Reminder {
                 numbers, stage, tone, ..
             } => {
                 let mut invoices = Vec::new();
                 for number in numbers {
-                    let invoice = self
-                        .store
-                        .get_invoice(&customer.id, number)
-                        .await?
-                        .ok_or(ComposeError::Orphan)?
-                        .value;
-                    let link = self
-                        .link(LinkPurpose::ViewInvoice, &customer.id, number.to_string(), now)
-                        .await?;
-                    invoices.push((invoice, link));
+                    invoices.push(self.invoice_with_link(&customer.id, number, now).await?);
                 }
                 let objects: Vec<&str> = numbers.iter().map(InvoiceNumber::as_str).collect();
                 let help = self
@@ -243,13 +255,7 @@ impl<M: Mailer> Deliverer<M> {
             Purpose::FinanceAlert { numbers, stage, reason } => {
                 let mut invoices = Vec::new();
                 for number in numbers {
-                    invoices.push(
-                        self.store
-                            .get_invoice(&customer.id, number)
-                            .await?
-                            .ok_or(ComposeError::Orphan)?
-                            .value,
-                    );
+                    invoices.push(self.invoice(&customer.id, number).await?);
                 }
                 let seller = &invoices.first().ok_or(ComposeError::Orphan)?.seller;
                 finance_to = Some(seller.contact.email.clone());
@@ -259,22 +265,6 @@ impl<M: Mailer> Deliverer<M> {
                     "finance_alert",
                     self.renderer.email("finance_alert", seller.locale, &context)?,
                 )
-            }
-            Purpose::Thanks { number } => {
-                let invoice = self
-                    .store
-                    .get_invoice(&customer.id, number)
-                    .await?
-                    .ok_or(ComposeError::Orphan)?
-                    .value;
-                let link = self
-                    .link(LinkPurpose::ViewInvoice, &customer.id, number.to_string(), now)
-                    .await?;
-                let context = InvoiceEmail {
-                    invoice: InvoiceView::new(&invoice, locale),
-                    link,
-                };
-                ("thanks", self.renderer.email("thanks", locale, &context)?)
             }
         };
         let to = match &message.purpose {
