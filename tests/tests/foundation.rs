@@ -76,6 +76,8 @@ async fn an_email_goes_through_the_ses_endpoint_and_reads_back_whole() {
         text: "Bonjour Claire".into(),
         reply_to: None,
         tags: vec![("kind".into(), "test".into())],
+        headers: vec![],
+        stream: Default::default(),
     };
     let id = mailer.send(&email).await.expect("sent");
     let received = world.mailbox.to(&to).await.expect("mailbox");

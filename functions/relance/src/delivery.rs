@@ -10,11 +10,16 @@ use ulid::Ulid;
 
 use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::links::{self, LinkGrant, LinkPurpose};
-use crate::mail::{Mailer, OutgoingEmail, SendError};
+use crate::config::company;
+use crate::mail::{MailStream, Mailer, OutgoingEmail, SendError};
 use crate::outbox::{LEASE, Message, Purpose, retry_delay};
 use crate::render::{RenderError, Renderer};
 use crate::store::{Store, StoreError, TxOutcome};
-use crate::view::{FinanceAlert, InvoiceEmail, InvoiceView, ReminderEmail};
+use crate::view::{CustomerAlert, FinanceAlert, InvoiceEmail, InvoiceView, ReminderEmail, SurveyEmail};
+
+/// A customer who asked for help or told us they are unhappy hears from a
+/// person within two days.
+pub const RESPOND_WITHIN: Duration = Duration::hours(48);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
@@ -184,11 +189,7 @@ impl<M: Mailer> Deliverer<M> {
             revoked: false,
         };
         self.store.put_link(&token.hash, &grant).await?;
-        let path = match purpose {
-            LinkPurpose::ViewInvoice => "i",
-            LinkPurpose::Difficulty => "help",
-        };
-        Ok(format!("{}/{path}/{}", self.public_url, token.text))
+        Ok(format!("{}/{}/{}", self.public_url, purpose.path(), token.text))
     }
 
     /// The invoice a message is about; a missing one makes the message an orphan.
@@ -224,6 +225,7 @@ impl<M: Mailer> Deliverer<M> {
             .value;
         let locale = customer.locale;
         let mut finance_to = None;
+        let mut headers = Vec::new();
         let (name, rendered) = match &message.purpose {
             Purpose::Invoice { number } | Purpose::Thanks { number } => {
                 let name = if matches!(message.purpose, Purpose::Invoice { .. }) {
@@ -266,9 +268,83 @@ impl<M: Mailer> Deliverer<M> {
                     self.renderer.email("finance_alert", seller.locale, &context)?,
                 )
             }
+            Purpose::Survey { survey_id, question } => {
+                let survey = self
+                    .store
+                    .get_survey(&customer.id, survey_id)
+                    .await?
+                    .ok_or(ComposeError::Orphan)?;
+                let seller = company()?;
+                let link = self
+                    .link(LinkPurpose::Survey, &customer.id, survey_id.clone(), now)
+                    .await?;
+                let unsubscribe = self
+                    .link(LinkPurpose::Unsubscribe, &customer.id, "surveys".into(), now)
+                    .await?;
+                // RFC 8058 one-click unsubscribe: mail clients show their own
+                // button and POST to the link.
+                headers.push(("List-Unsubscribe".to_string(), format!("<{unsubscribe}>")));
+                headers.push((
+                    "List-Unsubscribe-Post".to_string(),
+                    "List-Unsubscribe=One-Click".to_string(),
+                ));
+                let context = SurveyEmail::new(&customer, *question, &survey.trigger, &link, unsubscribe, &seller);
+                ("survey", self.renderer.email("survey", locale, &context)?)
+            }
+            Purpose::SurveyAlert {
+                survey_id: _,
+                question,
+                score,
+            } => {
+                let seller = company()?;
+                finance_to = Some(seller.contact.email.clone());
+                let history = self.store.full_history(&customer.id).await?;
+                let mut context = CustomerAlert::new(
+                    "survey",
+                    &customer,
+                    &[],
+                    &history,
+                    message.created_at + RESPOND_WITHIN,
+                    seller.locale,
+                );
+                context.question = Some(question.name());
+                context.score = Some(*score);
+                context.max_score = Some(*question.scores().end());
+                context.comment = history.iter().rev().find_map(|e| match &e.kind {
+                    EventKind::SurveyAnswered { comment, .. } => comment.clone(),
+                    _ => None,
+                });
+                ("customer_alert", self.renderer.email("customer_alert", seller.locale, &context)?)
+            }
+            Purpose::HelpAlert {
+                numbers,
+                request_id,
+                choice,
+            } => {
+                let seller = company()?;
+                finance_to = Some(seller.contact.email.clone());
+                let mut invoices = Vec::new();
+                for number in numbers {
+                    invoices.push(self.invoice(&customer.id, number).await?);
+                }
+                let history = self.store.full_history(&customer.id).await?;
+                let mut context = CustomerAlert::new(
+                    "help",
+                    &customer,
+                    &invoices,
+                    &history,
+                    message.created_at + RESPOND_WITHIN,
+                    seller.locale,
+                );
+                context.choice = Some(choice.name());
+                context.comment = self.store.help_note(&customer.id, request_id, now).await?;
+                ("customer_alert", self.renderer.email("customer_alert", seller.locale, &context)?)
+            }
         };
         let to = match &message.purpose {
-            Purpose::FinanceAlert { .. } => finance_to.ok_or(ComposeError::Orphan)?,
+            Purpose::FinanceAlert { .. } | Purpose::SurveyAlert { .. } | Purpose::HelpAlert { .. } => {
+                finance_to.ok_or(ComposeError::Orphan)?
+            }
             _ => customer.email,
         };
         Ok(OutgoingEmail {
@@ -278,6 +354,12 @@ impl<M: Mailer> Deliverer<M> {
             text: rendered.text,
             reply_to: self.reply_to.clone(),
             tags: vec![("kind".into(), name.into()), ("message".into(), message.id.to_string())],
+            stream: if headers.is_empty() {
+                MailStream::Transactional
+            } else {
+                MailStream::Survey
+            },
+            headers,
         })
     }
 }
@@ -333,6 +415,29 @@ fn sent_event(message: &Message, provider_id: &str) -> EventKind {
             reason: reason.clone(),
             message_id,
         },
+        Purpose::Survey { survey_id, question } => EventKind::SurveySent {
+            survey_id: survey_id.clone(),
+            question: question.name().to_string(),
+            message_id,
+            provider_message_id,
+        },
+        Purpose::SurveyAlert { question, score, .. } => EventKind::FinanceAlerted {
+            numbers: Vec::new(),
+            reason: format!(
+                "{} answer {score} of {}: a person responds within 48 hours",
+                question.name(),
+                question.scores().end()
+            ),
+            message_id,
+        },
+        Purpose::HelpAlert { numbers, choice, .. } => EventKind::FinanceAlerted {
+            numbers: numbers.clone(),
+            reason: format!(
+                "the customer asked for help ({}): a person responds within 48 hours",
+                choice.name()
+            ),
+            message_id,
+        },
     }
 }
 
@@ -345,6 +450,11 @@ enum ComposeError {
 impl From<StoreError> for ComposeError {
     fn from(e: StoreError) -> Self {
         Self::Store(e)
+    }
+}
+impl From<crate::config::ConfigError> for ComposeError {
+    fn from(e: crate::config::ConfigError) -> Self {
+        Self::Render(RenderError::Load(e.to_string()))
     }
 }
 impl From<RenderError> for ComposeError {

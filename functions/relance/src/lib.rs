@@ -5,11 +5,12 @@
 //! history, decisions), the adapters ([`store`] for DynamoDB, [`mail`] for
 //! SES, [`render`] for Tera, [`links`] for customer link tokens, [`config`]
 //! for settings), and the use cases that combine them ([`invoicing`],
-//! [`delivery`]). Handlers live in `functions/*` and stay thin.
+//! [`delivery`], [`reminders`], [`surveys`], [`help`]). Handlers live in `functions/*` and stay thin.
 
 pub mod config;
 pub mod delivery;
 pub mod domain;
+pub mod help;
 pub mod invoicing;
 pub mod links;
 pub mod mail;
@@ -17,5 +18,6 @@ pub mod outbox;
 pub mod reminders;
 pub mod render;
 pub mod store;
+pub mod surveys;
 pub mod telemetry;
 pub mod view;

@@ -19,6 +19,22 @@ pub enum LinkPurpose {
     ViewInvoice,
     /// "I have a difficulty": the object lists the reminded invoices.
     Difficulty,
+    /// A survey question: the object is the survey id.
+    Survey,
+    /// One-click unsubscribe from surveys (never from invoices).
+    Unsubscribe,
+}
+
+impl LinkPurpose {
+    /// The first path segment of the link in the email.
+    pub fn path(self) -> &'static str {
+        match self {
+            LinkPurpose::ViewInvoice => "i",
+            LinkPurpose::Difficulty => "help",
+            LinkPurpose::Survey => "s",
+            LinkPurpose::Unsubscribe => "u",
+        }
+    }
 }
 
 /// What a token grants, as stored under its hash.
@@ -32,6 +48,24 @@ pub struct LinkGrant {
     pub expires_at: i64,
     pub revoked: bool,
 }
+
+/// A short-lived session a valid token was swapped for, so the token
+/// leaves the address bar. It carries what the token granted, the token's
+/// hash (a revoked token ends its sessions) and the one-time value the
+/// next form must carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkSession {
+    pub purpose: LinkPurpose,
+    pub customer_id: CustomerId,
+    pub object: String,
+    pub token_hash: String,
+    pub nonce: String,
+    pub expires_at: i64,
+}
+
+/// How long a session lives: long enough to read an invoice and fill in a
+/// form, short enough that a forgotten tab is not a way in.
+pub const SESSION_MINUTES: i64 = 30;
 
 /// Why a link is refused. The customer sees the same plain page for all
 /// of them; the reason is for logs and tests only.

@@ -46,6 +46,24 @@ pub enum Purpose {
         stage: String,
         reason: String,
     },
+    /// One survey question, one link per score.
+    Survey {
+        survey_id: String,
+        question: crate::domain::survey::Question,
+    },
+    /// To finance: a detractor answered a survey; a person responds
+    /// within 48 hours.
+    SurveyAlert {
+        survey_id: String,
+        question: crate::domain::survey::Question,
+        score: u8,
+    },
+    /// To finance: the customer asked for help from a reminder.
+    HelpAlert {
+        numbers: Vec<InvoiceNumber>,
+        request_id: String,
+        choice: crate::domain::help::HelpChoice,
+    },
 }
 
 impl Purpose {
@@ -61,6 +79,14 @@ impl Purpose {
             Purpose::FinanceAlert { numbers, reason, .. } => {
                 let list: Vec<&str> = numbers.iter().map(InvoiceNumber::as_str).collect();
                 format!("alert to finance about {}: {reason}", list.join(", "))
+            }
+            Purpose::Survey { question, .. } => format!("{} survey", question.name()),
+            Purpose::SurveyAlert { question, score, .. } => {
+                format!("alert to finance: {} answer {score}", question.name())
+            }
+            Purpose::HelpAlert { numbers, choice, .. } => {
+                let list: Vec<&str> = numbers.iter().map(InvoiceNumber::as_str).collect();
+                format!("alert to finance: help asked ({}) for {}", choice.name(), list.join(", "))
             }
         }
     }

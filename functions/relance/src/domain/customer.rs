@@ -47,6 +47,9 @@ pub struct Customer {
     /// The address bounced or complained: relance must not mail it.
     #[serde(default)]
     pub email_suppressed: bool,
+    /// The customer unsubscribed from surveys (one click in any survey).
+    #[serde(default)]
+    pub surveys_opted_out: bool,
 }
 
 impl Customer {
@@ -181,6 +184,7 @@ impl CustomerInput {
                 customer_since: self.customer_since,
                 paused: self.paused,
                 email_suppressed: false,
+                surveys_opted_out: false,
             })
         })
     }

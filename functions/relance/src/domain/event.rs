@@ -109,11 +109,45 @@ pub enum EventKind {
     PersonReplied {
         note: String,
     },
-    /// A survey answer (written by the survey pages).
+    /// One question was sent after an interaction.
+    SurveySent {
+        survey_id: String,
+        question: String,
+        message_id: String,
+        provider_message_id: String,
+    },
+    /// A survey answer, from the survey page. Answering again writes a
+    /// new event: the latest is the answer, the earlier ones stay.
     SurveyAnswered {
+        #[serde(default)]
+        survey_id: String,
         question: String,
         score: u8,
         detractor: bool,
+        #[serde(default)]
+        comment: Option<String>,
+        /// Signs a mail scanner rather than a person answered (kept, not
+        /// deleted: a person may read them differently).
+        #[serde(default)]
+        suspicious: Vec<String>,
+    },
+    /// The customer asked for no more surveys (invoices still come).
+    SurveysOptedOut,
+    /// "I have a difficulty": reminders of these invoices wait for a person.
+    /// The comment itself is kept apart, with a short retention.
+    HelpRequested {
+        numbers: Vec<InvoiceNumber>,
+        choice: String,
+        request_id: String,
+        with_comment: bool,
+    },
+    /// A person answered the help request; reminders may resume.
+    HelpRequestAnswered {
+        numbers: Vec<InvoiceNumber>,
+    },
+    /// The customer pressed "pay" on the invoice page.
+    PayClicked {
+        number: InvoiceNumber,
     },
     PaymentRecorded {
         number: InvoiceNumber,
@@ -155,7 +189,12 @@ impl EventKind {
             EventKind::PromiseToPayRecorded { .. } => "promise_to_pay_recorded",
             EventKind::PaymentPlanAgreed { .. } => "payment_plan_agreed",
             EventKind::PersonReplied { .. } => "person_replied",
+            EventKind::SurveySent { .. } => "survey_sent",
             EventKind::SurveyAnswered { .. } => "survey_answered",
+            EventKind::SurveysOptedOut => "surveys_opted_out",
+            EventKind::HelpRequested { .. } => "help_requested",
+            EventKind::HelpRequestAnswered { .. } => "help_request_answered",
+            EventKind::PayClicked { .. } => "pay_clicked",
             EventKind::PaymentRecorded { .. } => "payment_recorded",
             EventKind::InvoicePaid { .. } => "invoice_paid",
             EventKind::DisputeOpened { .. } => "dispute_opened",

@@ -44,6 +44,7 @@ pub fn customer_facts(customer: &Customer, history: &[HistoryEvent], today: Naiv
             EventKind::InvoiceEmailed { .. }
                 | EventKind::ReminderSent { .. }
                 | EventKind::ThanksSent { .. }
+                | EventKind::SurveySent { .. }
                 | EventKind::PersonReplied { .. }
         ) {
             facts.last_contact = Some(facts.last_contact.map_or(event.at, |t| t.max(event.at)));

@@ -5,10 +5,12 @@ pub mod decimal;
 pub mod dunning;
 pub mod event;
 pub mod facts;
+pub mod help;
 pub mod ids;
 pub mod invoice;
 pub mod money;
 pub mod seller;
+pub mod survey;
 pub mod validation;
 pub mod vat;
 

@@ -41,6 +41,22 @@ pub struct Contact {
 pub struct PaymentInstructions {
     pub iban: String,
     pub bic: String,
+    /// An online payment page for the invoice page's "pay" button, with
+    /// `{number}`, `{amount_minor}` and `{currency}` filled in. None: the
+    /// page shows the bank transfer details only.
+    #[serde(default)]
+    pub pay_url: Option<String>,
+}
+
+impl PaymentInstructions {
+    /// The payment page for an amount of an invoice, if there is one.
+    pub fn pay_link(&self, number: &str, amount_minor: i64, currency: &str) -> Option<String> {
+        self.pay_url.as_ref().map(|url| {
+            url.replace("{number}", number)
+                .replace("{amount_minor}", &amount_minor.to_string())
+                .replace("{currency}", currency)
+        })
+    }
 }
 
 /// The payment conditions every invoice must state (Code de commerce L441-9).

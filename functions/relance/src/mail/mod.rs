@@ -18,6 +18,18 @@ pub struct OutgoingEmail {
     pub reply_to: Option<Email>,
     /// Tags for SES events (message kind, customer id): never an address.
     pub tags: Vec<(String, String)>,
+    /// Extra headers, e.g. `List-Unsubscribe` on surveys.
+    pub headers: Vec<(String, String)>,
+    pub stream: MailStream,
+}
+
+/// Which SES configuration set an email goes through. Surveys have their
+/// own, so complaints about surveys can never pause invoicing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MailStream {
+    #[default]
+    Transactional,
+    Survey,
 }
 
 /// Why a send failed, sorted by what the caller should do next.

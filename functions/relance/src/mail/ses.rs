@@ -1,15 +1,16 @@
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::SdkError;
 use aws_sdk_sesv2::operation::send_email::SendEmailError;
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageTag};
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageHeader, MessageTag};
 
-use super::{Mailer, OutgoingEmail, SendError};
+use super::{MailStream, Mailer, OutgoingEmail, SendError};
 
 #[derive(Debug, Clone)]
 pub struct SesMailer {
     client: Client,
     sender: String,
     configuration_set: Option<String>,
+    survey_configuration_set: Option<String>,
 }
 
 impl SesMailer {
@@ -18,7 +19,15 @@ impl SesMailer {
             client,
             sender: sender.into(),
             configuration_set,
+            survey_configuration_set: None,
         }
+    }
+
+    /// The configuration set for surveys (their own reputation and
+    /// suppression handling).
+    pub fn with_survey_configuration_set(mut self, name: Option<String>) -> Self {
+        self.survey_configuration_set = name;
+        self
     }
 }
 
@@ -32,7 +41,18 @@ fn content(text: &str) -> Result<Content, SendError> {
 
 impl Mailer for SesMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<String, SendError> {
+        let mut headers = Vec::with_capacity(email.headers.len());
+        for (name, value) in &email.headers {
+            headers.push(
+                MessageHeader::builder()
+                    .name(name)
+                    .value(value)
+                    .build()
+                    .map_err(|e| SendError::Rejected(e.to_string()))?,
+            );
+        }
         let message = Message::builder()
+            .set_headers((!headers.is_empty()).then_some(headers))
             .subject(content(&email.subject)?)
             .body(
                 Body::builder()
@@ -47,7 +67,10 @@ impl Mailer for SesMailer {
             .from_email_address(&self.sender)
             .destination(Destination::builder().to_addresses(email.to.as_str()).build())
             .content(EmailContent::builder().simple(message).build())
-            .set_configuration_set_name(self.configuration_set.clone());
+            .set_configuration_set_name(match email.stream {
+                MailStream::Transactional => self.configuration_set.clone(),
+                MailStream::Survey => self.survey_configuration_set.clone(),
+            });
         if let Some(reply_to) = &email.reply_to {
             request = request.reply_to_addresses(reply_to.as_str());
         }

@@ -62,6 +62,14 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<SaveOutcome, StoreError> {
         let existing = self.get_customer(&customer.id).await?;
+        // What the customer chose (no surveys) and what the mail system
+        // learnt (the address bounces) are not finance's to overwrite.
+        let mut customer = customer.clone();
+        if let Some(current) = &existing {
+            customer.surveys_opted_out |= current.value.surveys_opted_out;
+            customer.email_suppressed |= current.value.email_suppressed;
+        }
+        let customer = &customer;
         let (outcome, version, cond) = match &existing {
             None => (SaveOutcome::Created, 1, Cond::new("attribute_not_exists(PK)")),
             Some(current) => {
@@ -110,4 +118,46 @@ fn changed_fields(before: &Customer, after: &Customer) -> Vec<String> {
         .filter(|(k, v)| before.get(*k) != Some(*v))
         .map(|(k, _)| k.clone())
         .collect()
+}
+
+impl Store {
+    /// Records the customer's "no more surveys", once. Returns whether this
+    /// call changed anything (a second click is harmless).
+    pub async fn opt_out_of_surveys(
+        &self,
+        id: &CustomerId,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        for _ in 0..5 {
+            let Some(current) = self.get_customer(id).await? else {
+                return Ok(false);
+            };
+            if current.value.surveys_opted_out {
+                return Ok(false);
+            }
+            let mut customer = current.value;
+            customer.surveys_opted_out = true;
+            let item = CustomerItem {
+                pk: keys::customer_pk(id),
+                sk: keys::PROFILE_SK.into(),
+                entity: "customer".into(),
+                version: current.version + 1,
+                customer,
+            };
+            let event = HistoryEvent::new(id.clone(), now, actor.clone(), EventKind::SurveysOptedOut);
+            let mut tx = Tx::default();
+            tx.put(
+                self,
+                Part::Customer,
+                to_item(&item)?,
+                Some(Cond::new("version = :v").value(":v", n(current.version))),
+            )?;
+            self.put_event(&mut tx, &event)?;
+            if let TxOutcome::Committed = tx.commit(self).await? {
+                return Ok(true);
+            }
+        }
+        Err(StoreError::Contention("customer profile"))
+    }
 }

@@ -159,15 +159,7 @@ impl Store {
         idempotency: Option<&IdempotencyWrite>,
         now: DateTime<Utc>,
     ) -> Result<TxOutcome, StoreError> {
-        let mut tx = Tx::default();
-        for (invoice, version) in invoices {
-            tx.put(
-                self,
-                Part::Invoice,
-                to_item(&InvoiceItem::new(invoice, version + 1))?,
-                Some(Cond::new("version = :v").value(":v", n(*version))),
-            )?;
-        }
+        let mut tx = self.invoice_updates(invoices)?;
         for event in events {
             self.put_event(&mut tx, event)?;
         }
@@ -178,6 +170,51 @@ impl Store {
             self.put_idempotency(&mut tx, idem, now)?;
         }
         tx.commit(self).await
+    }
+
+    /// A transaction that saves changed invoices, each only if still at
+    /// the version it was read at.
+    pub(super) fn invoice_updates(&self, invoices: &[(&Invoice, u64)]) -> Result<Tx, StoreError> {
+        let mut tx = Tx::default();
+        for (invoice, version) in invoices {
+            tx.put(
+                self,
+                Part::Invoice,
+                to_item(&InvoiceItem::new(invoice, version + 1))?,
+                Some(Cond::new("version = :v").value(":v", n(*version))),
+            )?;
+        }
+        Ok(tx)
+    }
+
+    /// A customer's invoices, newest number last: one Query on the
+    /// customer's partition.
+    pub async fn customer_invoices(&self, customer: &CustomerId) -> Result<Vec<Versioned<Invoice>>, StoreError> {
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :inv)")
+            .expression_attribute_values(":pk", s(keys::customer_pk(customer)))
+            .expression_attribute_values(":inv", s(keys::INVOICE_PREFIX))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let mut invoices = Vec::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| StoreError::sdk("Query", e))?;
+            let read: InvoiceItem =
+                serde_dynamo::aws_sdk_dynamodb_1::from_item(item).map_err(|source| StoreError::Decode {
+                    key: format!("{}/{}", keys::customer_pk(customer), keys::INVOICE_PREFIX),
+                    source,
+                })?;
+            invoices.push(Versioned {
+                value: read.invoice,
+                version: read.version,
+            });
+        }
+        Ok(invoices)
     }
 
     /// Loads invoices numbered by another system, as they are (a migration

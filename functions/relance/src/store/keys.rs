@@ -29,7 +29,7 @@ pub fn customer_pk(id: &CustomerId) -> String {
 pub const PROFILE_SK: &str = "PROFILE";
 
 pub fn invoice_sk(number: &InvoiceNumber) -> String {
-    format!("INV#{number}")
+    format!("{INVOICE_PREFIX}{number}")
 }
 
 pub const EVENT_PREFIX: &str = "EVT#";
@@ -73,4 +73,30 @@ pub fn outbox_pk(message: ulid::Ulid) -> String {
 }
 pub fn outbox_sk(at: DateTime<Utc>, message: ulid::Ulid) -> String {
     format!("{}#{message}", at.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+}
+
+/// A customer-page session, by the hash of its cookie value.
+pub fn session_pk(hash: &str) -> String {
+    format!("SESSION#{hash}")
+}
+pub const SESSION_SK: &str = "SESSION";
+
+/// A rate-limit counter: one item per scope, key and time window.
+pub fn rate_pk(scope: &str, key: &str, window: i64) -> String {
+    format!("RATE#{scope}#{key}#{window}")
+}
+pub const RATE_SK: &str = "RATE";
+
+pub const INVOICE_PREFIX: &str = "INV#";
+
+pub fn survey_sk(id: &str) -> String {
+    format!("SURVEY#{id}")
+}
+/// When the customer was last surveyed: the one item every survey claim
+/// conditions on, so two concurrent claims cannot both pass cooling-off.
+pub const SURVEY_STATE_SK: &str = "SURVEYS";
+
+/// The free text of a help request, kept apart with a short retention.
+pub fn help_note_sk(id: &str) -> String {
+    format!("HELP#{id}")
 }

@@ -8,6 +8,8 @@ mod idempotency;
 mod invoices;
 pub mod keys;
 mod outbox;
+mod sessions;
+mod surveys;
 mod tokens;
 pub mod tx;
 
@@ -20,6 +22,7 @@ pub use error::StoreError;
 pub use history::{HistoryPage, valid_cursor};
 pub use idempotency::{IdempotencyRecord, IdempotencyWrite};
 pub use invoices::{IssueOutcome, IssueWrite};
+pub use surveys::SurveyState;
 pub use tx::{Part, TxOutcome};
 
 /// A value read together with the version its next write must expect

@@ -21,6 +21,9 @@ pub enum Part {
     Idempotency,
     Message,
     Token,
+    Survey,
+    SurveyState,
+    Note,
 }
 
 #[derive(Debug)]

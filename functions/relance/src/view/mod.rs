@@ -1,6 +1,10 @@
 //! What templates see: plain, pre-formatted values in the reader's
 //! language, so people who edit templates never format a number.
 
+mod survey;
+
+pub use survey::{CustomerAlert, ScoreLink, SurveyEmail};
+
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
@@ -393,20 +397,25 @@ impl FinanceAlert {
                 })
                 .collect(),
             total_due: Money::new(invoices.iter().map(Invoice::remaining_minor).sum(), currency).format(locale),
-            recent: history
-                .iter()
-                .rev()
-                .take(10)
-                .map(|e| {
-                    format!(
-                        "{} — {}",
-                        format_date(e.at.date_naive(), locale),
-                        e.kind.name().replace('_', " ")
-                    )
-                })
-                .collect(),
+            recent: recent_lines(history, locale),
         }
     }
+}
+
+/// The last ten events, newest first: "date — what happened".
+pub fn recent_lines(history: &[crate::domain::HistoryEvent], locale: Locale) -> Vec<String> {
+    history
+        .iter()
+        .rev()
+        .take(10)
+        .map(|e| {
+            format!(
+                "{} — {}",
+                format_date(e.at.date_naive(), locale),
+                e.kind.name().replace('_', " ")
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

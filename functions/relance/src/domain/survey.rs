@@ -1,0 +1,322 @@
+//! Whether to ask a customer one question after an interaction, and which.
+//! Fewer, better questions: one per email, never in the middle of a
+//! collection, never twice in a month. Pure: every input is a parameter.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The one question a survey email asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Question {
+    /// Customer effort: "how easy was it…", 1 (very hard) to 5 (very easy).
+    Ces,
+    /// Satisfaction with how something was handled, 1 to 5.
+    Csat,
+    /// Net Promoter: "would you recommend us", 0 to 10.
+    Nps,
+}
+
+impl Question {
+    pub fn scores(self) -> std::ops::RangeInclusive<u8> {
+        match self {
+            Question::Ces | Question::Csat => 1..=5,
+            Question::Nps => 0..=10,
+        }
+    }
+
+    /// An answer that calls for a person: NPS 0–6, CSAT 1–2, CES 1–2
+    /// ("hard" or "very hard").
+    pub fn is_detractor(self, score: u8) -> bool {
+        match self {
+            Question::Nps => score <= 6,
+            Question::Csat | Question::Ces => score <= 2,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Question::Ces => "ces",
+            Question::Csat => "csat",
+            Question::Nps => "nps",
+        }
+    }
+}
+
+/// The end of an interaction, as the history records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "trigger", rename_all = "snake_case")]
+pub enum Trigger {
+    InvoicePaid { number: String, days_late: i64 },
+    DisputeSettled { number: String },
+    HelpAnswered,
+    /// Emitted by goodwill credits.
+    CreditGranted,
+}
+
+/// What the decision needs to know about the customer, gathered by the
+/// caller from the profile, the invoices and the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SurveyFacts {
+    pub opted_out: bool,
+    /// Paused by finance, or the address bounced or complained.
+    pub unreachable: bool,
+    pub customer_since: NaiveDate,
+    pub last_survey_at: Option<DateTime<Utc>>,
+    pub last_nps_at: Option<DateTime<Utc>>,
+    pub last_reminder_at: Option<DateTime<Utc>>,
+    /// Open invoices reminded beyond the first, friendly stage.
+    pub invoices_past_first_reminder: usize,
+    pub overdue_invoices: usize,
+    pub open_disputes: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SurveyPolicy {
+    pub cooling_off: Duration,
+    pub nps_every: Duration,
+    /// No survey this soon after a reminder: the contact budget is shared.
+    pub after_reminder: Duration,
+    /// A relationship question needs a relationship.
+    pub nps_min_tenure_days: i64,
+}
+
+impl Default for SurveyPolicy {
+    fn default() -> Self {
+        Self {
+            cooling_off: Duration::days(30),
+            nps_every: Duration::days(90),
+            after_reminder: Duration::hours(48),
+            nps_min_tenure_days: 90,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Drop {
+    OptedOut,
+    Unreachable,
+    InCollection,
+    RecentReminder,
+    CoolingOff,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SurveyDecision {
+    Ask(Question),
+    /// Dropped, not postponed: a late question is worse than none.
+    Drop(Drop),
+}
+
+pub fn decide(policy: &SurveyPolicy, trigger: &Trigger, facts: &SurveyFacts, now: DateTime<Utc>) -> SurveyDecision {
+    use SurveyDecision::Drop as D;
+    if facts.opted_out {
+        return D(Drop::OptedOut);
+    }
+    if facts.unreachable {
+        return D(Drop::Unreachable);
+    }
+    if facts.invoices_past_first_reminder > 0 {
+        return D(Drop::InCollection);
+    }
+    if facts.last_reminder_at.is_some_and(|at| now - at < policy.after_reminder) {
+        return D(Drop::RecentReminder);
+    }
+    if facts.last_survey_at.is_some_and(|at| now - at < policy.cooling_off) {
+        return D(Drop::CoolingOff);
+    }
+    SurveyDecision::Ask(match trigger {
+        Trigger::DisputeSettled { .. } | Trigger::CreditGranted => Question::Csat,
+        Trigger::HelpAnswered => Question::Ces,
+        Trigger::InvoicePaid { days_late, .. } => {
+            let tenure = (now.date_naive() - facts.customer_since).num_days();
+            let nps_due = facts.last_nps_at.is_none_or(|at| now - at >= policy.nps_every);
+            // A calm moment: paid on time, nothing overdue, nothing disputed.
+            let calm = *days_late == 0 && facts.overdue_invoices == 0 && facts.open_disputes == 0;
+            if nps_due && calm && tenure >= policy.nps_min_tenure_days {
+                Question::Nps
+            } else {
+                Question::Ces
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(day: u32) -> DateTime<Utc> {
+        NaiveDate::from_ymd_opt(2026, 11, day)
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .map(|t| t.and_utc())
+            .unwrap_or_default()
+    }
+
+    fn calm() -> SurveyFacts {
+        SurveyFacts {
+            opted_out: false,
+            unreachable: false,
+            customer_since: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default(),
+            last_survey_at: None,
+            last_nps_at: None,
+            last_reminder_at: None,
+            invoices_past_first_reminder: 0,
+            overdue_invoices: 0,
+            open_disputes: 0,
+        }
+    }
+
+    fn paid(days_late: i64) -> Trigger {
+        Trigger::InvoicePaid {
+            number: "F2026-000001".into(),
+            days_late,
+        }
+    }
+
+    #[test]
+    fn each_rule_has_a_case() {
+        use Question::*;
+        use SurveyDecision::{Ask, Drop as D};
+        let now = at(22);
+        let settled = Trigger::DisputeSettled {
+            number: "F2026-000001".into(),
+        };
+        let cases: Vec<(&str, Trigger, SurveyFacts, SurveyDecision)> = vec![
+            ("calm on-time payment, no NPS yet: NPS", paid(0), calm(), Ask(Nps)),
+            ("late payment: effort, not NPS", paid(5), calm(), Ask(Ces)),
+            (
+                "NPS asked 60 days ago: effort",
+                paid(0),
+                SurveyFacts {
+                    last_nps_at: Some(now - Duration::days(60)),
+                    last_survey_at: Some(now - Duration::days(60)),
+                    ..calm()
+                },
+                Ask(Ces),
+            ),
+            (
+                "NPS asked 90 days ago: NPS again",
+                paid(0),
+                SurveyFacts {
+                    last_nps_at: Some(now - Duration::days(90)),
+                    ..calm()
+                },
+                Ask(Nps),
+            ),
+            (
+                "another invoice overdue: not a calm moment",
+                paid(0),
+                SurveyFacts {
+                    overdue_invoices: 1,
+                    ..calm()
+                },
+                Ask(Ces),
+            ),
+            (
+                "a dispute still open: not a calm moment",
+                paid(0),
+                SurveyFacts {
+                    open_disputes: 1,
+                    ..calm()
+                },
+                Ask(Ces),
+            ),
+            (
+                "customer for a month: too early for NPS",
+                paid(0),
+                SurveyFacts {
+                    customer_since: NaiveDate::from_ymd_opt(2026, 10, 20).unwrap_or_default(),
+                    ..calm()
+                },
+                Ask(Ces),
+            ),
+            ("dispute settled: satisfaction", settled.clone(), calm(), Ask(Csat)),
+            ("credit granted: satisfaction", Trigger::CreditGranted, calm(), Ask(Csat)),
+            ("help request answered: effort", Trigger::HelpAnswered, calm(), Ask(Ces)),
+            (
+                "opted out",
+                paid(0),
+                SurveyFacts {
+                    opted_out: true,
+                    ..calm()
+                },
+                D(Drop::OptedOut),
+            ),
+            (
+                "paused or bouncing",
+                settled.clone(),
+                SurveyFacts {
+                    unreachable: true,
+                    ..calm()
+                },
+                D(Drop::Unreachable),
+            ),
+            (
+                "an invoice past its first reminder",
+                settled.clone(),
+                SurveyFacts {
+                    invoices_past_first_reminder: 1,
+                    ..calm()
+                },
+                D(Drop::InCollection),
+            ),
+            (
+                "a reminder 47 hours ago",
+                paid(3),
+                SurveyFacts {
+                    last_reminder_at: Some(now - Duration::hours(47)),
+                    ..calm()
+                },
+                D(Drop::RecentReminder),
+            ),
+            (
+                "a reminder 49 hours ago",
+                paid(3),
+                SurveyFacts {
+                    last_reminder_at: Some(now - Duration::hours(49)),
+                    ..calm()
+                },
+                Ask(Ces),
+            ),
+            (
+                "a survey 29 days ago: cooling off",
+                Trigger::HelpAnswered,
+                SurveyFacts {
+                    last_survey_at: Some(now - Duration::days(29)),
+                    ..calm()
+                },
+                D(Drop::CoolingOff),
+            ),
+            (
+                "a survey 30 days ago: allowed",
+                Trigger::HelpAnswered,
+                SurveyFacts {
+                    last_survey_at: Some(now - Duration::days(30)),
+                    ..calm()
+                },
+                Ask(Ces),
+            ),
+        ];
+        for (name, trigger, facts, expected) in cases {
+            assert_eq!(
+                decide(&SurveyPolicy::default(), &trigger, &facts, now),
+                expected,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn detractors_by_question() {
+        assert!(Question::Nps.is_detractor(6));
+        assert!(!Question::Nps.is_detractor(7));
+        assert!(Question::Csat.is_detractor(2));
+        assert!(!Question::Csat.is_detractor(3));
+        assert!(Question::Ces.is_detractor(1));
+        assert!(!Question::Ces.is_detractor(3));
+        assert_eq!(Question::Nps.scores().count(), 11);
+        assert_eq!(Question::Ces.scores().count(), 5);
+    }
+}

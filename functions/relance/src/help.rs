@@ -1,0 +1,145 @@
+//! Help requests: a customer's "I have a difficulty" pauses the reminders
+//! of the invoices it is about until a person answers.
+
+use chrono::{DateTime, Duration, Utc};
+use ulid::Ulid;
+
+use crate::domain::help::{HELP_NOTE_DAYS, HELP_NOTE_MAX_CHARS, HelpChoice};
+use crate::domain::validation::text;
+use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber, InvoiceStatus};
+use crate::outbox::{Message, Purpose};
+use crate::store::{Store, StoreError, TxOutcome, Versioned};
+
+#[derive(Debug, thiserror::Error)]
+pub enum HelpError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("comment {0}")]
+    Comment(String),
+    /// Every invoice the request is about is paid: nothing to pause.
+    #[error("nothing left to pay")]
+    NothingOpen,
+}
+
+/// What was recorded: the alert to deliver and the invoices paused.
+#[derive(Debug)]
+pub struct HelpRecorded {
+    pub alert: Message,
+    pub numbers: Vec<InvoiceNumber>,
+}
+
+/// Records a help request about `numbers` of `customer` (both from the
+/// link's token, never from the form).
+pub async fn request_help(
+    store: &Store,
+    customer: &CustomerId,
+    numbers: &[InvoiceNumber],
+    choice: HelpChoice,
+    comment: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<HelpRecorded, HelpError> {
+    let comment = match comment.map(str::trim).filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) if c.chars().count() > HELP_NOTE_MAX_CHARS => {
+            return Err(HelpError::Comment(format!(
+                "is longer than {HELP_NOTE_MAX_CHARS} characters"
+            )));
+        }
+        Some(c) => Some(text(c, HELP_NOTE_MAX_CHARS).map_err(HelpError::Comment)?),
+    };
+    for _ in 0..5 {
+        let mut open: Vec<Versioned<Invoice>> = Vec::new();
+        for number in numbers {
+            if let Some(found) = store.get_invoice(customer, number).await?
+                && found.value.status == InvoiceStatus::Open
+            {
+                open.push(found);
+            }
+        }
+        if open.is_empty() {
+            return Err(HelpError::NothingOpen);
+        }
+        for invoice in &mut open {
+            invoice.value.dunning.help_request_open = true;
+        }
+        let paused: Vec<InvoiceNumber> = open.iter().map(|v| v.value.number.clone()).collect();
+        let request_id = Ulid::new().to_string();
+        let event = HistoryEvent::new(
+            customer.clone(),
+            now,
+            Actor::system("customer page"),
+            EventKind::HelpRequested {
+                numbers: paused.clone(),
+                choice: choice.name().to_string(),
+                request_id: request_id.clone(),
+                with_comment: comment.is_some(),
+            },
+        );
+        let alert = Message::new(
+            customer.clone(),
+            Purpose::HelpAlert {
+                numbers: paused.clone(),
+                request_id: request_id.clone(),
+                choice,
+            },
+            now,
+        );
+        let versions: Vec<(&Invoice, u64)> = open.iter().map(|v| (&v.value, v.version)).collect();
+        let note = comment
+            .as_deref()
+            .map(|c| (request_id.as_str(), c, now + Duration::days(HELP_NOTE_DAYS)));
+        match store
+            .record_help_request(&versions, &event, &alert, note)
+            .await?
+        {
+            TxOutcome::Committed => return Ok(HelpRecorded { alert, numbers: paused }),
+            _ => continue,
+        }
+    }
+    Err(StoreError::Contention("help request").into())
+}
+
+/// A person answered the customer: written down, and any open help
+/// request is closed so reminders may resume (and a survey may ask how
+/// easy it was).
+pub async fn person_replied(
+    store: &Store,
+    customer: &CustomerId,
+    actor: &Actor,
+    note: String,
+    now: DateTime<Utc>,
+) -> Result<Vec<HistoryEvent>, StoreError> {
+    for _ in 0..5 {
+        let mut waiting: Vec<Versioned<Invoice>> = store
+            .customer_invoices(customer)
+            .await?
+            .into_iter()
+            .filter(|v| v.value.dunning.help_request_open)
+            .collect();
+        for invoice in &mut waiting {
+            invoice.value.dunning.help_request_open = false;
+        }
+        let mut events = vec![HistoryEvent::new(
+            customer.clone(),
+            now,
+            actor.clone(),
+            EventKind::PersonReplied { note: note.clone() },
+        )];
+        if !waiting.is_empty() {
+            events.push(HistoryEvent::new(
+                customer.clone(),
+                now,
+                actor.clone(),
+                EventKind::HelpRequestAnswered {
+                    numbers: waiting.iter().map(|v| v.value.number.clone()).collect(),
+                },
+            ));
+        }
+        let versions: Vec<(&Invoice, u64)> = waiting.iter().map(|v| (&v.value, v.version)).collect();
+        match store.update_invoices(&versions, &events, None, None, now).await? {
+            TxOutcome::Committed => return Ok(events),
+            _ => continue,
+        }
+    }
+    Err(StoreError::Contention("reply"))
+}

@@ -1,0 +1,272 @@
+//! Surveys after interactions: deciding and claiming one (from the
+//! table's stream), and recording an answer (from the survey page).
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use ulid::Ulid;
+
+use crate::domain::dunning::Policy;
+use crate::domain::survey::{self, Drop, Question, SurveyDecision, SurveyFacts, SurveyPolicy, Trigger};
+use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent, InvoiceStatus};
+use crate::outbox::{Message, Purpose};
+use crate::store::{Part, Store, StoreError, TxOutcome};
+
+/// One question sent to one customer after one interaction. Its id is the
+/// id of the history event that ended the interaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Survey {
+    pub id: String,
+    pub customer_id: CustomerId,
+    pub question: Question,
+    #[serde(flatten)]
+    pub trigger: Trigger,
+    pub created_at: DateTime<Utc>,
+    pub message_id: Ulid,
+    #[serde(default)]
+    pub answer: Option<u8>,
+    #[serde(default)]
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Score links opened (a scanner opens them all).
+    #[serde(default)]
+    pub opened: Vec<u8>,
+    /// The hidden link was followed: no person can see it.
+    #[serde(default)]
+    pub honeypot: bool,
+    #[serde(default)]
+    pub alerted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dispatch {
+    /// The event does not end an interaction.
+    NotATrigger,
+    Dropped(Drop),
+    /// This event's survey was claimed before (a redelivered record).
+    AlreadyClaimed,
+    /// Claimed: the message is in the outbox, ready to deliver.
+    Claimed(Message),
+}
+
+/// The interaction an event ends, if it ends one.
+pub fn trigger_of(kind: &EventKind) -> Option<Trigger> {
+    match kind {
+        EventKind::InvoicePaid { number, days_late, .. } => Some(Trigger::InvoicePaid {
+            number: number.to_string(),
+            days_late: *days_late,
+        }),
+        EventKind::DisputeSettled { number, .. } => Some(Trigger::DisputeSettled {
+            number: number.to_string(),
+        }),
+        EventKind::HelpRequestAnswered { .. } => Some(Trigger::HelpAnswered),
+        _ => None,
+    }
+}
+
+/// A reply this soon after delivery is faster than reading: a scanner.
+const TOO_FAST: Duration = Duration::seconds(15);
+
+pub struct Dispatcher<'a> {
+    pub store: &'a Store,
+    pub policy: &'a SurveyPolicy,
+    pub dunning: &'a Policy,
+}
+
+impl Dispatcher<'_> {
+    /// Decides and claims the survey an event calls for.
+    pub async fn dispatch(&self, event: &HistoryEvent, now: DateTime<Utc>) -> Result<Dispatch, StoreError> {
+        let Some(trigger) = trigger_of(&event.kind) else {
+            return Ok(Dispatch::NotATrigger);
+        };
+        let customer_id = &event.customer_id;
+        for _ in 0..5 {
+            let Some(customer) = self.store.get_customer(customer_id).await? else {
+                return Ok(Dispatch::NotATrigger);
+            };
+            let customer = customer.value;
+            let invoices = self.store.customer_invoices(customer_id).await?;
+            let state = self.store.survey_state(customer_id).await?;
+            let today = crate::delivery::today_in_paris(now);
+            let open: Vec<_> = invoices
+                .iter()
+                .map(|v| &v.value)
+                .filter(|i| i.status == InvoiceStatus::Open)
+                .collect();
+            let facts = SurveyFacts {
+                opted_out: customer.surveys_opted_out,
+                unreachable: customer.paused || customer.email_suppressed,
+                customer_since: customer.customer_since,
+                last_survey_at: state.last_at,
+                last_nps_at: state.last_nps_at,
+                last_reminder_at: invoices.iter().filter_map(|v| v.value.dunning.stage_at).max(),
+                invoices_past_first_reminder: open
+                    .iter()
+                    .filter(|i| {
+                        i.dunning
+                            .stage
+                            .as_deref()
+                            .and_then(|s| self.dunning.index_of(s))
+                            .is_some_and(|index| index > 0)
+                    })
+                    .count(),
+                overdue_invoices: open.iter().filter(|i| i.due_date < today).count(),
+                open_disputes: invoices.iter().filter(|v| v.value.open_dispute().is_some()).count(),
+            };
+            let question = match survey::decide(self.policy, &trigger, &facts, now) {
+                SurveyDecision::Drop(reason) => return Ok(Dispatch::Dropped(reason)),
+                SurveyDecision::Ask(question) => question,
+            };
+            let survey_id = event.id.to_string();
+            let message = Message::new(
+                customer_id.clone(),
+                Purpose::Survey {
+                    survey_id: survey_id.clone(),
+                    question,
+                },
+                now,
+            );
+            let record = Survey {
+                id: survey_id,
+                customer_id: customer_id.clone(),
+                question,
+                trigger: trigger.clone(),
+                created_at: now,
+                message_id: message.id,
+                answer: None,
+                answered_at: None,
+                opened: Vec::new(),
+                honeypot: false,
+                alerted: false,
+            };
+            match self
+                .store
+                .claim_survey(&record, &message, now - self.policy.cooling_off, now)
+                .await?
+            {
+                TxOutcome::Committed => return Ok(Dispatch::Claimed(message)),
+                TxOutcome::ConditionFailed(parts) if parts.contains(&Part::Survey) => {
+                    return Ok(Dispatch::AlreadyClaimed);
+                }
+                // Another survey was claimed meanwhile: this one falls in
+                // its cooling-off period and is dropped.
+                TxOutcome::ConditionFailed(_) => return Ok(Dispatch::Dropped(Drop::CoolingOff)),
+                TxOutcome::Conflict => continue,
+            }
+        }
+        Err(StoreError::Contention("survey claim"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerOutcome {
+    /// Recorded; `alert` is the message to finance when a detractor
+    /// answered for the first time.
+    Recorded { alert: Option<Message>, replaced: bool },
+    UnknownSurvey,
+    ScoreOutOfRange,
+}
+
+/// Records a survey answer (again replaces the score; each answer is an
+/// event). Signs of a scanner are written into the event.
+pub async fn answer(
+    store: &Store,
+    customer: &CustomerId,
+    survey_id: &str,
+    score: u8,
+    comment: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<AnswerOutcome, StoreError> {
+    for _ in 0..5 {
+        let Some(survey) = store.get_survey(customer, survey_id).await? else {
+            return Ok(AnswerOutcome::UnknownSurvey);
+        };
+        if !survey.question.scores().contains(&score) {
+            return Ok(AnswerOutcome::ScoreOutOfRange);
+        }
+        let sent_at = store
+            .get_message(customer, survey.message_id)
+            .await?
+            .and_then(|m| m.sent_at);
+        let suspicious = suspicion(&survey, sent_at, now);
+        let detractor = survey.question.is_detractor(score);
+        let event = HistoryEvent::new(
+            customer.clone(),
+            now,
+            Actor::system("survey page"),
+            EventKind::SurveyAnswered {
+                survey_id: survey.id.clone(),
+                question: survey.question.name().to_string(),
+                score,
+                detractor,
+                comment: comment.clone(),
+                suspicious,
+            },
+        );
+        let alert = (detractor && !survey.alerted).then(|| {
+            Message::new(
+                customer.clone(),
+                Purpose::SurveyAlert {
+                    survey_id: survey.id.clone(),
+                    question: survey.question,
+                    score,
+                },
+                now,
+            )
+        });
+        match store.record_answer(&survey, score, now, &event, alert.as_ref()).await? {
+            TxOutcome::Committed => {
+                return Ok(AnswerOutcome::Recorded {
+                    alert,
+                    replaced: survey.answer.is_some(),
+                });
+            }
+            // Alerted by a concurrent answer, or a conflict: read again.
+            _ => continue,
+        }
+    }
+    Err(StoreError::Contention("survey answer"))
+}
+
+/// Why an answer looks like a mail scanner's rather than a person's.
+pub fn suspicion(survey: &Survey, sent_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Vec<String> {
+    let mut flags = Vec::new();
+    if sent_at.is_some_and(|sent| now - sent < TOO_FAST) {
+        flags.push("answered within seconds of delivery".to_string());
+    }
+    if survey.question.scores().all(|s| survey.opened.contains(&s)) {
+        flags.push("every score link was opened".to_string());
+    }
+    if survey.honeypot {
+        flags.push("the hidden link was followed".to_string());
+    }
+    flags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scanner_signs() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        let mut survey = Survey {
+            id: "s".into(),
+            customer_id: CustomerId::parse("acme").unwrap_or_else(|_| panic!("id")),
+            question: Question::Csat,
+            trigger: Trigger::CreditGranted,
+            created_at: now,
+            message_id: Ulid::nil(),
+            answer: None,
+            answered_at: None,
+            opened: vec![4],
+            honeypot: false,
+            alerted: false,
+        };
+        assert!(suspicion(&survey, Some(now - Duration::minutes(5)), now).is_empty());
+        assert_eq!(suspicion(&survey, Some(now - Duration::seconds(3)), now).len(), 1);
+        survey.opened = vec![1, 2, 3, 4, 5];
+        survey.honeypot = true;
+        assert_eq!(suspicion(&survey, None, now).len(), 2);
+    }
+}
