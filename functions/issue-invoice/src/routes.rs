@@ -325,14 +325,9 @@ pub async fn person_replied(
     if state.store.get_customer(&id).await?.is_none() {
         return Err(ApiError::not_found("customer"));
     }
-    let event = relance::domain::HistoryEvent::new(
-        id,
-        state.now(),
-        actor,
-        relance::domain::EventKind::PersonReplied { note },
-    );
-    state.store.append_event(&event).await?;
-    Ok((StatusCode::CREATED, Json(event)).into_response())
+    // A reply answers any open help request: its invoices' reminders resume.
+    let events = relance::help::person_replied(&state.store, &id, &actor, note, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(events)).into_response())
 }
 
 #[derive(Deserialize)]

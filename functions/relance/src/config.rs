@@ -25,6 +25,10 @@ pub struct Settings {
     /// `RELANCE_TRANSACTIONAL_CONFIGURATION_SET`: SES configuration set for
     /// invoices, reminders and credits.
     pub transactional_configuration_set: Option<String>,
+    /// `RELANCE_SURVEY_CONFIGURATION_SET`: SES configuration set for
+    /// surveys, apart so that complaints about surveys cannot harm the
+    /// reputation invoices are sent with.
+    pub survey_configuration_set: Option<String>,
     /// `RELANCE_PUBLIC_URL`: base of the customer links, no trailing slash.
     pub public_url: String,
     /// `RELANCE_INVOICE_SERIES` (default `F`): the series prefix; the
@@ -109,6 +113,7 @@ impl Settings {
             sender: var("RELANCE_SENDER")?,
             reply_to,
             transactional_configuration_set: optional("RELANCE_TRANSACTIONAL_CONFIGURATION_SET"),
+            survey_configuration_set: optional("RELANCE_SURVEY_CONFIGURATION_SET"),
             public_url,
             invoice_series,
             link_ttl_days,

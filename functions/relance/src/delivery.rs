@@ -8,9 +8,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use ulid::Ulid;
 
+use crate::config::company;
 use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::links::{self, LinkGrant, LinkPurpose};
-use crate::config::company;
 use crate::mail::{MailStream, Mailer, OutgoingEmail, SendError};
 use crate::outbox::{LEASE, Message, Purpose, retry_delay};
 use crate::render::{RenderError, Renderer};
@@ -314,7 +314,10 @@ impl<M: Mailer> Deliverer<M> {
                     EventKind::SurveyAnswered { comment, .. } => comment.clone(),
                     _ => None,
                 });
-                ("customer_alert", self.renderer.email("customer_alert", seller.locale, &context)?)
+                (
+                    "customer_alert",
+                    self.renderer.email("customer_alert", seller.locale, &context)?,
+                )
             }
             Purpose::HelpAlert {
                 numbers,
@@ -338,7 +341,10 @@ impl<M: Mailer> Deliverer<M> {
                 );
                 context.choice = Some(choice.name());
                 context.comment = self.store.help_note(&customer.id, request_id, now).await?;
-                ("customer_alert", self.renderer.email("customer_alert", seller.locale, &context)?)
+                (
+                    "customer_alert",
+                    self.renderer.email("customer_alert", seller.locale, &context)?,
+                )
             }
         };
         let to = match &message.purpose {

@@ -88,10 +88,7 @@ pub async fn request_help(
         let note = comment
             .as_deref()
             .map(|c| (request_id.as_str(), c, now + Duration::days(HELP_NOTE_DAYS)));
-        match store
-            .record_help_request(&versions, &event, &alert, note)
-            .await?
-        {
+        match store.record_help_request(&versions, &event, &alert, note).await? {
             TxOutcome::Committed => return Ok(HelpRecorded { alert, numbers: paused }),
             _ => continue,
         }

@@ -112,14 +112,20 @@ pub fn well_formed(text: &str) -> bool {
 impl LinkGrant {
     /// Checks a stored grant against the purpose the page serves.
     pub fn check(&self, purpose: LinkPurpose, now: DateTime<Utc>) -> Result<(), LinkRefusal> {
+        self.alive(now)?;
+        if self.purpose != purpose {
+            return Err(LinkRefusal::WrongPurpose);
+        }
+        Ok(())
+    }
+
+    /// Neither revoked nor expired (whatever the purpose).
+    pub fn alive(&self, now: DateTime<Utc>) -> Result<(), LinkRefusal> {
         if self.revoked {
             return Err(LinkRefusal::Revoked);
         }
         if now.timestamp() >= self.expires_at {
             return Err(LinkRefusal::Expired);
-        }
-        if self.purpose != purpose {
-            return Err(LinkRefusal::WrongPurpose);
         }
         Ok(())
     }

@@ -86,7 +86,11 @@ impl Purpose {
             }
             Purpose::HelpAlert { numbers, choice, .. } => {
                 let list: Vec<&str> = numbers.iter().map(InvoiceNumber::as_str).collect();
-                format!("alert to finance: help asked ({}) for {}", choice.name(), list.join(", "))
+                format!(
+                    "alert to finance: help asked ({}) for {}",
+                    choice.name(),
+                    list.join(", ")
+                )
             }
         }
     }

@@ -32,6 +32,10 @@ pub struct Renderer {
 
 fn collect<'a>(dir: &'a Dir<'a>, out: &mut Vec<(String, &'a str)>) {
     for file in dir.files() {
+        // Page words (TOML) are data, not templates.
+        if file.path().extension().is_some_and(|e| e == "toml") {
+            continue;
+        }
         if let (Some(path), Some(text)) = (file.path().to_str(), file.contents_utf8()) {
             out.push((path.replace('\\', "/"), text));
         }
@@ -94,6 +98,55 @@ impl Renderer {
     }
 }
 
+/// The words of the customer pages, one TOML table per language: the page
+/// templates are shared, only the words differ.
+fn page_words(locale: Locale) -> Result<serde_json::Value, RenderError> {
+    let text = match locale {
+        Locale::Fr => include_str!("../../../templates/page/fr.toml"),
+        Locale::En => include_str!("../../../templates/page/en.toml"),
+    };
+    toml::from_str(text).map_err(|e| RenderError::Load(format!("page words ({}): {e}", locale.code())))
+}
+
+impl Renderer {
+    /// Renders `page/{name}.html` with the page words of `locale` as `t`
+    /// and the language as `lang`.
+    pub fn page(&self, name: &str, locale: Locale, context: &impl Serialize) -> Result<String, RenderError> {
+        let name = format!("page/{name}.html");
+        let mut value = serde_json::to_value(context).map_err(|e| RenderError::Render {
+            name: name.clone(),
+            reason: e.to_string(),
+        })?;
+        if let serde_json::Value::Object(map) = &mut value {
+            map.insert("t".into(), page_words(locale)?);
+            map.insert("lang".into(), locale.code().into());
+        }
+        Ok(without_inline_styles(&self.render(&name, &value)?))
+    }
+}
+
+/// The invoice document is shared with the emails, where inline styles are
+/// the only ones that survive. Pages have their own stylesheet and a CSP
+/// that forbids inline styles, so they are removed rather than blocked.
+/// Attribute values are escaped by Tera, so a value never holds a `"`.
+fn without_inline_styles(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find(" style=\"") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 8..];
+        match after.find('"') {
+            Some(end) => rest = &after[end + 1..],
+            None => {
+                rest = after;
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Drops the blank-line runs that template conditionals leave behind.
 fn tidy_text(text: &str) -> String {
     let mut out = String::new();
@@ -112,4 +165,16 @@ fn tidy_text(text: &str) -> String {
         out.push('\n');
     }
     out.trim().to_string() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn inline_styles_are_removed_from_pages() {
+        let html = r#"<p style="margin:0">a</p><td style="x:1;">b</td><a href="/x">c</a>"#;
+        assert_eq!(
+            super::without_inline_styles(html),
+            r#"<p>a</p><td>b</td><a href="/x">c</a>"#
+        );
+    }
 }

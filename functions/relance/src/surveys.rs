@@ -44,7 +44,7 @@ pub enum Dispatch {
     /// This event's survey was claimed before (a redelivered record).
     AlreadyClaimed,
     /// Claimed: the message is in the outbox, ready to deliver.
-    Claimed(Message),
+    Claimed(Box<Message>),
 }
 
 /// The interaction an event ends, if it ends one.
@@ -142,7 +142,7 @@ impl Dispatcher<'_> {
                 .claim_survey(&record, &message, now - self.policy.cooling_off, now)
                 .await?
             {
-                TxOutcome::Committed => return Ok(Dispatch::Claimed(message)),
+                TxOutcome::Committed => return Ok(Dispatch::Claimed(Box::new(message))),
                 TxOutcome::ConditionFailed(parts) if parts.contains(&Part::Survey) => {
                     return Ok(Dispatch::AlreadyClaimed);
                 }
@@ -160,7 +160,10 @@ impl Dispatcher<'_> {
 pub enum AnswerOutcome {
     /// Recorded; `alert` is the message to finance when a detractor
     /// answered for the first time.
-    Recorded { alert: Option<Message>, replaced: bool },
+    Recorded {
+        alert: Option<Box<Message>>,
+        replaced: bool,
+    },
     UnknownSurvey,
     ScoreOutOfRange,
 }
@@ -215,7 +218,7 @@ pub async fn answer(
         match store.record_answer(&survey, score, now, &event, alert.as_ref()).await? {
             TxOutcome::Committed => {
                 return Ok(AnswerOutcome::Recorded {
-                    alert,
+                    alert: alert.map(Box::new),
                     replaced: survey.answer.is_some(),
                 });
             }

@@ -47,11 +47,28 @@ impl Question {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "trigger", rename_all = "snake_case")]
 pub enum Trigger {
-    InvoicePaid { number: String, days_late: i64 },
-    DisputeSettled { number: String },
+    InvoicePaid {
+        number: String,
+        days_late: i64,
+    },
+    DisputeSettled {
+        number: String,
+    },
     HelpAnswered,
     /// Emitted by goodwill credits.
     CreditGranted,
+}
+
+impl Trigger {
+    /// What the survey is about, for the templates, and the invoice if any.
+    pub fn about(&self) -> (&'static str, Option<&str>) {
+        match self {
+            Trigger::InvoicePaid { number, .. } => ("invoice_paid", Some(number)),
+            Trigger::DisputeSettled { number } => ("dispute_settled", Some(number)),
+            Trigger::HelpAnswered => ("help_answered", None),
+            Trigger::CreditGranted => ("credit_granted", None),
+        }
+    }
 }
 
 /// What the decision needs to know about the customer, gathered by the
@@ -120,7 +137,10 @@ pub fn decide(policy: &SurveyPolicy, trigger: &Trigger, facts: &SurveyFacts, now
     if facts.invoices_past_first_reminder > 0 {
         return D(Drop::InCollection);
     }
-    if facts.last_reminder_at.is_some_and(|at| now - at < policy.after_reminder) {
+    if facts
+        .last_reminder_at
+        .is_some_and(|at| now - at < policy.after_reminder)
+    {
         return D(Drop::RecentReminder);
     }
     if facts.last_survey_at.is_some_and(|at| now - at < policy.cooling_off) {
@@ -233,7 +253,12 @@ mod tests {
                 Ask(Ces),
             ),
             ("dispute settled: satisfaction", settled.clone(), calm(), Ask(Csat)),
-            ("credit granted: satisfaction", Trigger::CreditGranted, calm(), Ask(Csat)),
+            (
+                "credit granted: satisfaction",
+                Trigger::CreditGranted,
+                calm(),
+                Ask(Csat),
+            ),
             ("help request answered: effort", Trigger::HelpAnswered, calm(), Ask(Ces)),
             (
                 "opted out",

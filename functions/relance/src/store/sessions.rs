@@ -22,7 +22,10 @@ struct SessionItem {
 }
 
 fn condition_failed(err: &aws_sdk_dynamodb::error::SdkError<UpdateItemError>) -> bool {
-    matches!(err.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_)))
+    matches!(
+        err.as_service_error(),
+        Some(UpdateItemError::ConditionalCheckFailedException(_))
+    )
 }
 
 impl Store {

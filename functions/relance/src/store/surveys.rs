@@ -60,9 +60,7 @@ struct NoteRead {
 
 impl Store {
     pub async fn survey_state(&self, customer: &CustomerId) -> Result<SurveyState, StoreError> {
-        let item: Option<StateItem> = self
-            .get(keys::customer_pk(customer), keys::SURVEY_STATE_SK)
-            .await?;
+        let item: Option<StateItem> = self.get(keys::customer_pk(customer), keys::SURVEY_STATE_SK).await?;
         Ok(item.map(|i| i.state).unwrap_or_default())
     }
 

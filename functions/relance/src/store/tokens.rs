@@ -55,6 +55,14 @@ impl Store {
         })
     }
 
+    /// The grant stored under a token's hash, if it is still alive: a
+    /// session re-checks its token on every request, so revoking a link
+    /// also ends the sessions opened with it.
+    pub async fn live_link_by_hash(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<LinkGrant>, StoreError> {
+        let item: Option<TokenItem> = self.get(keys::token_pk(hash), keys::TOKEN_SK).await?;
+        Ok(item.map(|i| i.grant).filter(|g| g.alive(now).is_ok()))
+    }
+
     pub async fn revoke_link(&self, text: &str) -> Result<(), StoreError> {
         self.client
             .update_item()

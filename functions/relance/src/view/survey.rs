@@ -39,17 +39,12 @@ impl SurveyEmail {
         unsubscribe_link: String,
         seller: &crate::domain::Seller,
     ) -> Self {
-        let (about, number) = match trigger {
-            Trigger::InvoicePaid { number, .. } => ("invoice_paid", Some(number.clone())),
-            Trigger::DisputeSettled { number } => ("dispute_settled", Some(number.clone())),
-            Trigger::HelpAnswered => ("help_answered", None),
-            Trigger::CreditGranted => ("credit_granted", None),
-        };
+        let (about, number) = trigger.about();
         Self {
             contact_name: customer.contact_name.clone(),
             question: question.name(),
             about,
-            number,
+            number: number.map(str::to_string),
             scores: question
                 .scores()
                 .map(|score| ScoreLink {
@@ -96,8 +91,16 @@ impl CustomerAlert {
     ) -> Self {
         let paris = respond_by.with_timezone(&chrono_tz::Europe::Paris);
         let respond_by = match locale {
-            Locale::Fr => format!("{} à {}", format_date(paris.date_naive(), locale), paris.format("%H:%M")),
-            Locale::En => format!("{} at {}", format_date(paris.date_naive(), locale), paris.format("%H:%M")),
+            Locale::Fr => format!(
+                "{} à {}",
+                format_date(paris.date_naive(), locale),
+                paris.format("%H:%M")
+            ),
+            Locale::En => format!(
+                "{} at {}",
+                format_date(paris.date_naive(), locale),
+                paris.format("%H:%M")
+            ),
         };
         Self {
             kind,

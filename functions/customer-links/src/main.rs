@@ -1,0 +1,56 @@
+//! `customer-links`: the public pages. In Lambda (the runtime sets
+//! `AWS_LAMBDA_RUNTIME_API`) the router is served by `lambda_http`;
+//! anywhere else it listens on `RELANCE_LINKS_LISTEN` (default
+//! 127.0.0.1:3001).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use customer_links::{AppState, router};
+use relance::config::{Settings, company};
+use relance::delivery::Deliverer;
+use relance::mail::SesMailer;
+use relance::render::Renderer;
+use relance::store::Store;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let in_lambda = std::env::var("AWS_LAMBDA_RUNTIME_API").is_ok();
+    relance::telemetry::init(in_lambda);
+    let settings = Settings::from_env()?;
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
+    let renderer = Arc::new(Renderer::new()?);
+    let mailer = SesMailer::new(
+        aws_sdk_sesv2::Client::new(&config),
+        &settings.sender,
+        settings.transactional_configuration_set.clone(),
+    );
+    let state = Arc::new(AppState {
+        deliverer: Deliverer {
+            store: store.clone(),
+            mailer,
+            renderer: renderer.clone(),
+            public_url: settings.public_url.clone(),
+            link_ttl: chrono::Duration::days(settings.link_ttl_days),
+            reply_to: settings.reply_to.clone(),
+        },
+        store,
+        renderer,
+        seller: company()?,
+        clock: Arc::new(chrono::Utc::now),
+        secure_cookies: settings.public_url.starts_with("https://"),
+    });
+    let app = router(state);
+    if in_lambda {
+        lambda_http::run(app).await
+    } else {
+        let addr = std::env::var("RELANCE_LINKS_LISTEN").unwrap_or_else(|_| "127.0.0.1:3001".into());
+        let listener = tokio::net::TcpListener::bind(&addr).await?;
+        tracing::info!(%addr, "customer pages listening");
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?;
+        Ok(())
+    }
+}

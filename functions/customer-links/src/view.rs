@@ -1,0 +1,286 @@
+//! The pages a GET shows. None of them writes anything.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use relance::domain::help::HelpChoice;
+use relance::domain::{Invoice, InvoiceNumber, InvoiceStatus, Money};
+use relance::links::LinkPurpose;
+use relance::view::{InvoiceView, format_date};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::AppState;
+use crate::page;
+use crate::session::{Current, current};
+
+/// Where an invoice stands, as the customer reads it.
+pub fn status_of(invoice: &Invoice, today: chrono::NaiveDate) -> &'static str {
+    if invoice.status == InvoiceStatus::Paid {
+        "paid"
+    } else if invoice.open_dispute().is_some() {
+        "disputed"
+    } else if invoice.dunning.help_request_open {
+        "paused"
+    } else if invoice.paid_minor > 0 {
+        "partly_paid"
+    } else if invoice.due_date < today {
+        "overdue"
+    } else {
+        "open"
+    }
+}
+
+/// The invoice numbers a session's link is about (none for a survey).
+pub fn session_numbers(current: &Current) -> Vec<InvoiceNumber> {
+    match current.session.purpose {
+        LinkPurpose::ViewInvoice | LinkPurpose::Difficulty => current
+            .session
+            .object
+            .split(',')
+            .filter_map(|n| InvoiceNumber::parse(n).ok())
+            .collect(),
+        LinkPurpose::Survey | LinkPurpose::Unsubscribe => Vec::new(),
+    }
+}
+
+fn today(state: &AppState) -> chrono::NaiveDate {
+    relance::delivery::today_in_paris(state.now())
+}
+
+async fn invoice_page(state: &AppState, current: &Current, number: &InvoiceNumber) -> Response {
+    let locale = current.locale();
+    // The invoice is looked up in the session customer's partition only:
+    // no address can reach another customer's invoice.
+    let invoice = match state.store.get_invoice(&current.customer.id, number).await {
+        Ok(Some(found)) => found.value,
+        Ok(None) => return page::invalid_link(state, locale),
+        Err(err) => return page::internal_error(state, locale, &err),
+    };
+    let pay = invoice.status == InvoiceStatus::Open && invoice.seller.payment.pay_url.is_some();
+    let help = session_numbers(current).contains(number) && invoice.status == InvoiceStatus::Open;
+    page::render(
+        state,
+        "invoice",
+        locale,
+        StatusCode::OK,
+        json!({
+            "invoice": InvoiceView::new(&invoice, locale),
+            "status": status_of(&invoice, today(state)),
+            "paused": invoice.dunning.help_request_open,
+            "pay": pay,
+            "help": help,
+            "once": current.session.nonce,
+        }),
+        true,
+    )
+}
+
+pub async fn invoice(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let current = match current(&state, &headers).await {
+        Ok(c) => c,
+        Err(page) => return page,
+    };
+    match session_numbers(&current).first() {
+        Some(number) if current.session.purpose == LinkPurpose::ViewInvoice => {
+            invoice_page(&state, &current, number).await
+        }
+        _ => page::invalid_link(&state, current.locale()),
+    }
+}
+
+pub async fn portal_invoice(
+    State(state): State<Arc<AppState>>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let current = match current(&state, &headers).await {
+        Ok(c) => c,
+        Err(page) => return page,
+    };
+    match InvoiceNumber::parse(&number) {
+        Ok(number) => invoice_page(&state, &current, &number).await,
+        Err(_) => page::invalid_link(&state, current.locale()),
+    }
+}
+
+#[derive(Serialize)]
+struct PortalLine {
+    number: String,
+    issue_date: String,
+    due_date: String,
+    total: String,
+    amount_due: String,
+    status: &'static str,
+}
+
+pub async fn portal(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let current = match current(&state, &headers).await {
+        Ok(c) => c,
+        Err(page) => return page,
+    };
+    let locale = current.locale();
+    let mut invoices = match state.store.customer_invoices(&current.customer.id).await {
+        Ok(list) => list,
+        Err(err) => return page::internal_error(&state, locale, &err),
+    };
+    invoices.sort_by_key(|v| std::cmp::Reverse(v.value.issue_date));
+    let today = today(&state);
+    let lines: Vec<PortalLine> = invoices
+        .iter()
+        .map(|v| {
+            let i = &v.value;
+            PortalLine {
+                number: i.number.to_string(),
+                issue_date: format_date(i.issue_date, locale),
+                due_date: format_date(i.due_date, locale),
+                total: Money::new(i.totals.gross_minor, i.currency).format(locale),
+                amount_due: Money::new(i.remaining_minor(), i.currency).format(locale),
+                status: status_of(i, today),
+            }
+        })
+        .collect();
+    page::render(
+        &state,
+        "portal",
+        locale,
+        StatusCode::OK,
+        json!({ "invoices": lines, "customer_name": current.customer.legal_name() }),
+        false,
+    )
+}
+
+#[derive(Serialize)]
+pub struct HelpLine {
+    number: String,
+    amount_due: String,
+    due_date: String,
+}
+
+/// The help form, also shown again with `error` after a refused submit.
+pub async fn help_page(
+    state: &AppState,
+    current: &Current,
+    error: Option<&str>,
+    selected: Option<HelpChoice>,
+    comment: &str,
+) -> Response {
+    let locale = current.locale();
+    let mut lines = Vec::new();
+    for number in session_numbers(current) {
+        match state.store.get_invoice(&current.customer.id, &number).await {
+            Ok(Some(found)) if found.value.status == InvoiceStatus::Open => {
+                let i = found.value;
+                lines.push(HelpLine {
+                    number: i.number.to_string(),
+                    amount_due: Money::new(i.remaining_minor(), i.currency).format(locale),
+                    due_date: format_date(i.due_date, locale),
+                });
+            }
+            Ok(_) => {}
+            Err(err) => return page::internal_error(state, locale, &err),
+        }
+    }
+    if lines.is_empty() {
+        return page::message(state, locale, StatusCode::OK, "help_title", "help_nothing_open", true);
+    }
+    page::render(
+        state,
+        "help",
+        locale,
+        if error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        json!({
+            "invoices": lines,
+            "choices": HelpChoice::ALL.iter().map(|c| c.name()).collect::<Vec<_>>(),
+            "selected": selected.map(HelpChoice::name),
+            "comment": comment,
+            "error": error,
+            "once": current.session.nonce,
+        }),
+        true,
+    )
+}
+
+pub async fn help(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let current = match current(&state, &headers).await {
+        Ok(c) => c,
+        Err(page) => return page,
+    };
+    if session_numbers(&current).is_empty() {
+        return page::invalid_link(&state, current.locale());
+    }
+    help_page(&state, &current, None, None, "").await
+}
+
+#[derive(Deserialize)]
+pub struct SurveyQuery {
+    score: Option<String>,
+}
+
+/// The survey form, with the score from the link (or the last answer)
+/// selected; shown again with `error` after a refused submit.
+pub async fn survey_page(
+    state: &AppState,
+    current: &Current,
+    selected: Option<u8>,
+    comment: &str,
+    error: Option<&str>,
+) -> Response {
+    let locale = current.locale();
+    if current.session.purpose != LinkPurpose::Survey {
+        return page::invalid_link(state, locale);
+    }
+    let survey = match state
+        .store
+        .get_survey(&current.customer.id, &current.session.object)
+        .await
+    {
+        Ok(Some(s)) => s,
+        Ok(None) => return page::invalid_link(state, locale),
+        Err(err) => return page::internal_error(state, locale, &err),
+    };
+    let selected = selected
+        .filter(|s| survey.question.scores().contains(s))
+        .or(survey.answer);
+    let (about, number) = survey.trigger.about();
+    page::render(
+        state,
+        "survey",
+        locale,
+        if error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        json!({
+            "question": survey.question.name(),
+            "about": about,
+            "number": number,
+            "scores": survey.question.scores().map(|s| json!({ "score": s })).collect::<Vec<_>>(),
+            "selected": selected,
+            "comment": comment,
+            "error": error,
+            "once": current.session.nonce,
+        }),
+        true,
+    )
+}
+
+pub async fn survey(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<SurveyQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let current = match current(&state, &headers).await {
+        Ok(c) => c,
+        Err(page) => return page,
+    };
+    let selected = query.score.as_deref().and_then(|s| s.parse().ok());
+    survey_page(&state, &current, selected, "", None).await
+}
