@@ -19,9 +19,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::page;
-use crate::session::{
-    ClientAddress, Current, RECORD_PER_ADDRESS_PER_HOUR, RECORD_PER_TOKEN_PER_HOUR, current, too_many, within_limits,
-};
+use crate::session::{ClientAddress, Current, Limit, current, too_many, within_limits};
 use crate::view::{help_page, session_numbers, survey_page};
 
 /// The checks every recording POST passes: a live session, the rate
@@ -30,15 +28,7 @@ use crate::view::{help_page, session_numbers, survey_page};
 async fn admit(state: &AppState, headers: &HeaderMap, address: &ClientAddress) -> Result<Current, Response> {
     let current = current(state, headers).await?;
     let locale = current.locale();
-    match within_limits(
-        state,
-        &current.session.token_hash,
-        address,
-        RECORD_PER_TOKEN_PER_HOUR,
-        RECORD_PER_ADDRESS_PER_HOUR,
-    )
-    .await
-    {
+    match within_limits(state, Limit::Record, &current.session.token_hash, address).await {
         Ok(true) => Ok(current),
         Ok(false) => Err(too_many(state, locale)),
         Err(err) => Err(page::internal_error(state, locale, &err)),
@@ -312,15 +302,7 @@ pub async fn unsubscribe(
         Ok(Err(_)) => return page::invalid_link(&state, locale),
         Err(err) => return page::internal_error(&state, locale, &err),
     };
-    match within_limits(
-        &state,
-        &links::hash(&token),
-        &address,
-        RECORD_PER_TOKEN_PER_HOUR,
-        RECORD_PER_ADDRESS_PER_HOUR,
-    )
-    .await
-    {
+    match within_limits(&state, Limit::Record, &links::hash(&token), &address).await {
         Ok(true) => {}
         Ok(false) => return too_many(&state, locale),
         Err(err) => return page::internal_error(&state, locale, &err),

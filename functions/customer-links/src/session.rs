@@ -104,15 +104,7 @@ async fn swap(
         Err(err) => return Err(page::internal_error(state, locale, &err)),
     };
     let hash = links::hash(token);
-    match within_limits(
-        state,
-        &hash,
-        address,
-        OPEN_PER_TOKEN_PER_HOUR,
-        OPEN_PER_ADDRESS_PER_HOUR,
-    )
-    .await
-    {
+    match within_limits(state, Limit::Open, &hash, address).await {
         Ok(true) => {}
         Ok(false) => return Err(too_many(state, locale)),
         Err(err) => return Err(page::internal_error(state, locale, &err)),
@@ -132,21 +124,31 @@ async fn swap(
     Ok((grant, set_cookie(state, &cookie.text)))
 }
 
+/// Opening a link and recording something are counted apart.
+#[derive(Debug, Clone, Copy)]
+pub enum Limit {
+    Open,
+    Record,
+}
+
 pub async fn within_limits(
     state: &AppState,
+    limit: Limit,
     token_hash: &str,
     address: &ClientAddress,
-    per_token: u32,
-    per_address: u32,
 ) -> Result<bool, relance::store::StoreError> {
     let now = state.now();
+    let (scope, per_token, per_address) = match limit {
+        Limit::Open => ("open", OPEN_PER_TOKEN_PER_HOUR, OPEN_PER_ADDRESS_PER_HOUR),
+        Limit::Record => ("record", RECORD_PER_TOKEN_PER_HOUR, RECORD_PER_ADDRESS_PER_HOUR),
+    };
     Ok(state
         .store
-        .within_limit("token", token_hash, per_token, 3600, now)
+        .within_limit(&format!("{scope}-token"), token_hash, per_token, 3600, now)
         .await?
         && state
             .store
-            .within_limit("address", &address.0, per_address, 3600, now)
+            .within_limit(&format!("{scope}-address"), &address.0, per_address, 3600, now)
             .await?)
 }
 
