@@ -90,6 +90,53 @@ fn the_reminder_pass_may_also_continue_itself_and_report_failures_nothing_more()
 }
 
 #[test]
+fn the_customer_pages_may_use_the_table_and_alert_finance_nothing_more() {
+    let mut expected = table_access(&TABLE_ACTIONS, &[TABLE]);
+    expected.extend(ses());
+    assert_eq!(grants("CustomerLinksFunction"), expected);
+}
+
+#[test]
+fn survey_dispatch_may_use_the_table_send_through_the_survey_set_and_report_failures() {
+    let mut expected = table_access(&TABLE_ACTIONS, &[TABLE]);
+    expected.extend(ses());
+    expected.insert((
+        "ses:SendEmail".into(),
+        "!Sub arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/${SurveyConfigurationSet}"
+            .into(),
+    ));
+    expected.insert(("sqs:SendMessage".into(), "!GetAtt DeadLetterQueue.Arn".into()));
+    assert_eq!(grants("DispatchSurveyFunction"), expected);
+    let t = template();
+    let stream = &t["Resources"]["DispatchSurveyFunction"]["Properties"]["Events"]["HistoryStream"]["Properties"];
+    assert_eq!(list(&stream["FunctionResponseTypes"]), ["ReportBatchItemFailures"]);
+    assert_eq!(
+        text(&stream["DestinationConfig"]["OnFailure"]["Destination"]),
+        "!GetAtt DeadLetterQueue.Arn"
+    );
+    let pattern = stream["FilterCriteria"]["Filters"][0]["Pattern"]
+        .as_str()
+        .expect("a filter");
+    let pattern: serde_json::Value = serde_json::from_str(pattern).expect("the filter is JSON");
+    let kinds = &pattern["dynamodb"]["NewImage"]["type"]["S"];
+    for kind in [
+        "invoice_paid",
+        "dispute_settled",
+        "help_request_answered",
+        "credit_granted",
+    ] {
+        assert!(
+            kinds.as_array().is_some_and(|k| k.iter().any(|v| v == kind)),
+            "{kind} reaches the dispatcher"
+        );
+        assert!(
+            relance::surveys::trigger_kinds().contains(&kind),
+            "{kind} is a trigger in code too"
+        );
+    }
+}
+
+#[test]
 fn every_function_is_an_arm64_rust_function_built_with_cargo_lambda() {
     let t = template();
     let globals = &t["Globals"]["Function"];
@@ -121,7 +168,10 @@ fn every_function_is_an_arm64_rust_function_built_with_cargo_lambda() {
         binaries.push(binary);
     }
     binaries.sort();
-    assert_eq!(binaries, ["issue-invoice", "send-reminders"]);
+    assert_eq!(
+        binaries,
+        ["customer-links", "dispatch-survey", "issue-invoice", "send-reminders"]
+    );
     assert!(
         !TEMPLATE.contains("Action: \"*\"") && !TEMPLATE.contains("Resource: \"*\""),
         "no wildcards"

@@ -62,6 +62,17 @@ pub fn trigger_of(kind: &EventKind) -> Option<Trigger> {
     }
 }
 
+/// The history event types that can end an interaction (the stream
+/// filter in the SAM template lists the same; a test checks it).
+pub fn trigger_kinds() -> [&'static str; 4] {
+    [
+        "invoice_paid",
+        "dispute_settled",
+        "help_request_answered",
+        "credit_granted",
+    ]
+}
+
 /// A reply this soon after delivery is faster than reading: a scanner.
 const TOO_FAST: Duration = Duration::seconds(15);
 

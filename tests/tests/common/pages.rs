@@ -114,7 +114,7 @@ impl Visitor {
     pub async fn open(&self, link: &str) -> Page {
         let first = self.get(link).await;
         match first.location() {
-            Some(to) if first.status == StatusCode::SEE_OTHER => self.get(&to.to_string()).await,
+            Some(to) if first.status == StatusCode::SEE_OTHER => self.get(to).await,
             _ => first,
         }
     }
