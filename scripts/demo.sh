@@ -20,13 +20,16 @@ run="$root/target/local-stack"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "Building relance (first run: a few minutes)"
-cargo build --locked -q -p issue-invoice -p send-reminders -p relance-e2e --bin issue-invoice --bin send-reminders --bin create-table
+cargo build --locked -q -p issue-invoice -p send-reminders -p customer-links -p relance-e2e \
+  --bin issue-invoice --bin send-reminders --bin customer-links --bin create-table
 
 step "Starting the local AWS stack"
 scripts/stack.sh start
 cleanup() {
-  [ -f "$run/api.pid" ] && kill "$(cat "$run/api.pid")" 2>/dev/null || true
-  rm -f "$run/api.pid"
+  for p in api pages; do
+    [ -f "$run/$p.pid" ] && kill "$(cat "$run/$p.pid")" 2>/dev/null || true
+    rm -f "$run/$p.pid"
+  done
   scripts/stack.sh stop
 }
 $keep || trap cleanup EXIT
@@ -38,6 +41,11 @@ step "Starting the finance API on $api"
 target/debug/issue-invoice >"$run/api.log" 2>&1 &
 echo $! >"$run/api.pid"
 for _ in $(seq 1 80); do curl -s -o /dev/null "$api/customers/x" && break; sleep 0.25; done
+
+step "Starting the customer pages on $RELANCE_PUBLIC_URL (the links in emails)"
+RELANCE_LINKS_LISTEN="${RELANCE_PUBLIC_URL#http://}" target/debug/customer-links >"$run/pages.log" 2>&1 &
+echo $! >"$run/pages.pid"
+for _ in $(seq 1 80); do curl -s -o /dev/null "$RELANCE_PUBLIC_URL/assets/site.css" && break; sleep 0.25; done
 
 call() { # method path [body] [idempotency key]
   local args=(-s -X "$1" "$api$2" -H 'content-type: application/json' -H 'x-relance-actor: claire.fontaine')
@@ -114,11 +122,41 @@ import json,sys
 e=[m for m in json.load(sys.stdin)["emails"] if "camille@boulangerie-martin.fr" in str(m["destination"])][-1]
 print("Subject:", e["subject"]); print(); print(e["body"]["text"])'
 
+step "Camille opens \"I have a difficulty\" in the reminder and asks for a payment plan"
+help_link="$(curl -s "$AWS_ENDPOINT_URL_SESV2/store" | python3 -c '
+import json,re,sys
+e=[m for m in json.load(sys.stdin)["emails"] if "camille@boulangerie-martin.fr" in str(m["destination"])][-1]
+print(re.search(r"http\S+/help/\S+", e["body"]["text"]).group(0))')"
+jar="$run/cookies.txt"; rm -f "$jar"
+page="$(curl -s -L -c "$jar" -b "$jar" "$help_link")"
+echo "$page" | python3 -c '
+import re,sys; html=sys.stdin.read()
+print("page:", re.search(r"<h1>(.*?)</h1>", html).group(1))
+print("choices:", ", ".join(re.findall(r"<label for=\"choice-[^\"]+\">(.*?)</label>", html)))'
+once="$(echo "$page" | python3 -c 'import re,sys; print(re.search(r"name=\"once\" value=\"([^\"]+)\"", sys.stdin.read()).group(1))')"
+curl -s -b "$jar" -X POST "$RELANCE_PUBLIC_URL/help" \
+  --data-urlencode "once=$once" --data-urlencode "choice=payment_plan" \
+  --data-urlencode "comment=Trésorerie tendue ce mois-ci : en trois fois ?" \
+  | python3 -c 'import re,sys; print("answer:", re.search(r"<h1>(.*?)</h1>", sys.stdin.read()).group(1))'
+call GET /customers/boulangerie-martin/history | python3 -c '
+import json,sys
+for e in json.load(sys.stdin)["events"]:
+    if e["type"] in ("help_requested", "finance_alerted"): print("%s  %-18s by %s" % (e["at"][:19], e["type"], e["actor"]))'
+next_day="$(python3 -c '
+import datetime
+d = datetime.date.fromisoformat("'"$pass_day"'") + datetime.timedelta(days=7)
+while d.weekday() >= 5: d += datetime.timedelta(days=1)
+print(d)')"
+call GET "/reminders/preview?as_of=$next_day" | python3 -c '
+import json,sys; s=json.load(sys.stdin)
+print("reminders planned as of '"$next_day"': %d; skipped: %s" % (len(s["planned"]), s["skipped"]))'
+
 if $keep; then
   step "Everything keeps running"
   echo "finance API:  $api   (see functions/issue-invoice/openapi.yaml)"
+  echo "customer pages: $RELANCE_PUBLIC_URL   (open the links in the emails)"
   echo "mailbox page: $AWS_ENDPOINT_URL_SESV2/"
-  echo "stop with:    kill \$(cat $run/api.pid); scripts/stack.sh stop"
+  echo "stop with:    kill \$(cat $run/api.pid) \$(cat $run/pages.pid); scripts/stack.sh stop"
 else
   step "Done. Run scripts/demo.sh --keep to explore (mailbox page: $AWS_ENDPOINT_URL_SESV2/)"
 fi
