@@ -9,7 +9,6 @@ use std::sync::Arc;
 use customer_links::{AppState, router};
 use relance::config::{Settings, company};
 use relance::delivery::Deliverer;
-use relance::mail::SesMailer;
 use relance::render::Renderer;
 use relance::store::Store;
 
@@ -23,20 +22,8 @@ async fn main() -> Result<(), Error> {
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
     let renderer = Arc::new(Renderer::new()?);
-    let mailer = SesMailer::new(
-        aws_sdk_sesv2::Client::new(&config),
-        &settings.sender,
-        settings.transactional_configuration_set.clone(),
-    );
     let state = Arc::new(AppState {
-        deliverer: Deliverer {
-            store: store.clone(),
-            mailer,
-            renderer: renderer.clone(),
-            public_url: settings.public_url.clone(),
-            link_ttl: chrono::Duration::days(settings.link_ttl_days),
-            reply_to: settings.reply_to.clone(),
-        },
+        deliverer: Deliverer::from_settings(&settings, &config, store.clone(), renderer.clone()),
         store,
         renderer,
         seller: company()?,

@@ -6,7 +6,6 @@ use dispatch_survey::{Deps, handle};
 use lambda_runtime::{LambdaEvent, service_fn};
 use relance::config::Settings;
 use relance::delivery::Deliverer;
-use relance::mail::SesMailer;
 use relance::render::Renderer;
 use relance::store::Store;
 
@@ -18,21 +17,8 @@ async fn main() -> Result<(), Error> {
     let settings = Settings::from_env()?;
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
-    let mailer = SesMailer::new(
-        aws_sdk_sesv2::Client::new(&config),
-        &settings.sender,
-        settings.transactional_configuration_set.clone(),
-    )
-    .with_survey_configuration_set(settings.survey_configuration_set.clone());
     let deps = Arc::new(Deps {
-        deliverer: Deliverer {
-            store: store.clone(),
-            mailer,
-            renderer: Arc::new(Renderer::new()?),
-            public_url: settings.public_url.clone(),
-            link_ttl: chrono::Duration::days(settings.link_ttl_days),
-            reply_to: settings.reply_to.clone(),
-        },
+        deliverer: Deliverer::from_settings(&settings, &config, store.clone(), Arc::new(Renderer::new()?)),
         store,
         policy: Default::default(),
         dunning: relance::domain::dunning::Policy::configured()?,

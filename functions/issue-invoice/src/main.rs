@@ -7,7 +7,6 @@ use std::sync::Arc;
 use issue_invoice::{AppState, Identity, router};
 use relance::config::{Settings, company};
 use relance::delivery::Deliverer;
-use relance::mail::SesMailer;
 use relance::render::Renderer;
 use relance::store::Store;
 
@@ -22,20 +21,8 @@ async fn main() -> Result<(), Error> {
     let renderer = Arc::new(Renderer::new()?);
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
-    let mailer = SesMailer::new(
-        aws_sdk_sesv2::Client::new(&config),
-        &settings.sender,
-        settings.transactional_configuration_set.clone(),
-    );
     let state = Arc::new(AppState {
-        deliverer: Deliverer {
-            store: store.clone(),
-            mailer,
-            renderer,
-            public_url: settings.public_url.clone(),
-            link_ttl: chrono::Duration::days(settings.link_ttl_days),
-            reply_to: settings.reply_to.clone(),
-        },
+        deliverer: Deliverer::from_settings(&settings, &config, store.clone(), renderer),
         store,
         seller,
         invoice_series: settings.invoice_series.clone(),

@@ -67,6 +67,32 @@ pub struct Deliverer<M> {
     pub reply_to: Option<crate::domain::Email>,
 }
 
+impl Deliverer<crate::mail::SesMailer> {
+    /// The deliverer every function builds from its settings: both SES
+    /// configuration sets, because the outbox sweep may send any kind of
+    /// message (a survey left pending included).
+    pub fn from_settings(
+        settings: &crate::config::Settings,
+        config: &aws_config::SdkConfig,
+        store: Store,
+        renderer: Arc<Renderer>,
+    ) -> Self {
+        Self {
+            store,
+            mailer: crate::mail::SesMailer::new(
+                aws_sdk_sesv2::Client::new(config),
+                &settings.sender,
+                settings.transactional_configuration_set.clone(),
+            )
+            .with_survey_configuration_set(settings.survey_configuration_set.clone()),
+            renderer,
+            public_url: settings.public_url.clone(),
+            link_ttl: Duration::days(settings.link_ttl_days),
+            reply_to: settings.reply_to.clone(),
+        }
+    }
+}
+
 impl<M: Mailer> Deliverer<M> {
     pub async fn deliver(
         &self,

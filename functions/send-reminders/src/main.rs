@@ -108,18 +108,7 @@ async fn main() -> Result<(), Error> {
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
     let function = Arc::new(Function {
-        deliverer: Deliverer {
-            store: store.clone(),
-            mailer: SesMailer::new(
-                aws_sdk_sesv2::Client::new(&config),
-                &settings.sender,
-                settings.transactional_configuration_set.clone(),
-            ),
-            renderer: Arc::new(Renderer::new()?),
-            public_url: settings.public_url.clone(),
-            link_ttl: chrono::Duration::days(settings.link_ttl_days),
-            reply_to: settings.reply_to.clone(),
-        },
+        deliverer: Deliverer::from_settings(&settings, &config, store.clone(), Arc::new(Renderer::new()?)),
         store,
         policy: Policy::configured()?,
         ses_per_second: settings.ses_max_per_second,
