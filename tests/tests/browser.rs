@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use common::pages::{links_in, links_state, stream_record};
+use common::pages::{links_in, links_state, stream_record, survey_deps};
 use common::{PUBLIC_URL, World, at, invoice_body};
 use fantoccini::{Client, ClientBuilder, Locator};
 use relance::domain::{CustomerId, EventKind};
@@ -257,19 +257,7 @@ async fn a_customer_reads_an_invoice_asks_for_help_and_answers_a_survey_in_chrom
         .iter()
         .find(|e| matches!(e.kind, EventKind::InvoicePaid { .. }))
         .expect("paid");
-    let deps = dispatch_survey::Deps {
-        store: world.store.clone(),
-        deliverer: common::deliverer(
-            &world.store,
-            relance::mail::SesMailer::new(
-                aws_sdk_sesv2::Client::new(&world.config),
-                "Atelier Durand <factures@atelier-durand.fr>",
-                None,
-            ),
-        ),
-        policy: Default::default(),
-        dunning: world.state.policy.clone(),
-    };
+    let deps = survey_deps(&world);
     let response = dispatch_survey::handle(&deps, stream_record(&world, paid).await, world.state.now()).await;
     assert!(response.batch_item_failures.is_empty());
 

@@ -5,9 +5,9 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::pages::{Visitor, links_in, stream_record};
+use common::pages::{Visitor, links_in, stream_record, survey_deps};
 use common::{World, at, invoice_body};
-use dispatch_survey::{Deps, handle};
+use dispatch_survey::handle;
 use relance::domain::{CustomerId, EventKind, HistoryEvent};
 use serde_json::json;
 
@@ -35,22 +35,6 @@ async fn email_link(world: &World, id: &str, prefix: &str) -> String {
     links_in(&text, prefix).into_iter().next().expect("a link in the email")
 }
 
-fn deps(world: &World) -> Deps<relance::mail::SesMailer> {
-    Deps {
-        store: world.store.clone(),
-        deliverer: common::deliverer(
-            &world.store,
-            relance::mail::SesMailer::new(
-                aws_sdk_sesv2::Client::new(&world.config),
-                "Atelier Durand <factures@atelier-durand.fr>",
-                None,
-            ),
-        ),
-        policy: Default::default(),
-        dunning: relance::domain::dunning::Policy::configured().expect("policy"),
-    }
-}
-
 /// Pays the invoice in full and feeds the `invoice_paid` event to the
 /// survey dispatcher as the stream would.
 async fn pay_and_dispatch(world: &World, id: &str, number: &str, key: &str) -> HistoryEvent {
@@ -70,7 +54,7 @@ async fn pay_and_dispatch(world: &World, id: &str, number: &str, key: &str) -> H
         .find(|e| matches!(e.kind, EventKind::InvoicePaid { .. }))
         .expect("invoice_paid");
     let record = stream_record(world, &paid).await;
-    let response = handle(&deps(world), record, world.state.now()).await;
+    let response = handle(&survey_deps(world), record, world.state.now()).await;
     assert!(response.batch_item_failures.is_empty());
     paid
 }
@@ -341,7 +325,7 @@ async fn a_stream_record_delivered_twice_sends_one_survey_and_cooling_off_drops_
     let paid = pay_and_dispatch(&world, "acme", &first, "p1").await;
     // The same record again, twice at once (a retry racing a redelivery).
     let record = stream_record(&world, &paid).await;
-    let deps = deps(&world);
+    let deps = survey_deps(&world);
     let now = world.state.now();
     let (a, b) = tokio::join!(handle(&deps, record.clone(), now), handle(&deps, record, now));
     assert!(a.batch_item_failures.is_empty() && b.batch_item_failures.is_empty());

@@ -10,7 +10,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use relance::domain::help::{HELP_NOTE_MAX_CHARS, HelpChoice};
+use relance::domain::help::HelpChoice;
 use relance::domain::{Actor, EventKind, HistoryEvent, InvoiceNumber, InvoiceStatus};
 use relance::help::{HelpError, request_help};
 use relance::links::{self, LinkPurpose};
@@ -19,21 +19,8 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::page;
-use crate::session::{ClientAddress, Current, Limit, current, too_many, within_limits};
+use crate::session::{ClientAddress, Current, Limit, Recording, too_many, within_limits};
 use crate::view::{help_page, session_numbers, survey_page};
-
-/// The checks every recording POST passes: a live session, the rate
-/// limits, and (last, so a refused form can be corrected and sent again)
-/// the one-time value.
-async fn admit(state: &AppState, headers: &HeaderMap, address: &ClientAddress) -> Result<Current, Response> {
-    let current = current(state, headers).await?;
-    let locale = current.locale();
-    match within_limits(state, Limit::Record, &current.session.token_hash, address).await {
-        Ok(true) => Ok(current),
-        Ok(false) => Err(too_many(state, locale)),
-        Err(err) => Err(page::internal_error(state, locale, &err)),
-    }
-}
 
 async fn spend(state: &AppState, current: &Current, once: Option<&str>) -> Result<(), Response> {
     let locale = current.locale();
@@ -83,14 +70,9 @@ pub struct PayForm {
 /// payment page for what is left to pay.
 pub async fn pay(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    address: ClientAddress,
+    Recording(current): Recording,
     form: Result<Form<PayForm>, FormRejection>,
 ) -> Response {
-    let current = match admit(&state, &headers, &address).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
     let locale = current.locale();
     let Ok(Form(form)) = form else {
         return page::invalid_link(&state, locale);
@@ -134,14 +116,9 @@ pub struct HelpForm {
 
 pub async fn help(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    address: ClientAddress,
+    Recording(current): Recording,
     form: Result<Form<HelpForm>, FormRejection>,
 ) -> Response {
-    let current = match admit(&state, &headers, &address).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
     let locale = current.locale();
     let numbers = session_numbers(&current);
     let Ok(Form(form)) = form else {
@@ -154,7 +131,7 @@ pub async fn help(
     if numbers.is_empty() {
         return page::invalid_link(&state, locale);
     }
-    if comment.trim().chars().count() > HELP_NOTE_MAX_CHARS {
+    if relance::help::check_comment(Some(comment)).is_err() {
         return help_page(&state, &current, Some("comment"), Some(choice), comment).await;
     }
     if let Err(page) = spend(&state, &current, form.once.as_deref()).await {
@@ -198,14 +175,9 @@ pub struct SurveyForm {
 
 pub async fn survey(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    address: ClientAddress,
+    Recording(current): Recording,
     form: Result<Form<SurveyForm>, FormRejection>,
 ) -> Response {
-    let current = match admit(&state, &headers, &address).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
     let locale = current.locale();
     if current.session.purpose != LinkPurpose::Survey {
         return page::invalid_link(&state, locale);

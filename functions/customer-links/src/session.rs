@@ -244,7 +244,7 @@ impl Current {
 
 /// Reads the session from the cookie; the "page expired" page when there
 /// is none, or its token was revoked or expired meanwhile.
-pub async fn current(state: &AppState, headers: &HeaderMap) -> Result<Current, Response> {
+async fn current(state: &AppState, headers: &HeaderMap) -> Result<Current, Response> {
     let locale = page::browser_locale(headers);
     let expired = || {
         page::message(
@@ -281,4 +281,34 @@ pub async fn current(state: &AppState, headers: &HeaderMap) -> Result<Current, R
         session_hash: hash,
         customer,
     })
+}
+
+/// Pages behind a session take it as an argument; without one the
+/// request is answered by the "expired" (or refusal) page.
+impl FromRequestParts<Arc<AppState>> for Current {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        current(state, &parts.headers).await
+    }
+}
+
+/// A session allowed to record something: within the per-token and
+/// per-address limits (the one-time value is checked later, so a refused
+/// form can be corrected and sent again).
+pub struct Recording(pub Current);
+
+impl FromRequestParts<Arc<AppState>> for Recording {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let Ok(address) = ClientAddress::from_request_parts(parts, state).await;
+        let current = current(state, &parts.headers).await?;
+        let locale = current.locale();
+        match within_limits(state, Limit::Record, &current.session.token_hash, &address).await {
+            Ok(true) => Ok(Self(current)),
+            Ok(false) => Err(too_many(state, locale)),
+            Err(err) => Err(page::internal_error(state, locale, &err)),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use relance::domain::help::HelpChoice;
 use relance::domain::{Invoice, InvoiceNumber, InvoiceStatus, Money};
@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::page;
-use crate::session::{Current, current};
+use crate::session::Current;
 
 /// Where an invoice stands, as the customer reads it.
 pub fn status_of(invoice: &Invoice, today: chrono::NaiveDate) -> &'static str {
@@ -43,6 +43,15 @@ pub fn session_numbers(current: &Current) -> Vec<InvoiceNumber> {
             .filter_map(|n| InvoiceNumber::parse(n).ok())
             .collect(),
         LinkPurpose::Survey | LinkPurpose::Unsubscribe => Vec::new(),
+    }
+}
+
+/// A form shown again with what to correct is a 422.
+fn form_status(error: Option<&str>) -> StatusCode {
+    if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
     }
 }
 
@@ -78,11 +87,7 @@ async fn invoice_page(state: &AppState, current: &Current, number: &InvoiceNumbe
     )
 }
 
-pub async fn invoice(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let current = match current(&state, &headers).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
+pub async fn invoice(State(state): State<Arc<AppState>>, current: Current) -> Response {
     match session_numbers(&current).first() {
         Some(number) if current.session.purpose == LinkPurpose::ViewInvoice => {
             invoice_page(&state, &current, number).await
@@ -94,12 +99,8 @@ pub async fn invoice(State(state): State<Arc<AppState>>, headers: HeaderMap) -> 
 pub async fn portal_invoice(
     State(state): State<Arc<AppState>>,
     Path(number): Path<String>,
-    headers: HeaderMap,
+    current: Current,
 ) -> Response {
-    let current = match current(&state, &headers).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
     match InvoiceNumber::parse(&number) {
         Ok(number) => invoice_page(&state, &current, &number).await,
         Err(_) => page::invalid_link(&state, current.locale()),
@@ -116,11 +117,7 @@ struct PortalLine {
     status: &'static str,
 }
 
-pub async fn portal(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let current = match current(&state, &headers).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
+pub async fn portal(State(state): State<Arc<AppState>>, current: Current) -> Response {
     let locale = current.locale();
     let mut invoices = match state.store.customer_invoices(&current.customer.id).await {
         Ok(list) => list,
@@ -190,11 +187,7 @@ pub async fn help_page(
         state,
         "help",
         locale,
-        if error.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        },
+        form_status(error),
         json!({
             "invoices": lines,
             "choices": HelpChoice::ALL.iter().map(|c| c.name()).collect::<Vec<_>>(),
@@ -207,11 +200,7 @@ pub async fn help_page(
     )
 }
 
-pub async fn help(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let current = match current(&state, &headers).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
+pub async fn help(State(state): State<Arc<AppState>>, current: Current) -> Response {
     if session_numbers(&current).is_empty() {
         return page::invalid_link(&state, current.locale());
     }
@@ -253,11 +242,7 @@ pub async fn survey_page(
         state,
         "survey",
         locale,
-        if error.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        },
+        form_status(error),
         json!({
             "question": survey.question.name(),
             "about": about,
@@ -275,12 +260,8 @@ pub async fn survey_page(
 pub async fn survey(
     State(state): State<Arc<AppState>>,
     Query(query): Query<SurveyQuery>,
-    headers: HeaderMap,
+    current: Current,
 ) -> Response {
-    let current = match current(&state, &headers).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
     let selected = query.score.as_deref().and_then(|s| s.parse().ok());
     survey_page(&state, &current, selected, "", None).await
 }

@@ -124,7 +124,11 @@ impl Settings {
 /// The issuing company, from `config/company.toml`, embedded at build time
 /// (Lambda ships only the binary) and checked by a test.
 pub fn company() -> Result<Seller, ConfigError> {
-    toml::from_str(include_str!("../../../config/company.toml")).map_err(|e| ConfigError::Company(e.to_string()))
+    // Parsed once per process: alerts and survey emails ask for it often.
+    static COMPANY: std::sync::LazyLock<Result<Seller, String>> = std::sync::LazyLock::new(|| {
+        toml::from_str(include_str!("../../../config/company.toml")).map_err(|e: toml::de::Error| e.to_string())
+    });
+    COMPANY.clone().map_err(ConfigError::Company)
 }
 
 #[cfg(test)]

@@ -28,6 +28,19 @@ pub struct HelpRecorded {
     pub numbers: Vec<InvoiceNumber>,
 }
 
+/// A help request's comment as kept: trimmed, empty is none, at most
+/// `HELP_NOTE_MAX_CHARS`. The page checks it before spending the form's
+/// one-time value, so a too-long comment can be shortened and sent again.
+pub fn check_comment(comment: Option<&str>) -> Result<Option<String>, String> {
+    match comment.map(str::trim).filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(c) if c.chars().count() > HELP_NOTE_MAX_CHARS => {
+            Err(format!("is longer than {HELP_NOTE_MAX_CHARS} characters"))
+        }
+        Some(c) => text(c, HELP_NOTE_MAX_CHARS).map(Some),
+    }
+}
+
 /// Records a help request about `numbers` of `customer` (both from the
 /// link's token, never from the form).
 pub async fn request_help(
@@ -38,15 +51,7 @@ pub async fn request_help(
     comment: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<HelpRecorded, HelpError> {
-    let comment = match comment.map(str::trim).filter(|c| !c.is_empty()) {
-        None => None,
-        Some(c) if c.chars().count() > HELP_NOTE_MAX_CHARS => {
-            return Err(HelpError::Comment(format!(
-                "is longer than {HELP_NOTE_MAX_CHARS} characters"
-            )));
-        }
-        Some(c) => Some(text(c, HELP_NOTE_MAX_CHARS).map_err(HelpError::Comment)?),
-    };
+    let comment = check_comment(comment).map_err(HelpError::Comment)?;
     for _ in 0..5 {
         let mut open: Vec<Versioned<Invoice>> = Vec::new();
         for number in numbers {

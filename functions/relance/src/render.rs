@@ -28,6 +28,9 @@ pub struct RenderedEmail {
 
 pub struct Renderer {
     tera: Tera,
+    /// The page words per language, parsed once.
+    words_fr: serde_json::Value,
+    words_en: serde_json::Value,
 }
 
 fn collect<'a>(dir: &'a Dir<'a>, out: &mut Vec<(String, &'a str)>) {
@@ -67,7 +70,11 @@ impl Renderer {
         // Escaping is on for `.html` by default; say it explicitly so a
         // future change of Tera's default cannot turn it off silently.
         tera.autoescape_on(vec![".html"]);
-        Ok(Self { tera })
+        Ok(Self {
+            tera,
+            words_fr: page_words(Locale::Fr)?,
+            words_en: page_words(Locale::En)?,
+        })
     }
 
     pub fn template_names(&self) -> impl Iterator<Item = &str> {
@@ -118,7 +125,11 @@ impl Renderer {
             reason: e.to_string(),
         })?;
         if let serde_json::Value::Object(map) = &mut value {
-            map.insert("t".into(), page_words(locale)?);
+            let words = match locale {
+                Locale::Fr => &self.words_fr,
+                Locale::En => &self.words_en,
+            };
+            map.insert("t".into(), words.clone());
             map.insert("lang".into(), locale.code().into());
         }
         Ok(without_inline_styles(&self.render(&name, &value)?))

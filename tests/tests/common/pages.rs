@@ -15,18 +15,33 @@ use tower::ServiceExt;
 
 use super::{PUBLIC_URL, World, deliverer};
 
+/// A deliverer on this world's table and the local SES endpoint.
+pub fn local_deliverer(world: &World) -> relance::delivery::Deliverer<SesMailer> {
+    deliverer(
+        &world.store,
+        SesMailer::new(
+            aws_sdk_sesv2::Client::new(&world.config),
+            "Atelier Durand <factures@atelier-durand.fr>",
+            None,
+        ),
+    )
+}
+
+/// What `dispatch-survey` runs with, on this world.
+pub fn survey_deps(world: &World) -> dispatch_survey::Deps<SesMailer> {
+    dispatch_survey::Deps {
+        store: world.store.clone(),
+        deliverer: local_deliverer(world),
+        policy: Default::default(),
+        dunning: world.state.policy.clone(),
+    }
+}
+
 pub fn links_state(world: &World) -> Arc<AppState> {
     let clock = world.clock.clone();
     Arc::new(AppState {
         store: world.store.clone(),
-        deliverer: deliverer(
-            &world.store,
-            SesMailer::new(
-                aws_sdk_sesv2::Client::new(&world.config),
-                "Atelier Durand <factures@atelier-durand.fr>",
-                None,
-            ),
-        ),
+        deliverer: local_deliverer(world),
         renderer: Arc::new(relance::render::Renderer::new().expect("templates")),
         seller: company().expect("company"),
         clock: Arc::new(move || *clock.lock().expect("clock")),

@@ -36,15 +36,7 @@ impl Store {
             entity: "session".into(),
             session: session.clone(),
         };
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&item)?))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await
-            .map_err(|e| StoreError::sdk("PutItem", e))?;
-        Ok(())
+        self.put_new(to_item(&item)?).await
     }
 
     /// The session, unless it expired (TTL deletes lazily, so the reader

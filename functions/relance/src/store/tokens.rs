@@ -27,15 +27,7 @@ impl Store {
             entity: "link".into(),
             grant: grant.clone(),
         };
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&item)?))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await
-            .map_err(|e| StoreError::sdk("PutItem", e))?;
-        Ok(())
+        self.put_new(to_item(&item)?).await
     }
 
     /// Resolves a token text to what it grants, for one purpose.
