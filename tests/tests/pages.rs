@@ -438,3 +438,128 @@ async fn scanner_signs_are_flagged_rate_limits_hold_and_unsubscribe_needs_a_post
     let customer = world.store.get_customer(&id).await.expect("read").expect("customer");
     assert!(customer.value.surveys_opted_out);
 }
+
+#[tokio::test]
+async fn bad_form_input_names_what_to_fix_writes_nothing_and_keeps_the_form_usable() {
+    let world = World::new("badforms").await;
+    let number = invoiced(&world, "acme", "k1").await;
+    let id = CustomerId::parse("acme").expect("id");
+    let visitor = Visitor::new(&world, "192.0.2.20");
+    visitor.open(&email_link(&world, "acme", "/i/").await).await;
+    let form = visitor.get("/help").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let once = form.once();
+    let before = history(&world, "acme").await;
+    let long = "é".repeat(501);
+    let cases: [(&str, Vec<(&str, &str)>, &str); 4] = [
+        ("no choice", vec![("once", &once)], "Choisissez une des propositions."),
+        (
+            "unknown choice",
+            vec![("once", &once), ("choice", "teleport")],
+            "Choisissez une des propositions.",
+        ),
+        (
+            "comment too long",
+            vec![("once", &once), ("choice", "more_days"), ("comment", &long)],
+            "Votre message dépasse 500 caractères.",
+        ),
+        ("not a form", vec![("%%%", "")], "Choisissez une des propositions."),
+    ];
+    for (name, fields, message) in cases {
+        let page = visitor.post("/help", &fields).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(page.body.contains(message), "{name}: says what to fix");
+        assert!(
+            page.body.contains("aria-describedby"),
+            "{name}: the message is tied to its field"
+        );
+    }
+    assert_eq!(history(&world, "acme").await, before, "nothing written");
+    let invoice = world
+        .store
+        .get_invoice(&id, &relance::domain::InvoiceNumber::parse(&number).expect("n"))
+        .await
+        .expect("read")
+        .expect("invoice");
+    assert!(!invoice.value.dunning.help_request_open, "nothing paused");
+    // The refusals did not spend the form's one-time value.
+    let sent = visitor
+        .post(
+            "/help",
+            &[
+                ("once", &once),
+                ("choice", "more_days"),
+                ("comment", "Fin de mois, merci."),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK);
+    assert!(sent.body.contains("Demande bien reçue"));
+
+    // Survey: a score that is not one, or out of the scale, records nothing.
+    world.set_now(at(2026, 3, 10, 9));
+    pay_and_dispatch(&world, "acme", &number, "p1").await;
+    world.set_now(at(2026, 3, 10, 12));
+    let link = links_in(
+        &world
+            .mailbox
+            .to(&world.email("acme"))
+            .await
+            .expect("mailbox")
+            .into_iter()
+            .find(|m| m.subject.contains("Une seule question"))
+            .and_then(|m| m.body.text)
+            .unwrap_or_default(),
+        "/s/",
+    )
+    .remove(0);
+    let page = visitor.open(&link).await;
+    let once = page.once();
+    let before = history(&world, "acme").await;
+    for score in ["abc", "42", ""] {
+        let refused = visitor.post("/survey", &[("once", &once), ("score", score)]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "score {score:?}");
+        assert!(refused.body.contains("Choisissez une réponse."), "score {score:?}");
+    }
+    let refused = visitor
+        .post("/survey", &[("once", &once), ("score", "9"), ("comment", &long)])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Votre message dépasse 500 caractères."));
+    assert_eq!(history(&world, "acme").await, before, "nothing written");
+    let ok = visitor.post("/survey", &[("once", &once), ("score", "9")]).await;
+    assert_eq!(ok.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn stream_records_that_are_not_interaction_ends_are_skipped_without_failing_the_batch() {
+    let world = World::new("streamskip").await;
+    invoiced(&world, "acme", "k1").await;
+    let issued = history(&world, "acme")
+        .await
+        .into_iter()
+        .find(|e| matches!(e.kind, EventKind::InvoiceIssued { .. }))
+        .expect("issued");
+    // An event that ends nothing, then a record whose image is not an event.
+    let mut batch = stream_record(&world, &issued).await;
+    let mut not_an_event = batch.records[0].clone();
+    not_an_event
+        .change
+        .new_image
+        .insert("entity".into(), serde_dynamo::AttributeValue::S("invoice".into()));
+    let mut garbled = batch.records[0].clone();
+    garbled.change.new_image.remove("customer_id");
+    batch.records.push(not_an_event);
+    batch.records.push(garbled);
+    let response = handle(&survey_deps(&world), batch, world.state.now()).await;
+    assert!(response.batch_item_failures.is_empty());
+    let surveys = world
+        .mailbox
+        .to(&world.email("acme"))
+        .await
+        .expect("mailbox")
+        .into_iter()
+        .filter(|m| m.subject.contains("question"))
+        .count();
+    assert_eq!(surveys, 0);
+}

@@ -186,7 +186,23 @@ pub async fn survey(
         return survey_page(&state, &current, None, "", Some("score")).await;
     };
     let comment = form.comment.as_deref().unwrap_or("").trim().to_string();
-    let Some(score) = form.score.as_deref().and_then(|s| s.parse::<u8>().ok()) else {
+    // The score must be on this survey's scale; checked before the form's
+    // one-time value is spent, so the form can be corrected and sent again.
+    let survey = match state
+        .store
+        .get_survey(&current.customer.id, &current.session.object)
+        .await
+    {
+        Ok(Some(survey)) => survey,
+        Ok(None) => return page::invalid_link(&state, locale),
+        Err(err) => return page::internal_error(&state, locale, &err),
+    };
+    let Some(score) = form
+        .score
+        .as_deref()
+        .and_then(|s| s.parse::<u8>().ok())
+        .filter(|s| survey.question.scores().contains(s))
+    else {
         return survey_page(&state, &current, None, &comment, Some("score")).await;
     };
     if comment.chars().count() > 500 {
