@@ -3,6 +3,7 @@
 
 pub mod mailbox;
 pub mod metering;
+pub mod process;
 pub mod table;
 
 use anyhow::{Context, Result};

@@ -451,7 +451,8 @@ async fn bad_form_input_names_what_to_fix_writes_nothing_and_keeps_the_form_usab
     let once = form.once();
     let before = history(&world, "acme").await;
     let long = "é".repeat(501);
-    let cases: [(&str, Vec<(&str, &str)>, &str); 4] = [
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: [Case; 4] = [
         ("no choice", vec![("once", &once)], "Choisissez une des propositions."),
         (
             "unknown choice",
