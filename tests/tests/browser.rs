@@ -103,6 +103,25 @@ async fn text_of(client: &Client, css: &str) -> String {
         .expect("text")
 }
 
+/// Waits for the page a click leads to: WebDriver's click returns before
+/// the navigation ends, and the old page's heading may still be there (or
+/// go stale while it is read).
+async fn heading_becomes(client: &Client, expected: &str) {
+    let mut seen = String::new();
+    for _ in 0..100 {
+        if let Ok(element) = client.find(Locator::Css("h1")).await
+            && let Ok(text) = element.text().await
+        {
+            if text == expected {
+                return;
+            }
+            seen = text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the page heading stayed {seen:?}, expected {expected:?}");
+}
+
 /// The last email to `to` whose subject contains `subject`, its links to
 /// `prefix` pointed at the local server.
 async fn link_from_email(world: &World, base: &str, subject: &str, prefix: &str) -> Vec<String> {
@@ -163,7 +182,7 @@ async fn a_customer_reads_an_invoice_asks_for_help_and_answers_a_survey_in_chrom
         .click()
         .await
         .expect("click");
-    assert_eq!(text_of(&client, "h1").await, "Vos factures");
+    heading_becomes(&client, "Vos factures").await;
     assert!(text_of(&client, "table").await.contains(&number));
     screenshot(&client, "portal").await;
 
@@ -196,7 +215,7 @@ async fn a_customer_reads_an_invoice_asks_for_help_and_answers_a_survey_in_chrom
         .click()
         .await
         .expect("click");
-    assert_eq!(text_of(&client, "h1").await, "Demande bien reçue");
+    heading_becomes(&client, "Demande bien reçue").await;
     screenshot(&client, "help-sent").await;
 
     let history = world.store.full_history(&id).await.expect("history");
@@ -299,7 +318,7 @@ async fn a_customer_reads_an_invoice_asks_for_help_and_answers_a_survey_in_chrom
         .click()
         .await
         .expect("click");
-    assert_eq!(text_of(&client, "h1").await, "Merci pour votre réponse");
+    heading_becomes(&client, "Merci pour votre réponse").await;
     screenshot(&client, "survey-sent").await;
     let answered: Vec<(u8, bool)> = world
         .store
