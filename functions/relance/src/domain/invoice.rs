@@ -220,6 +220,18 @@ pub struct Invoice {
     pub email_message_id: Option<ulid::Ulid>,
     #[serde(default)]
     pub dunning: Dunning,
+    /// Credit notes deducted from this invoice when it was issued.
+    #[serde(default)]
+    pub credits: Vec<CreditDeduction>,
+}
+
+/// A credit note deducted from an invoice: printed under its totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditDeduction {
+    pub number: InvoiceNumber,
+    pub issue_date: NaiveDate,
+    /// Gross (VAT included): it reduces what is left to pay.
+    pub amount_minor: i64,
 }
 
 /// Where an invoice stands in the reminder sequence, and what pauses it.
@@ -253,8 +265,14 @@ pub enum InvoiceRuleError {
 }
 
 impl Invoice {
+    /// What the customer still owes: the total, less credit notes
+    /// deducted and payments received.
     pub fn remaining_minor(&self) -> i64 {
-        self.totals.gross_minor - self.paid_minor
+        self.totals.gross_minor - self.credited_minor() - self.paid_minor
+    }
+
+    pub fn credited_minor(&self) -> i64 {
+        self.credits.iter().map(|c| c.amount_minor).sum()
     }
 
     pub fn open_dispute(&self) -> Option<&Dispute> {
@@ -519,6 +537,7 @@ impl InvoiceDraft {
             issued_by: actor,
             email_message_id: None,
             dunning: Dunning::default(),
+            credits: Vec::new(),
         }
     }
 }

@@ -1,10 +1,12 @@
 //! The domain: no AWS types, no clock, no I/O.
 
+pub mod credit;
 pub mod customer;
 pub mod decimal;
 pub mod dunning;
 pub mod event;
 pub mod facts;
+pub mod goodwill;
 pub mod help;
 pub mod ids;
 pub mod invoice;
