@@ -2,8 +2,6 @@
 //! One axum router, served by `lambda_http` in Lambda and as a plain HTTP
 //! server locally. Handlers parse, call one use case, map the result.
 
-mod body;
-mod error;
 mod routes;
 
 use std::sync::Arc;
@@ -17,20 +15,7 @@ use relance::domain::{Actor, Seller};
 use relance::mail::SesMailer;
 use relance::store::Store;
 
-pub use error::ApiError;
-
-/// Reads the time. Only the edge reads the wall clock; tests pass another.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
-
-/// Where the caller's identity comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Identity {
-    /// The IAM principal API Gateway authenticated (deployed).
-    Iam,
-    /// The `X-Relance-Actor` header (local server, tests): nothing
-    /// authenticates it, so it is never trusted in Lambda.
-    Header,
-}
+pub use finance_http::{ApiError, Clock, Identity};
 
 pub struct AppState {
     pub store: Store,
@@ -50,38 +35,11 @@ impl AppState {
 
     /// The business date: invoices are dated in Paris time.
     pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
-        now.with_timezone(&chrono_tz::Europe::Paris).date_naive()
+        finance_http::today(now)
     }
 
     fn actor(&self, parts: &axum::http::request::Parts) -> Result<Actor, ApiError> {
-        match self.identity {
-            Identity::Iam => {
-                use lambda_http::request::RequestContext;
-                let arn = parts.extensions.get::<RequestContext>().and_then(|ctx| match ctx {
-                    RequestContext::ApiGatewayV2(v2) => v2
-                        .authorizer
-                        .as_ref()
-                        .and_then(|a| a.iam.as_ref())
-                        .and_then(|iam| iam.user_arn.clone()),
-                    _ => None,
-                });
-                arn.map(Actor).ok_or_else(|| {
-                    ApiError::new(
-                        axum::http::StatusCode::UNAUTHORIZED,
-                        "unauthenticated",
-                        "requests must be IAM-signed",
-                    )
-                })
-            }
-            Identity::Header => Ok(Actor(
-                parts
-                    .headers
-                    .get("x-relance-actor")
-                    .and_then(|v| v.to_str().ok())
-                    .filter(|v| !v.trim().is_empty() && v.len() <= 200)
-                    .map_or_else(|| "local:finance".to_string(), |v| format!("local:{}", v.trim())),
-            )),
-        }
+        self.identity.actor(parts)
     }
 }
 
@@ -109,6 +67,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/reminders/preview", get(routes::preview_reminders))
         .route("/deliveries/retry", post(routes::retry_deliveries))
         .fallback(routes::not_found)
-        .layer(DefaultBodyLimit::max(body::MAX_BODY))
+        .layer(DefaultBodyLimit::max(finance_http::MAX_BODY))
         .with_state(state)
 }

@@ -13,8 +13,8 @@ use relance::store::{SaveOutcome, valid_cursor};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::body::parse;
 use crate::{ApiError, AppState};
+use finance_http::parse;
 
 type Result<T> = std::result::Result<T, ApiError>;
 

@@ -34,6 +34,9 @@ pub struct Settings {
     /// `RELANCE_INVOICE_SERIES` (default `F`): the series prefix; the
     /// issue year is appended (`F2026-000123`).
     pub invoice_series: String,
+    /// `RELANCE_CREDIT_SERIES` (default `AV`, for "avoir"): the credit-note
+    /// series prefix; the year is appended (`AV2026-000007`).
+    pub credit_series: String,
     /// `RELANCE_LINK_TTL_DAYS` (default 180): how long an emailed link works.
     pub link_ttl_days: i64,
     /// `RELANCE_SES_MAX_PER_SECOND` (default 14): the SES account's maximum
@@ -93,6 +96,16 @@ impl Settings {
                 reason: "must be at most 8 letters or digits".into(),
             });
         }
+        let credit_series = optional("RELANCE_CREDIT_SERIES").unwrap_or_else(|| "AV".into());
+        if !credit_series.chars().all(|c| c.is_ascii_alphanumeric())
+            || credit_series.len() > 8
+            || credit_series == invoice_series
+        {
+            return Err(ConfigError::Invalid {
+                var: "RELANCE_CREDIT_SERIES",
+                reason: "must be at most 8 letters or digits, and differ from the invoice series".into(),
+            });
+        }
         let reply_to = optional("RELANCE_REPLY_TO")
             .map(|v| {
                 Email::parse(&v).map_err(|reason| ConfigError::Invalid {
@@ -116,6 +129,7 @@ impl Settings {
             survey_configuration_set: optional("RELANCE_SURVEY_CONFIGURATION_SET"),
             public_url,
             invoice_series,
+            credit_series,
             link_ttl_days,
         })
     }

@@ -15,7 +15,7 @@ use crate::mail::{MailStream, Mailer, OutgoingEmail, SendError};
 use crate::outbox::{LEASE, Message, Purpose, retry_delay};
 use crate::render::{RenderError, Renderer};
 use crate::store::{Store, StoreError, TxOutcome};
-use crate::view::{CustomerAlert, FinanceAlert, InvoiceEmail, InvoiceView, ReminderEmail, SurveyEmail};
+use crate::view::{CreditEmail, CustomerAlert, FinanceAlert, InvoiceEmail, InvoiceView, ReminderEmail, SurveyEmail};
 
 /// A customer who asked for help or told us they are unhappy hears from a
 /// person within two days.
@@ -317,6 +317,16 @@ impl<M: Mailer> Deliverer<M> {
                 let context = SurveyEmail::new(&customer, *question, &survey.trigger, &link, unsubscribe, &seller);
                 ("survey", self.renderer.email("survey", locale, &context)?)
             }
+            Purpose::Credit { credit_id, .. } => {
+                let credit = self
+                    .store
+                    .get_credit(&customer.id, credit_id)
+                    .await?
+                    .ok_or(ComposeError::Orphan)?
+                    .value;
+                let context = CreditEmail::new(&credit, &customer, &company()?).ok_or(ComposeError::Orphan)?;
+                ("credit", self.renderer.email("credit", locale, &context)?)
+            }
             Purpose::SurveyAlert {
                 survey_id: _,
                 question,
@@ -450,6 +460,11 @@ fn sent_event(message: &Message, provider_id: &str) -> EventKind {
         Purpose::Survey { survey_id, question } => EventKind::SurveySent {
             survey_id: survey_id.clone(),
             question: question.name().to_string(),
+            message_id,
+            provider_message_id,
+        },
+        Purpose::Credit { number, .. } => EventKind::CreditEmailed {
+            number: number.clone(),
             message_id,
             provider_message_id,
         },

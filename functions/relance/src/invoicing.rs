@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ulid::Ulid;
 
+use crate::domain::credit::{Credit, apply_credits};
 use crate::domain::invoice::{Dispute, InvoiceRuleError, Payment, PaymentMethod, Settlement};
 use crate::domain::validation::{Problems, text};
 use crate::domain::{
@@ -80,7 +81,7 @@ pub fn parse_key(key: Option<&str>) -> Result<String, InvoicingError> {
     }
 }
 
-async fn back_off(attempt: u32) {
+pub(crate) async fn back_off(attempt: u32) {
     use rand::Rng;
     // Exponential back-off with full jitter (10 ms doubling, capped at
     // 200 ms): contending writers spread out instead of colliding again.
@@ -94,7 +95,7 @@ async fn back_off(attempt: u32) {
 /// and waste transactions; writers in other processes (other Lambda
 /// instances) are still kept apart by the conditional write.
 #[derive(Default)]
-pub struct IssueGate(tokio::sync::Mutex<()>);
+pub struct IssueGate(pub(crate) tokio::sync::Mutex<()>);
 
 /// What an issued invoice answers: the invoice and the email carrying it.
 #[derive(Debug, Serialize, Deserialize)]
@@ -183,6 +184,16 @@ pub async fn issue(
             cmd.now,
         );
         invoice.email_message_id = Some(message.id);
+        // Open credit notes are deducted from this invoice; each credit
+        // written back at the version read, so none is spent twice.
+        let open: Vec<Versioned<Credit>> = store
+            .customer_credits(&invoice.customer_id)
+            .await?
+            .into_iter()
+            .filter(|c| c.value.is_open())
+            .collect();
+        let mut credits: Vec<Credit> = open.iter().map(|c| c.value.clone()).collect();
+        let applied = apply_credits(&mut invoice, &mut credits, cmd.now);
         let body = serde_json::to_string(&IssuedInvoice {
             invoice: invoice.clone(),
         })
@@ -195,7 +206,7 @@ pub async fn issue(
             body.clone(),
             cmd.now,
         );
-        let event = HistoryEvent::new(
+        let mut events = vec![HistoryEvent::new(
             invoice.customer_id.clone(),
             cmd.now,
             cmd.actor.clone(),
@@ -205,15 +216,34 @@ pub async fn issue(
                 currency: invoice.currency.to_string(),
                 due_date: invoice.due_date,
             },
-        );
+        )];
+        let mut credit_writes = Vec::with_capacity(applied.len());
+        for (i, amount) in &applied {
+            let credit = &credits[*i];
+            if let Some(credit_number) = &credit.number {
+                events.push(HistoryEvent::new(
+                    invoice.customer_id.clone(),
+                    cmd.now,
+                    cmd.actor.clone(),
+                    EventKind::CreditApplied {
+                        number: credit_number.clone(),
+                        invoice: number.clone(),
+                        amount_minor: *amount,
+                        remaining_minor: credit.remaining_minor,
+                    },
+                ));
+            }
+            credit_writes.push((credit, open[*i].version));
+        }
         let write = IssueWrite {
             series: &series,
             position: position + 1,
             issue_date: invoice.issue_date,
             invoice: &invoice,
-            events: std::slice::from_ref(&event),
+            events: &events,
             idempotency: &idempotency,
             message: &message,
+            credits: &credit_writes,
         };
         let outcome = store.issue_invoice(write, cmd.now).await?;
         drop(turn);

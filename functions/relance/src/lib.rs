@@ -5,9 +5,10 @@
 //! history, decisions), the adapters ([`store`] for DynamoDB, [`mail`] for
 //! SES, [`render`] for Tera, [`links`] for customer link tokens, [`config`]
 //! for settings), and the use cases that combine them ([`invoicing`],
-//! [`delivery`], [`reminders`], [`surveys`], [`help`]). Handlers live in `functions/*` and stay thin.
+//! [`delivery`], [`reminders`], [`surveys`], [`help`], [`credits`]). Handlers live in `functions/*` and stay thin.
 
 pub mod config;
+pub mod credits;
 pub mod delivery;
 pub mod domain;
 pub mod help;

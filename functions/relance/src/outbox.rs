@@ -58,6 +58,11 @@ pub enum Purpose {
         question: crate::domain::survey::Question,
         score: u8,
     },
+    /// A goodwill credit: the apology or thanks, with its credit note.
+    Credit {
+        credit_id: String,
+        number: InvoiceNumber,
+    },
     /// To finance: the customer asked for help from a reminder.
     HelpAlert {
         numbers: Vec<InvoiceNumber>,
@@ -81,6 +86,7 @@ impl Purpose {
                 format!("alert to finance about {}: {reason}", list.join(", "))
             }
             Purpose::Survey { question, .. } => format!("{} survey", question.name()),
+            Purpose::Credit { number, .. } => format!("credit note {number}"),
             Purpose::SurveyAlert { question, score, .. } => {
                 format!("alert to finance: {} answer {score}", question.name())
             }

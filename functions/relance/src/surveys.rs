@@ -58,6 +58,9 @@ pub fn trigger_of(kind: &EventKind) -> Option<Trigger> {
             number: number.to_string(),
         }),
         EventKind::HelpRequestAnswered { .. } => Some(Trigger::HelpAnswered),
+        EventKind::CreditFollowUpDue { number } => Some(Trigger::CreditGranted {
+            number: number.to_string(),
+        }),
         _ => None,
     }
 }
@@ -69,7 +72,7 @@ pub fn trigger_kinds() -> [&'static str; 4] {
         "invoice_paid",
         "dispute_settled",
         "help_request_answered",
-        "credit_granted",
+        "credit_follow_up_due",
     ]
 }
 
@@ -268,7 +271,9 @@ mod tests {
             id: "s".into(),
             customer_id: CustomerId::parse("acme").unwrap_or_else(|_| panic!("id")),
             question: Question::Csat,
-            trigger: Trigger::CreditGranted,
+            trigger: Trigger::CreditGranted {
+                number: "AV2026-000001".into(),
+            },
             created_at: now,
             message_id: Ulid::nil(),
             answer: None,

@@ -163,6 +163,53 @@ pub enum EventKind {
         paid_on: NaiveDate,
         days_late: i64,
     },
+    /// A goodwill credit above the approval threshold waits for a second
+    /// person.
+    CreditRequested {
+        credit_id: String,
+        situation: String,
+        #[serde(default)]
+        severity: Option<String>,
+        invoice: InvoiceNumber,
+        net_minor: i64,
+        currency: String,
+    },
+    /// A credit note exists: the gesture is the customer's.
+    CreditGranted {
+        credit_id: String,
+        number: InvoiceNumber,
+        situation: String,
+        #[serde(default)]
+        severity: Option<String>,
+        invoice: InvoiceNumber,
+        net_minor: i64,
+        gross_minor: i64,
+        currency: String,
+        #[serde(default)]
+        approved_by: Option<String>,
+    },
+    /// A request withdrawn before it was granted.
+    CreditCancelled {
+        credit_id: String,
+        reason: String,
+    },
+    /// The credit note with this number reduced a new invoice.
+    CreditApplied {
+        number: InvoiceNumber,
+        invoice: InvoiceNumber,
+        amount_minor: i64,
+        remaining_minor: i64,
+    },
+    CreditEmailed {
+        number: InvoiceNumber,
+        message_id: String,
+        provider_message_id: String,
+    },
+    /// Some days after a credit: time to ask whether the gesture met the
+    /// customer's expectations (the survey dispatcher decides).
+    CreditFollowUpDue {
+        number: InvoiceNumber,
+    },
     DisputeOpened {
         number: InvoiceNumber,
         reason: String,
@@ -197,6 +244,12 @@ impl EventKind {
             EventKind::PayClicked { .. } => "pay_clicked",
             EventKind::PaymentRecorded { .. } => "payment_recorded",
             EventKind::InvoicePaid { .. } => "invoice_paid",
+            EventKind::CreditRequested { .. } => "credit_requested",
+            EventKind::CreditGranted { .. } => "credit_granted",
+            EventKind::CreditCancelled { .. } => "credit_cancelled",
+            EventKind::CreditApplied { .. } => "credit_applied",
+            EventKind::CreditEmailed { .. } => "credit_emailed",
+            EventKind::CreditFollowUpDue { .. } => "credit_follow_up_due",
             EventKind::DisputeOpened { .. } => "dispute_opened",
             EventKind::DisputeSettled { .. } => "dispute_settled",
         }

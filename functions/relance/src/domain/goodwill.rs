@@ -443,11 +443,15 @@ mod tests {
     use Severity::{Critical, Major, Minor};
     use Situation::*;
 
+    /// What, situation, severity, invoice net, 12-month revenue, tenure,
+    /// and the proposed net.
+    type Case = (&'static str, Situation, Option<Severity>, i64, i64, i64, i64);
+
     /// The policy as a table: situation, severity, invoice net, 12-month
     /// revenue, tenure → proposed net. Read it like the policy file.
     #[test]
     fn proposals_follow_the_policy() {
-        let cases: &[(&str, Situation, Option<Severity>, i64, i64, i64, i64)] = &[
+        let cases: &[Case] = &[
             // A new, small customer: the base alone, rounded to euros.
             (
                 "billing error, minor: 5 %",

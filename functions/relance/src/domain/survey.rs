@@ -55,8 +55,10 @@ pub enum Trigger {
         number: String,
     },
     HelpAnswered,
-    /// Emitted by goodwill credits.
-    CreditGranted,
+    /// Some days after a goodwill credit (its credit note's number).
+    CreditGranted {
+        number: String,
+    },
 }
 
 impl Trigger {
@@ -66,7 +68,7 @@ impl Trigger {
             Trigger::InvoicePaid { number, .. } => ("invoice_paid", Some(number)),
             Trigger::DisputeSettled { number } => ("dispute_settled", Some(number)),
             Trigger::HelpAnswered => ("help_answered", None),
-            Trigger::CreditGranted => ("credit_granted", None),
+            Trigger::CreditGranted { number } => ("credit_granted", Some(number)),
         }
     }
 }
@@ -147,7 +149,7 @@ pub fn decide(policy: &SurveyPolicy, trigger: &Trigger, facts: &SurveyFacts, now
         return D(Drop::CoolingOff);
     }
     SurveyDecision::Ask(match trigger {
-        Trigger::DisputeSettled { .. } | Trigger::CreditGranted => Question::Csat,
+        Trigger::DisputeSettled { .. } | Trigger::CreditGranted { .. } => Question::Csat,
         Trigger::HelpAnswered => Question::Ces,
         Trigger::InvoicePaid { days_late, .. } => {
             let tenure = (now.date_naive() - facts.customer_since).num_days();
@@ -255,7 +257,9 @@ mod tests {
             ("dispute settled: satisfaction", settled.clone(), calm(), Ask(Csat)),
             (
                 "credit granted: satisfaction",
-                Trigger::CreditGranted,
+                Trigger::CreditGranted {
+                    number: "AV2026-000001".into(),
+                },
                 calm(),
                 Ask(Csat),
             ),

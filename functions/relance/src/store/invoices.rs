@@ -5,6 +5,7 @@ use super::idempotency::IdempotencyWrite;
 use super::keys;
 use super::tx::{Cond, Part, Tx, TxOutcome, n, s, to_item};
 use super::{Store, StoreError, Versioned};
+use crate::domain::credit::Credit;
 use crate::domain::{CustomerId, HistoryEvent, Invoice, InvoiceNumber, InvoiceStatus};
 use crate::outbox::Message;
 
@@ -63,6 +64,9 @@ pub struct IssueWrite<'a> {
     pub events: &'a [HistoryEvent],
     pub idempotency: &'a IdempotencyWrite,
     pub message: &'a Message,
+    /// Credits deducted from the invoice, each at the version it was read
+    /// at: a credit can only be spent once.
+    pub credits: &'a [(&'a Credit, u64)],
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -75,6 +79,32 @@ pub enum IssueOutcome {
 }
 
 impl Store {
+    /// Moves a series' sequence from `position - 1` to `position` in a
+    /// transaction, only if nobody moved it first: two writers can never
+    /// share a number and no number is skipped.
+    pub(super) fn take_number(
+        &self,
+        tx: &mut Tx,
+        series: &str,
+        position: u64,
+        issue_date: chrono::NaiveDate,
+    ) -> Result<(), StoreError> {
+        let seq = SequenceItem {
+            pk: keys::sequence_pk(series),
+            sk: keys::SEQUENCE_SK.into(),
+            last: position,
+            last_issue_date: Some(issue_date),
+        };
+        let seq_cond = if position == 1 {
+            Cond::new("attribute_not_exists(PK)")
+        } else {
+            Cond::new("#last = :prev")
+                .name("#last", "last")
+                .value(":prev", n(position - 1))
+        };
+        tx.put(self, Part::Sequence, to_item(&seq)?, Some(seq_cond))
+    }
+
     /// The last position used in a series (0 when the series is new) and
     /// the issue date of that invoice.
     pub async fn sequence_state(&self, series: &str) -> Result<(u64, Option<chrono::NaiveDate>), StoreError> {
@@ -88,20 +118,10 @@ impl Store {
     /// writers can never share a number and no number is skipped.
     pub async fn issue_invoice(&self, write: IssueWrite<'_>, now: DateTime<Utc>) -> Result<IssueOutcome, StoreError> {
         let mut tx = Tx::default();
-        let seq = SequenceItem {
-            pk: keys::sequence_pk(write.series),
-            sk: keys::SEQUENCE_SK.into(),
-            last: write.position,
-            last_issue_date: Some(write.issue_date),
-        };
-        let seq_cond = if write.position == 1 {
-            Cond::new("attribute_not_exists(PK)")
-        } else {
-            Cond::new("#last = :prev")
-                .name("#last", "last")
-                .value(":prev", n(write.position - 1))
-        };
-        tx.put(self, Part::Sequence, to_item(&seq)?, Some(seq_cond))?;
+        self.take_number(&mut tx, write.series, write.position, write.issue_date)?;
+        for (credit, version) in write.credits {
+            self.put_credit(&mut tx, credit, Some(*version))?;
+        }
         tx.put(
             self,
             Part::Invoice,

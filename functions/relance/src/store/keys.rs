@@ -100,3 +100,29 @@ pub const SURVEY_STATE_SK: &str = "SURVEYS";
 pub fn help_note_sk(id: &str) -> String {
     format!("HELP#{id}")
 }
+
+pub const CREDIT_PREFIX: &str = "CREDIT#";
+pub fn credit_sk(id: &str) -> String {
+    format!("{CREDIT_PREFIX}{id}")
+}
+
+/// The company's goodwill spending in a month (`2026-11`) or a year
+/// (`2026`): one counter item each.
+pub fn budget_pk(period: &str) -> String {
+    format!("BUDGET#{period}")
+}
+pub const BUDGET_SK: &str = "BUDGET";
+
+/// What one customer received in goodwill credits in a year.
+pub fn customer_credits_sk(year: i32) -> String {
+    format!("CREDITS#{year}")
+}
+
+/// Credits waiting for their follow-up question share the open-invoices
+/// index under their own partitions, keyed by the day it is due.
+pub fn follow_up_pk(credit_id: &str) -> String {
+    format!("FOLLOW#{}", shard_of(credit_id))
+}
+pub fn follow_up_sk(on: NaiveDate, customer: &CustomerId, credit_id: &str) -> String {
+    format!("{on}#{customer}#{credit_id}")
+}

@@ -1,6 +1,7 @@
 //! The DynamoDB store: the only code that knows item keys and attribute
 //! names. Items map with `serde_dynamo`; conditions keep the promises.
 
+mod credits;
 mod customers;
 mod error;
 mod history;
@@ -17,6 +18,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::DeserializeOwned;
 
+pub use credits::{Caps as CreditCaps, GrantOutcome, GrantWrite, Spending};
 pub use customers::SaveOutcome;
 pub use error::StoreError;
 pub use history::{HistoryPage, valid_cursor};

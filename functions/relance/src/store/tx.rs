@@ -24,6 +24,9 @@ pub enum Part {
     Survey,
     SurveyState,
     Note,
+    Credit,
+    Budget,
+    CustomerCap,
 }
 
 #[derive(Debug)]

@@ -1,8 +1,10 @@
 //! What templates see: plain, pre-formatted values in the reader's
 //! language, so people who edit templates never format a number.
 
+mod credit;
 mod survey;
 
+pub use credit::CreditEmail;
 pub use survey::{CustomerAlert, ScoreLink, SurveyEmail};
 
 use chrono::{Datelike, NaiveDate};
@@ -51,7 +53,7 @@ pub fn format_date(date: NaiveDate, locale: Locale) -> String {
     }
 }
 
-fn percent(bp: u32, locale: Locale) -> String {
+pub(crate) fn percent(bp: u32, locale: Locale) -> String {
     let number = format_scaled(u64::from(bp), 2);
     match locale {
         Locale::Fr => format!("{}\u{a0}%", number.replace('.', ",")),
@@ -85,6 +87,29 @@ pub struct SellerView {
     pub bic: String,
 }
 
+impl SellerView {
+    pub fn new(seller: &Seller, locale: Locale) -> Self {
+        Self {
+            legal_name: seller.legal_name.clone(),
+            legal_form: seller.legal_form.clone(),
+            share_capital: seller.share_capital.clone(),
+            siren: seller.siren.siren().to_string(),
+            registration: seller.registration.clone(),
+            vat_number: seller.vat_number.to_string(),
+            address: address_lines(&seller.address),
+            contact_name: seller.contact.name.clone(),
+            contact_role: match locale {
+                Locale::Fr => seller.contact.role_fr.clone(),
+                Locale::En => seller.contact.role_en.clone(),
+            },
+            contact_email: seller.contact.email.to_string(),
+            contact_phone: seller.contact.phone.clone(),
+            iban: seller.payment.iban.clone(),
+            bic: seller.payment.bic.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct BuyerView {
     pub name: String,
@@ -96,6 +121,20 @@ pub struct BuyerView {
     pub delivery_address: Option<Vec<String>>,
 }
 
+impl BuyerView {
+    pub fn new(buyer: &crate::domain::Customer) -> Self {
+        Self {
+            name: buyer.legal_name().to_string(),
+            contact_name: buyer.contact_name.clone(),
+            is_business: buyer.kind == CustomerKind::Business,
+            siren: buyer.siren.as_ref().map(|s| s.siren().to_string()),
+            vat_number: buyer.vat_number.as_ref().map(ToString::to_string),
+            address: address_lines(&buyer.billing_address),
+            delivery_address: buyer.delivery_address.as_ref().map(address_lines),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct LineView {
     pub description: String,
@@ -105,6 +144,14 @@ pub struct LineView {
     pub discount: Option<String>,
     pub vat_rate: String,
     pub net: String,
+}
+
+/// A credit note deducted from an invoice, as printed under its total.
+#[derive(Debug, Serialize)]
+pub struct DeductionView {
+    pub number: String,
+    pub issue_date: String,
+    pub amount: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -137,6 +184,9 @@ pub struct InvoiceView {
     pub total_gross: String,
     pub total_discount: Option<String>,
     pub amount_due: String,
+    /// The total less the credit notes deducted ("net à payer").
+    pub net_payable: String,
+    pub credits: Vec<DeductionView>,
     pub paid: bool,
     pub late_penalty_points: u32,
     pub early_payment_discount: Option<String>,
@@ -150,6 +200,15 @@ impl InvoiceView {
         let money = |minor: i64| Money::new(minor, invoice.currency).format(locale);
         let seller: &Seller = &invoice.seller;
         let buyer = &invoice.buyer;
+        let credits: Vec<DeductionView> = invoice
+            .credits
+            .iter()
+            .map(|c| DeductionView {
+                number: c.number.to_string(),
+                issue_date: format_date(c.issue_date, locale),
+                amount: money(c.amount_minor),
+            })
+            .collect();
         let is_business = buyer.kind == CustomerKind::Business;
         let (terms_days, terms_end_of_month) = match invoice.payment_terms {
             Some(PaymentTerms::Days(d)) => (Some(d), false),
@@ -169,33 +228,8 @@ impl InvoiceView {
             purchase_order: invoice.purchase_order.clone(),
             terms_days,
             terms_end_of_month,
-            seller: SellerView {
-                legal_name: seller.legal_name.clone(),
-                legal_form: seller.legal_form.clone(),
-                share_capital: seller.share_capital.clone(),
-                siren: seller.siren.siren().to_string(),
-                registration: seller.registration.clone(),
-                vat_number: seller.vat_number.to_string(),
-                address: address_lines(&seller.address),
-                contact_name: seller.contact.name.clone(),
-                contact_role: match locale {
-                    Locale::Fr => seller.contact.role_fr.clone(),
-                    Locale::En => seller.contact.role_en.clone(),
-                },
-                contact_email: seller.contact.email.to_string(),
-                contact_phone: seller.contact.phone.clone(),
-                iban: seller.payment.iban.clone(),
-                bic: seller.payment.bic.clone(),
-            },
-            buyer: BuyerView {
-                name: buyer.legal_name().to_string(),
-                contact_name: buyer.contact_name.clone(),
-                is_business,
-                siren: buyer.siren.as_ref().map(|s| s.siren().to_string()),
-                vat_number: buyer.vat_number.as_ref().map(ToString::to_string),
-                address: address_lines(&buyer.billing_address),
-                delivery_address: buyer.delivery_address.as_ref().map(address_lines),
-            },
+            seller: SellerView::new(seller, locale),
+            buyer: BuyerView::new(buyer),
             lines: invoice
                 .lines
                 .iter()
@@ -228,6 +262,8 @@ impl InvoiceView {
             total_gross: money(invoice.totals.gross_minor),
             total_discount: (invoice.totals.discount_minor > 0).then(|| money(invoice.totals.discount_minor)),
             amount_due: money(invoice.remaining_minor()),
+            net_payable: money(invoice.totals.gross_minor - invoice.credited_minor()),
+            credits,
             paid: invoice.status == InvoiceStatus::Paid,
             late_penalty_points: seller.terms.late_penalty_ecb_plus_points,
             early_payment_discount: (seller.terms.early_payment_discount_bp > 0)

@@ -6,7 +6,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::ApiError;
 
 /// Largest body the finance API accepts: far above a 200-line invoice.
 pub const MAX_BODY: usize = 256 * 1024;

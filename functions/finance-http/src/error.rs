@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use relance::credits::CreditError;
 use relance::domain::FieldError;
 use relance::domain::invoice::InvoiceRuleError;
 use relance::invoicing::InvoicingError;
@@ -16,6 +17,8 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     errors: Vec<FieldError>,
+    /// What a cap has left, when a cap refused the request.
+    remaining_minor: Option<i64>,
 }
 
 impl ApiError {
@@ -25,6 +28,7 @@ impl ApiError {
             code,
             message: message.into(),
             errors: Vec::new(),
+            remaining_minor: None,
         }
     }
 
@@ -35,6 +39,7 @@ impl ApiError {
             code: "invalid_request",
             message: format!("{field}: {reason}"),
             errors: vec![FieldError::new(field, reason)],
+            remaining_minor: None,
         }
     }
 
@@ -49,6 +54,7 @@ impl ApiError {
             code: "invalid_request",
             message,
             errors,
+            remaining_minor: None,
         }
     }
 
@@ -119,9 +125,41 @@ impl From<InvoicingError> for ApiError {
     }
 }
 
+impl From<CreditError> for ApiError {
+    fn from(err: CreditError) -> Self {
+        match err {
+            CreditError::Invalid(errors) => Self::invalid(errors),
+            CreditError::UnknownCustomer => Self::not_found("customer"),
+            CreditError::UnknownCredit => Self::not_found("credit"),
+            CreditError::KeyReused => Self::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Idempotency-Key",
+                "this key was already used with a different request; use a new key for a new request",
+            ),
+            CreditError::OverCap { remaining_minor, .. } => {
+                let mut e = Self::new(StatusCode::CONFLICT, "cap_exceeded", err.to_string());
+                e.remaining_minor = Some(remaining_minor);
+                e
+            }
+            CreditError::SameApprover => Self::new(StatusCode::FORBIDDEN, "same_approver", err.to_string()),
+            CreditError::Conflict(reason) => Self::new(StatusCode::CONFLICT, "conflict", reason),
+            CreditError::Busy => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "too many concurrent changes; please retry",
+            ),
+            CreditError::Store(e) => e.into(),
+            CreditError::Encode(e) => Self::internal(&e),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": self.code, "message": self.message, "errors": self.errors });
+        let mut body = json!({ "error": self.code, "message": self.message, "errors": self.errors });
+        if let (Some(remaining), Some(obj)) = (self.remaining_minor, body.as_object_mut()) {
+            obj.insert("remaining_minor".into(), remaining.into());
+        }
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response

@@ -1,0 +1,45 @@
+//! `grant-credit`: the goodwill-credit API. In Lambda (the runtime sets
+//! `AWS_LAMBDA_RUNTIME_API`) the router is served by `lambda_http`;
+//! anywhere else it listens on `RELANCE_CREDITS_LISTEN` (default
+//! 127.0.0.1:3002).
+
+use std::sync::Arc;
+
+use grant_credit::{AppState, Identity, router};
+use relance::config::{Settings, company};
+use relance::delivery::Deliverer;
+use relance::domain::goodwill::GoodwillPolicy;
+use relance::render::Renderer;
+use relance::store::Store;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let in_lambda = std::env::var("AWS_LAMBDA_RUNTIME_API").is_ok();
+    relance::telemetry::init(in_lambda);
+    let settings = Settings::from_env()?;
+    let renderer = Arc::new(Renderer::new()?);
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
+    let state = Arc::new(AppState {
+        deliverer: Deliverer::from_settings(&settings, &config, store.clone(), renderer),
+        store,
+        seller: company()?,
+        policy: GoodwillPolicy::configured()?,
+        series: settings.credit_series.clone(),
+        gate: Default::default(),
+        clock: Arc::new(chrono::Utc::now),
+        identity: if in_lambda { Identity::Iam } else { Identity::Header },
+    });
+    let app = router(state);
+    if in_lambda {
+        lambda_http::run(app).await
+    } else {
+        let addr = std::env::var("RELANCE_CREDITS_LISTEN").unwrap_or_else(|_| "127.0.0.1:3002".into());
+        let listener = tokio::net::TcpListener::bind(&addr).await?;
+        tracing::info!(%addr, "credit API listening");
+        axum::serve(listener, app).await?;
+        Ok(())
+    }
+}
