@@ -97,8 +97,10 @@ impl Renderer {
         let base = format!("email/{}/{name}", locale.code());
         let subject = self.render(&format!("{base}.subject.txt"), context)?;
         Ok(RenderedEmail {
-            // A subject is one line, whatever the template's layout.
-            subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
+            // A subject is one line, whatever the template's layout. Only
+            // ASCII whitespace folds: the no-break spaces that keep "48,00 €"
+            // together stay.
+            subject: subject.split_ascii_whitespace().collect::<Vec<_>>().join(" "),
             html: self.render(&format!("{base}.html"), context)?,
             text: tidy_text(&self.render(&format!("{base}.txt"), context)?),
         })
