@@ -1,4 +1,5 @@
-//! `send-reminders`: the daily reminder pass. EventBridge Scheduler invokes
+//! `send-reminders`: the daily reminder pass (and the follow-ups of
+//! goodwill credits whose day has come). EventBridge Scheduler invokes
 //! it on business days with `{"as_of": "YYYY-MM-DD"}` (optional: today in
 //! Paris by default), so any day's pass can be replayed. Outside Lambda it
 //! runs one pass: `send-reminders [YYYY-MM-DD] [--dry-run]`, printing the
@@ -63,6 +64,12 @@ impl Function {
             resume_after: request.resume_after.clone(),
         };
         let summary = pass.run().await?;
+        if !request.dry_run && request.resume_after.is_none() {
+            // Credits granted some days ago: their follow-up question is
+            // due (the survey dispatcher decides whether to ask it).
+            let follow_ups = relance::credits::follow_up_credits(&self.store, as_of, now).await?;
+            tracing::info!(%as_of, follow_ups, "credit follow-ups written");
+        }
         tracing::info!(
             %as_of,
             customers = summary.customers,
