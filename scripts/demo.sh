@@ -20,13 +20,13 @@ run="$root/target/local-stack"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "Building relance (first run: a few minutes)"
-cargo build --locked -q -p issue-invoice -p send-reminders -p customer-links -p relance-e2e \
-  --bin issue-invoice --bin send-reminders --bin customer-links --bin create-table
+cargo build --locked -q -p issue-invoice -p send-reminders -p customer-links -p grant-credit -p relance-e2e \
+  --bin issue-invoice --bin send-reminders --bin customer-links --bin grant-credit --bin create-table
 
 step "Starting the local AWS stack"
 scripts/stack.sh start
 cleanup() {
-  for p in api pages; do
+  for p in api pages credits; do
     [ -f "$run/$p.pid" ] && kill "$(cat "$run/$p.pid")" 2>/dev/null || true
     rm -f "$run/$p.pid"
   done
@@ -46,6 +46,12 @@ step "Starting the customer pages on $RELANCE_PUBLIC_URL (the links in emails)"
 RELANCE_LINKS_LISTEN="${RELANCE_PUBLIC_URL#http://}" target/debug/customer-links >"$run/pages.log" 2>&1 &
 echo $! >"$run/pages.pid"
 for _ in $(seq 1 80); do curl -s -o /dev/null "$RELANCE_PUBLIC_URL/assets/site.css" && break; sleep 0.25; done
+
+credits_api="http://127.0.0.1:${RELANCE_CREDITS_PORT:-3002}"
+step "Starting the goodwill-credit API on $credits_api"
+RELANCE_CREDITS_LISTEN="${credits_api#http://}" target/debug/grant-credit >"$run/credits.log" 2>&1 &
+echo $! >"$run/credits.pid"
+for _ in $(seq 1 80); do curl -s -o /dev/null "$credits_api/credits/portfolio" && break; sleep 0.25; done
 
 call() { # method path [body] [idempotency key]
   local args=(-s -X "$1" "$api$2" -H 'content-type: application/json' -H 'x-relance-actor: claire.fontaine')
@@ -79,9 +85,11 @@ invoice='{"customer_id": "boulangerie-martin", "currency": "EUR", "issue_date": 
     {"description": "Pièces détachées", "quantity": "2.5", "unit": "kg", "unit_price_minor": 1290, "vat_rate": "20", "discount": "10"}]}'
 
 step "Issuing an invoice (Idempotency-Key: $key)"
-call POST /invoices "$invoice" "$key" | python3 -c '
+call POST /invoices "$invoice" "$key" | tee "$run/invoice.json" | python3 -c '
 import json,sys; i=json.load(sys.stdin); t=i["totals"]
 print("invoice %s: net %.2f, VAT %.2f, total %.2f %s, due %s" % (i["number"], t["net_minor"]/100, t["vat_minor"]/100, t["gross_minor"]/100, i["currency"], i["due_date"]))'
+
+invoice_number="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["number"])' "$run/invoice.json")"
 
 step "Sending the same request again: the first answer is replayed, nothing is created"
 curl -s -o /dev/null -D - -X POST "$api/invoices" -H 'content-type: application/json' -H "idempotency-key: $key" --data "$invoice" | grep -i -E '^HTTP|idempotent-replayed'
@@ -151,12 +159,39 @@ call GET "/reminders/preview?as_of=$next_day" | python3 -c '
 import json,sys; s=json.load(sys.stdin)
 print("reminders planned as of '"$next_day"': %d; skipped: %s" % (len(s["planned"]), s["skipped"]))'
 
+step "A billing error on $invoice_number: finance asks the policy for a gesture"
+gesture='{"situation": "billing_error", "severity": "major", "invoice": "'"$invoice_number"'",
+  "what_happened": "Votre facture comptait deux fois le déplacement de notre technicien.",
+  "what_we_did": "Nous avons corrigé notre saisie pour que cela ne se reproduise pas."}'
+credit() { curl -s -X "$1" "$credits_api$2" -H 'content-type: application/json' -H 'x-relance-actor: claire.fontaine' ${4:+-H "idempotency-key: $4"} ${3:+--data "$3"} -w '\n'; }
+credit POST /customers/boulangerie-martin/credits/quote "$gesture" | python3 -c '
+import json,sys; q=json.load(sys.stdin)
+print("proposal: %.2f EUR net (approval needed: %s)" % (q["net_minor"]/100, q["needs_approval"]))
+for r in q["reasons"]: print("  -", r)'
+step "Granting it: a credit note, and an apology email"
+credit POST /customers/boulangerie-martin/credits "$gesture" "demo-credit-$(date +%s)" | python3 -c '
+import json,sys; c=json.load(sys.stdin)
+print("credit note %s: %.2f EUR incl. VAT, corrects %s" % (c["number"], c["gross_minor"]/100, c["invoice"]))'
+curl -s "$AWS_ENDPOINT_URL_SESV2/store" | python3 -c '
+import json,sys
+e=[m for m in json.load(sys.stdin)["emails"] if "camille@boulangerie-martin.fr" in str(m["destination"])][-1]
+print("Subject:", e["subject"]); print(); print("\n".join(e["body"]["text"].splitlines()[:12]))'
+echo "…"
+step "The next invoice deducts the credit note"
+call POST /invoices '{"customer_id": "boulangerie-martin", "currency": "EUR", "issue_date": "'"$today"'",
+  "payment_terms": {"days": 30}, "category": "goods",
+  "lines": [{"description": "Farine bio T65", "quantity": "100", "unit": "kg", "unit_price_minor": 180, "vat_rate": "5.5"}]}' "demo-next-$(date +%s)" | python3 -c '
+import json,sys; i=json.load(sys.stdin)
+print("invoice %s: total %.2f EUR" % (i["number"], i["totals"]["gross_minor"]/100))
+for c in i["credits"]: print("  credit note %s deducted: -%.2f EUR" % (c["number"], c["amount_minor"]/100))'
+
 if $keep; then
   step "Everything keeps running"
   echo "finance API:  $api   (see functions/issue-invoice/openapi.yaml)"
   echo "customer pages: $RELANCE_PUBLIC_URL   (open the links in the emails)"
+  echo "credit API:   $credits_api"
   echo "mailbox page: $AWS_ENDPOINT_URL_SESV2/"
-  echo "stop with:    kill \$(cat $run/api.pid) \$(cat $run/pages.pid); scripts/stack.sh stop"
+  echo "stop with:    kill \$(cat $run/api.pid) \$(cat $run/pages.pid) \$(cat $run/credits.pid); scripts/stack.sh stop"
 else
   step "Done. Run scripts/demo.sh --keep to explore (mailbox page: $AWS_ENDPOINT_URL_SESV2/)"
 fi
