@@ -7,10 +7,15 @@ mod error;
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
+use axum::Router;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use relance::domain::Actor;
+use relance::delivery::Deliverer;
+use relance::domain::{Actor, CustomerId};
+use relance::invoicing::Answer;
+use relance::mail::Mailer;
 
 pub use body::{MAX_BODY, Parsed, parse};
 pub use error::ApiError;
@@ -64,4 +69,47 @@ impl Identity {
             )),
         }
     }
+}
+
+/// An idempotent request's answer, marked when it is a replay.
+pub fn answer(a: Answer) -> Response {
+    let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::OK);
+    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], a.body).into_response();
+    if a.replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// Sends a just-queued email now when SES answers; otherwise the outbox
+/// keeps it for the next delivery sweep. The request succeeds either way.
+pub async fn deliver_now<M: Mailer>(
+    deliverer: &Deliverer<M>,
+    message: Option<(CustomerId, ulid::Ulid)>,
+    now: DateTime<Utc>,
+) {
+    let Some((customer, message)) = message else { return };
+    if let Err(err) = deliverer.deliver(&customer, message, now).await {
+        tracing::warn!(error = %err, %message, "email not sent yet; it stays in the outbox");
+    }
+}
+
+/// Serves a router: through `lambda_http` in Lambda, otherwise as a plain
+/// HTTP server on the address in `listen_var` (or `default`).
+pub async fn serve(
+    app: Router,
+    in_lambda: bool,
+    listen_var: &str,
+    default: &str,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    if in_lambda {
+        return lambda_http::run(app).await;
+    }
+    let addr = std::env::var(listen_var).unwrap_or_else(|_| default.to_string());
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    tracing::info!(%addr, "listening");
+    axum::serve(listener, app).await?;
+    Ok(())
 }

@@ -4,13 +4,13 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use finance_http::parse;
+use finance_http::{answer, parse};
 use relance::credits::CreditInput;
 use relance::domain::CustomerId;
-use relance::invoicing::{self, Answer};
+use relance::invoicing;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -27,26 +27,6 @@ fn credit_id(raw: &str) -> Result<String> {
     raw.parse::<ulid::Ulid>()
         .map(|u| u.to_string())
         .map_err(|_| ApiError::field(StatusCode::BAD_REQUEST, "credit", "is not a credit id"))
-}
-
-fn answer(a: Answer) -> Response {
-    let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::OK);
-    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], a.body).into_response();
-    if a.replayed {
-        response
-            .headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    response
-}
-
-/// Sends the credit's email now when SES answers; otherwise the outbox
-/// keeps it for the next delivery sweep.
-async fn deliver_now(state: &AppState, message: Option<(CustomerId, ulid::Ulid)>) {
-    let Some((customer, message)) = message else { return };
-    if let Err(err) = state.deliverer.deliver(&customer, message, (state.clock)()).await {
-        tracing::warn!(error = %err, %message, "email not sent yet; it stays in the outbox");
-    }
 }
 
 pub async fn quote(
@@ -78,7 +58,7 @@ pub async fn grant(
         .context()
         .request(&id, &parsed.value, &key, &hash, &state.call(&actor))
         .await?;
-    deliver_now(&state, message).await;
+    finance_http::deliver_now(&state.deliverer, message, (state.clock)()).await;
     Ok(answer(a))
 }
 
@@ -90,7 +70,7 @@ pub async fn approve(
     let actor = state.identity.actor(&parts)?;
     let (id, credit) = (customer_id(&id)?, credit_id(&credit)?);
     let (a, message) = state.context().approve(&id, &credit, &state.call(&actor)).await?;
-    deliver_now(&state, message).await;
+    finance_http::deliver_now(&state.deliverer, message, (state.clock)()).await;
     Ok(answer(a))
 }
 

@@ -31,14 +31,5 @@ async fn main() -> Result<(), Error> {
         clock: Arc::new(chrono::Utc::now),
         identity: if in_lambda { Identity::Iam } else { Identity::Header },
     });
-    let app = router(state);
-    if in_lambda {
-        lambda_http::run(app).await
-    } else {
-        let addr = std::env::var("RELANCE_LISTEN").unwrap_or_else(|_| "127.0.0.1:3000".into());
-        let listener = tokio::net::TcpListener::bind(&addr).await?;
-        tracing::info!(%addr, "finance API listening");
-        axum::serve(listener, app).await?;
-        Ok(())
-    }
+    finance_http::serve(router(state), in_lambda, "RELANCE_LISTEN", "127.0.0.1:3000").await
 }

@@ -5,16 +5,16 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use relance::domain::{CustomerId, CustomerInput, InvoiceInput, InvoiceNumber};
-use relance::invoicing::{self, Answer, Ctx, DisputeChange, DisputeInput, IssueCommand, PaymentInput, SettlementInput};
+use relance::invoicing::{self, Ctx, DisputeChange, DisputeInput, IssueCommand, PaymentInput, SettlementInput};
 use relance::store::{SaveOutcome, valid_cursor};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::{ApiError, AppState};
-use finance_http::parse;
+use finance_http::{answer, parse};
 
 type Result<T> = std::result::Result<T, ApiError>;
 
@@ -62,26 +62,6 @@ impl InvoiceCall {
             today: self.today,
         }
     }
-}
-
-/// Sends a just-queued email now when SES answers; otherwise the outbox
-/// keeps it for the next delivery sweep. The request succeeds either way.
-async fn deliver_now(state: &AppState, message: Option<(CustomerId, ulid::Ulid)>, now: chrono::DateTime<chrono::Utc>) {
-    let Some((customer, message)) = message else { return };
-    if let Err(err) = state.deliverer.deliver(&customer, message, now).await {
-        tracing::warn!(error = %err, %message, "email not sent yet; it stays in the outbox");
-    }
-}
-
-fn answer(a: Answer) -> Response {
-    let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::OK);
-    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], a.body).into_response();
-    if a.replayed {
-        response
-            .headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    response
 }
 
 pub async fn put_customer(
@@ -180,7 +160,7 @@ pub async fn issue_invoice(
         },
     )
     .await?;
-    deliver_now(&state, issued.message, now).await;
+    finance_http::deliver_now(&state.deliverer, issued.message, now).await;
     Ok(answer(issued.answer))
 }
 
@@ -227,7 +207,7 @@ pub async fn record_payment(
     );
     let ctx = call.ctx();
     let (a, thanks) = invoicing::record_payment(&state.store, id, number, &parsed.value, &key, &hash, ctx).await?;
-    deliver_now(&state, thanks, call.now).await;
+    finance_http::deliver_now(&state.deliverer, thanks, call.now).await;
     Ok(answer(a))
 }
 

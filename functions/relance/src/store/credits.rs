@@ -201,31 +201,14 @@ impl Store {
 
     /// A customer's credits, oldest first: one Query on their partition.
     pub async fn customer_credits(&self, customer: &CustomerId) -> Result<Vec<Versioned<Credit>>, StoreError> {
-        let mut pages = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :credit)")
-            .expression_attribute_values(":pk", s(keys::customer_pk(customer)))
-            .expression_attribute_values(":credit", s(keys::CREDIT_PREFIX))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send();
-        let mut credits = Vec::new();
-        while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| StoreError::sdk("Query", e))?;
-            let read: CreditItem =
-                serde_dynamo::aws_sdk_dynamodb_1::from_item(item).map_err(|source| StoreError::Decode {
-                    key: format!("{}/{}", keys::customer_pk(customer), keys::CREDIT_PREFIX),
-                    source,
-                })?;
-            credits.push(Versioned {
-                value: read.credit,
-                version: read.version,
-            });
-        }
-        Ok(credits)
+        let items: Vec<CreditItem> = self.customer_items(customer, keys::CREDIT_PREFIX).await?;
+        Ok(items
+            .into_iter()
+            .map(|i| Versioned {
+                value: i.credit,
+                version: i.version,
+            })
+            .collect())
     }
 
     /// The company's goodwill spending in a period (`2026-11` or `2026`).

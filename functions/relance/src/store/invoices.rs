@@ -210,31 +210,14 @@ impl Store {
     /// A customer's invoices, newest number last: one Query on the
     /// customer's partition.
     pub async fn customer_invoices(&self, customer: &CustomerId) -> Result<Vec<Versioned<Invoice>>, StoreError> {
-        let mut pages = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :inv)")
-            .expression_attribute_values(":pk", s(keys::customer_pk(customer)))
-            .expression_attribute_values(":inv", s(keys::INVOICE_PREFIX))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send();
-        let mut invoices = Vec::new();
-        while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| StoreError::sdk("Query", e))?;
-            let read: InvoiceItem =
-                serde_dynamo::aws_sdk_dynamodb_1::from_item(item).map_err(|source| StoreError::Decode {
-                    key: format!("{}/{}", keys::customer_pk(customer), keys::INVOICE_PREFIX),
-                    source,
-                })?;
-            invoices.push(Versioned {
-                value: read.invoice,
-                version: read.version,
-            });
-        }
-        Ok(invoices)
+        let items: Vec<InvoiceItem> = self.customer_items(customer, keys::INVOICE_PREFIX).await?;
+        Ok(items
+            .into_iter()
+            .map(|i| Versioned {
+                value: i.invoice,
+                version: i.version,
+            })
+            .collect())
     }
 
     /// Loads invoices numbered by another system, as they are (a migration

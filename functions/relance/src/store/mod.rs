@@ -114,6 +114,38 @@ impl Store {
         Ok(())
     }
 
+    /// Every item of a customer's partition whose sort key starts with
+    /// `prefix`: one strongly consistent Query, all pages.
+    async fn customer_items<T: DeserializeOwned>(
+        &self,
+        customer: &crate::domain::CustomerId,
+        prefix: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let pk = keys::customer_pk(customer);
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+            .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_string()))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let mut items = Vec::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| StoreError::sdk("Query", e))?;
+            items.push(
+                serde_dynamo::aws_sdk_dynamodb_1::from_item(item).map_err(|source| StoreError::Decode {
+                    key: format!("{pk}/{prefix}"),
+                    source,
+                })?,
+            );
+        }
+        Ok(items)
+    }
+
     /// A strongly consistent read of one item: decisions that guard a
     /// write must not act on a stale copy.
     async fn get<T: DeserializeOwned>(&self, pk: String, sk: &str) -> Result<Option<T>, StoreError> {
