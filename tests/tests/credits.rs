@@ -88,13 +88,18 @@ fn billing_error() -> Value {
     })
 }
 
-/// A small invoice: one 20 € line at 20 % VAT (24 € gross).
-fn small_invoice(customer: &str, date: &str) -> Value {
+/// An invoice of one line at 20 % VAT.
+fn one_line(customer: &str, date: &str, description: &str, price_minor: i64) -> Value {
     json!({
         "customer_id": customer, "currency": "EUR", "issue_date": date,
         "payment_terms": { "days": 30 }, "category": "services",
-        "lines": [{ "description": "Détartrage", "quantity": 1, "unit_price_minor": 2000, "vat_rate": "20" }]
+        "lines": [{ "description": description, "quantity": 1, "unit_price_minor": price_minor, "vat_rate": "20" }]
     })
+}
+
+/// A small invoice: one 20 € line at 20 % VAT (24 € gross).
+fn small_invoice(customer: &str, date: &str) -> Value {
+    one_line(customer, date, "Détartrage", 2000)
 }
 
 #[tokio::test]
@@ -365,10 +370,7 @@ async fn above_the_threshold_a_second_person_approves() {
     let credits = credit_state(&world, GoodwillPolicy::configured().expect("policy"));
     world.create_customer("acme", json!({})).await;
     world.issue("i1", &invoice_body("acme")).await;
-    let big = json!({
-        "customer_id": "acme", "currency": "EUR", "issue_date": "2026-03-02", "payment_terms": { "days": 30 }, "category": "goods",
-        "lines": [{ "description": "Four à sole 4 étages", "quantity": 1, "unit_price_minor": 1_200_000, "vat_rate": "20" }]
-    });
+    let big = one_line("acme", "2026-03-02", "Four à sole 4 étages", 1_200_000);
     world.issue("i2", &big).await;
     let request = json!({
         "situation": "defective_product", "severity": "critical", "invoice": "F2026-000002",
@@ -517,10 +519,7 @@ async fn fifty_concurrent_grants_against_a_budget_for_twenty_grant_twenty() {
     world
         .create_customer("acme", json!({ "customer_since": "2026-01-05" }))
         .await;
-    let big = json!({
-        "customer_id": "acme", "currency": "EUR", "issue_date": "2026-03-02", "payment_terms": { "days": 30 }, "category": "services",
-        "lines": [{ "description": "Contrat de maintenance annuel", "quantity": 1, "unit_price_minor": 300_000, "vat_rate": "20" }]
-    });
+    let big = one_line("acme", "2026-03-02", "Contrat de maintenance annuel", 300_000);
     world.issue("i1", &big).await;
     let seller = company().expect("company");
     let customer = CustomerId::parse("acme").expect("id");
@@ -727,10 +726,7 @@ async fn bad_credit_requests_are_refused_with_their_field_and_write_nothing() {
         "per_customer_year_max_minor = 150000",
     );
     let tight = credit_state(&world, GoodwillPolicy::parse(&text).expect("policy"));
-    let big = json!({
-        "customer_id": "acme", "currency": "EUR", "issue_date": "2026-03-02", "payment_terms": { "days": 30 }, "category": "services",
-        "lines": [{ "description": "Rénovation du fournil", "quantity": 1, "unit_price_minor": 2_000_000, "vat_rate": "20" }]
-    });
+    let big = one_line("acme", "2026-03-02", "Rénovation du fournil", 2_000_000);
     world.issue("i2", &big).await;
     let critical = with(json!({ "invoice": "F2026-000002", "severity": "critical", "situation": "defective_product" }));
     let items = world.item_count().await;
