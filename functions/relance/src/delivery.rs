@@ -383,6 +383,11 @@ impl<M: Mailer> Deliverer<M> {
                 )
             }
         };
+        let stream = if headers.is_empty() {
+            MailStream::Transactional
+        } else {
+            MailStream::Survey
+        };
         let to = match &message.purpose {
             Purpose::FinanceAlert { .. } | Purpose::SurveyAlert { .. } | Purpose::HelpAlert { .. } => {
                 finance_to.ok_or(ComposeError::Orphan)?
@@ -395,12 +400,15 @@ impl<M: Mailer> Deliverer<M> {
             html: rendered.html,
             text: rendered.text,
             reply_to: self.reply_to.clone(),
-            tags: vec![("kind".into(), name.into()), ("message".into(), message.id.to_string())],
-            stream: if headers.is_empty() {
-                MailStream::Transactional
-            } else {
-                MailStream::Survey
-            },
+            // What a bounce or complaint notification needs to find its way
+            // back: SES returns these tags with it.
+            tags: vec![
+                ("kind".into(), name.into()),
+                ("message".into(), message.id.to_string()),
+                ("customer".into(), message.customer_id.to_string()),
+                ("stream".into(), stream.name().into()),
+            ],
+            stream,
             headers,
         })
     }

@@ -5,12 +5,13 @@
 //! history, decisions), the adapters ([`store`] for DynamoDB, [`mail`] for
 //! SES, [`render`] for Tera, [`links`] for customer link tokens, [`config`]
 //! for settings), and the use cases that combine them ([`invoicing`],
-//! [`delivery`], [`reminders`], [`surveys`], [`help`], [`credits`]). Handlers live in `functions/*` and stay thin.
+//! [`delivery`], [`reminders`], [`surveys`], [`help`], [`credits`], [`feedback`]). Handlers live in `functions/*` and stay thin.
 
 pub mod config;
 pub mod credits;
 pub mod delivery;
 pub mod domain;
+pub mod feedback;
 pub mod help;
 pub mod invoicing;
 pub mod links;

@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use ulid::Ulid;
 
+use super::feedback::{Action, Stream};
 use super::ids::{Actor, CustomerId, InvoiceNumber};
 use super::invoice::PaymentMethod;
 
@@ -210,6 +211,24 @@ pub enum EventKind {
     CreditFollowUpDue {
         number: InvoiceNumber,
     },
+    /// The mail system returned an email to this customer (`permanent`:
+    /// the address does not exist or refuses mail), and what relance did.
+    EmailBounced {
+        address: String,
+        permanent: bool,
+        detail: String,
+        stream: Stream,
+        message_id: String,
+        action: Action,
+    },
+    /// The recipient reported an email as spam, and what relance did.
+    EmailComplained {
+        address: String,
+        detail: String,
+        stream: Stream,
+        message_id: String,
+        action: Action,
+    },
     DisputeOpened {
         number: InvoiceNumber,
         reason: String,
@@ -250,6 +269,8 @@ impl EventKind {
             EventKind::CreditApplied { .. } => "credit_applied",
             EventKind::CreditEmailed { .. } => "credit_emailed",
             EventKind::CreditFollowUpDue { .. } => "credit_follow_up_due",
+            EventKind::EmailBounced { .. } => "email_bounced",
+            EventKind::EmailComplained { .. } => "email_complained",
             EventKind::DisputeOpened { .. } => "dispute_opened",
             EventKind::DisputeSettled { .. } => "dispute_settled",
         }

@@ -6,6 +6,7 @@ pub mod decimal;
 pub mod dunning;
 pub mod event;
 pub mod facts;
+pub mod feedback;
 pub mod goodwill;
 pub mod help;
 pub mod ids;

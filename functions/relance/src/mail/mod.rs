@@ -1,10 +1,12 @@
 //! Sending email. The `Mailer` trait is the seam the delivery code uses;
 //! `SesMailer` is the one implementation, over SES v2.
 
+mod notification;
 mod ses;
 
 use std::future::Future;
 
+pub use notification::{Notice, parse_notification};
 pub use ses::SesMailer;
 
 use crate::domain::Email;
@@ -25,12 +27,7 @@ pub struct OutgoingEmail {
 
 /// Which SES configuration set an email goes through. Surveys have their
 /// own, so complaints about surveys can never pause invoicing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum MailStream {
-    #[default]
-    Transactional,
-    Survey,
-}
+pub use crate::domain::feedback::Stream as MailStream;
 
 /// Why a send failed, sorted by what the caller should do next.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -67,7 +67,9 @@ impl Store {
         let mut customer = customer.clone();
         if let Some(current) = &existing {
             customer.surveys_opted_out |= current.value.surveys_opted_out;
-            customer.email_suppressed |= current.value.email_suppressed;
+            // The suppression belongs to the address that bounced: when
+            // finance records another one, mail flows again.
+            customer.email_suppressed |= current.value.email_suppressed && current.value.email == customer.email;
         }
         let customer = &customer;
         let (outcome, version, cond) = match &existing {
@@ -138,26 +140,32 @@ impl Store {
             }
             let mut customer = current.value;
             customer.surveys_opted_out = true;
-            let item = CustomerItem {
-                pk: keys::customer_pk(id),
-                sk: keys::PROFILE_SK.into(),
-                entity: "customer".into(),
-                version: current.version + 1,
-                customer,
-            };
             let event = HistoryEvent::new(id.clone(), now, actor.clone(), EventKind::SurveysOptedOut);
             let mut tx = Tx::default();
-            tx.put(
-                self,
-                Part::Customer,
-                to_item(&item)?,
-                Some(Cond::new("version = :v").value(":v", n(current.version))),
-            )?;
+            self.put_profile(&mut tx, customer, current.version)?;
             self.put_event(&mut tx, &event)?;
             if let TxOutcome::Committed = tx.commit(self).await? {
                 return Ok(true);
             }
         }
         Err(StoreError::Contention("customer profile"))
+    }
+
+    /// Writes a changed profile in `tx`, provided nobody changed it since
+    /// `version_read`.
+    pub(super) fn put_profile(&self, tx: &mut Tx, customer: Customer, version_read: u64) -> Result<(), StoreError> {
+        let item = CustomerItem {
+            pk: keys::customer_pk(&customer.id),
+            sk: keys::PROFILE_SK.into(),
+            entity: "customer".into(),
+            version: version_read + 1,
+            customer,
+        };
+        tx.put(
+            self,
+            Part::Customer,
+            to_item(&item)?,
+            Some(Cond::new("version = :v").value(":v", n(version_read))),
+        )
     }
 }

@@ -37,6 +37,11 @@ pub fn event_sk(at: DateTime<Utc>, id: ulid::Ulid) -> String {
     format!("{EVENT_PREFIX}{}#{id}", at.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
 }
 
+/// Marks one bounce or complaint notification as recorded.
+pub fn feedback_sk(notification: &str) -> String {
+    format!("FEEDBACK#{notification}")
+}
+
 pub fn message_sk(id: ulid::Ulid) -> String {
     format!("MSG#{id}")
 }

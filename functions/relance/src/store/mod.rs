@@ -4,6 +4,7 @@
 mod credits;
 mod customers;
 mod error;
+mod feedback;
 mod history;
 mod idempotency;
 mod invoices;
@@ -21,6 +22,7 @@ use serde::de::DeserializeOwned;
 pub use credits::{Caps as CreditCaps, GrantOutcome, GrantWrite, Spending};
 pub use customers::SaveOutcome;
 pub use error::StoreError;
+pub use feedback::FeedbackWrite;
 pub use history::{HistoryPage, valid_cursor};
 pub use idempotency::{IdempotencyRecord, IdempotencyWrite};
 pub use invoices::{IssueOutcome, IssueWrite};

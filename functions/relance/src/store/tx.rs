@@ -27,6 +27,7 @@ pub enum Part {
     Credit,
     Budget,
     CustomerCap,
+    Feedback,
 }
 
 #[derive(Debug)]
