@@ -202,11 +202,96 @@ fn every_function_is_an_arm64_rust_function_built_with_cargo_lambda() {
             "dispatch-survey",
             "grant-credit",
             "issue-invoice",
-            "send-reminders"
+            "send-reminders",
+            "ses-feedback"
         ]
     );
     assert!(
         !TEMPLATE.contains("Action: \"*\"") && !TEMPLATE.contains("Resource: \"*\""),
         "no wildcards"
     );
+}
+
+#[test]
+fn bounces_and_complaints_of_both_sets_reach_the_feedback_function_which_only_reads_and_writes_items() {
+    let t = template();
+    let resources = &t["Resources"];
+    // Both configuration sets publish bounces and complaints to the topic.
+    let mut sets = Vec::new();
+    for (_, resource) in resources.as_mapping().expect("resources") {
+        if resource["Type"].as_str() != Some("AWS::SES::ConfigurationSetEventDestination") {
+            continue;
+        }
+        let properties = &resource["Properties"];
+        let destination = &properties["EventDestination"];
+        assert_eq!(list(&destination["MatchingEventTypes"]), ["bounce", "complaint"]);
+        assert_eq!(
+            text(&destination["SnsDestination"]["TopicARN"]),
+            "!Ref SesFeedbackTopic"
+        );
+        sets.push(text(&properties["ConfigurationSetName"]));
+    }
+    sets.sort();
+    assert_eq!(
+        sets,
+        ["!Ref SurveyConfigurationSet", "!Ref TransactionalConfigurationSet"]
+    );
+    // SES (this account only) may publish to it.
+    let statement = &resources["SesFeedbackTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(statement["Principal"]["Service"].as_str(), Some("ses.amazonaws.com"));
+    assert_eq!(statement["Action"].as_str(), Some("sns:Publish"));
+    assert!(!statement["Condition"]["StringEquals"]["AWS:SourceAccount"].is_null());
+    // The function reads the profile and writes the profile, the event and
+    // the marker (a transaction of puts): no query, no update, no email.
+    let function = &resources["SesFeedbackFunction"]["Properties"];
+    assert_eq!(
+        text(&function["Events"]["Notifications"]["Properties"]["Topic"]),
+        "!Ref SesFeedbackTopic"
+    );
+    assert_eq!(
+        text(&function["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Destination"]),
+        "!GetAtt DeadLetterQueue.Arn"
+    );
+    let mut expected = table_access(&["GetItem", "PutItem"], &[TABLE]);
+    expected.insert(("sqs:SendMessage".into(), "!GetAtt DeadLetterQueue.Arn".into()));
+    assert_eq!(grants("SesFeedbackFunction"), expected);
+}
+
+#[test]
+fn every_function_has_an_error_alarm_and_counts_in_the_throttle_alarm() {
+    let t = template();
+    let resources = t["Resources"].as_mapping().expect("resources");
+    let functions: BTreeSet<String> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .filter_map(|(name, _)| name.as_str().map(str::to_string))
+        .collect();
+    let dimension_of = |metric: &Value| text(&metric["Dimensions"][0]["Value"]);
+    let mut with_errors = BTreeSet::new();
+    let mut throttled = BTreeSet::new();
+    for (_, r) in resources {
+        if r["Type"].as_str() != Some("AWS::CloudWatch::Alarm") {
+            continue;
+        }
+        let p = &r["Properties"];
+        assert!(!p["AlarmActions"].is_null(), "every alarm notifies someone");
+        if p["MetricName"].as_str() == Some("Errors") {
+            with_errors.insert(dimension_of(p).trim_start_matches("!Ref ").to_string());
+        }
+        for m in p["Metrics"].as_sequence().into_iter().flatten() {
+            let metric = &m["MetricStat"]["Metric"];
+            if metric["MetricName"].as_str() == Some("Throttles") {
+                throttled.insert(dimension_of(metric).trim_start_matches("!Ref ").to_string());
+            }
+        }
+    }
+    assert_eq!(with_errors, functions);
+    assert_eq!(throttled, functions);
+    // The expression sums every series it declares.
+    let throttles = &t["Resources"]["ThrottlesAlarm"]["Properties"]["Metrics"];
+    let expression = throttles[0]["Expression"].as_str().expect("an expression");
+    for m in throttles.as_sequence().expect("metrics").iter().skip(1) {
+        let id = m["Id"].as_str().expect("an id");
+        assert!(expression.contains(id), "{id} in {expression}");
+    }
 }

@@ -56,6 +56,10 @@ pub struct DeliverySummary {
     pub failed: usize,
     pub unknown: usize,
     pub not_claimed: usize,
+    /// Found in SENDING after their lease ended (a sender crashed between
+    /// claim and record): sent again now, and counted so an alarm can say
+    /// it happens.
+    pub stuck: usize,
 }
 
 pub struct Deliverer<M> {
@@ -164,7 +168,11 @@ impl<M: Mailer> Deliverer<M> {
     /// failed and messages whose sender died holding the lease.
     pub async fn deliver_due(&self, now: DateTime<Utc>) -> Result<DeliverySummary, DeliveryError> {
         let mut summary = DeliverySummary::default();
-        for (customer, id) in self.store.due_messages(now).await? {
+        for (customer, id, status) in self.store.due_messages(now).await? {
+            // Due while SENDING: its sender died holding the lease.
+            if status == crate::outbox::MessageStatus::Sending {
+                summary.stuck += 1;
+            }
             match self.deliver(&customer, id, now).await? {
                 DeliveryOutcome::Sent { .. } => summary.sent += 1,
                 DeliveryOutcome::Failed { .. } => summary.failed += 1,

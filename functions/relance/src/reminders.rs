@@ -61,6 +61,8 @@ pub struct PassSummary {
     pub emails_pending: usize,
     /// Emails from earlier passes sent at the start of this one.
     pub redelivered: usize,
+    /// Of those, emails found in SENDING with an expired lease.
+    pub stuck_sending: usize,
     pub handed_off: usize,
     /// Emails to the company's finance contact (hand-offs, bad addresses).
     pub finance_alerts: usize,
@@ -204,7 +206,9 @@ impl<M: Mailer> Pass<'_, M> {
         if !self.dry_run {
             // Emails claimed by an earlier pass (or issued) that SES refused,
             // or whose sender died: sent now, once.
-            summary.redelivered = self.deliverer.deliver_due(self.now).await?.sent;
+            let swept = self.deliverer.deliver_due(self.now).await?;
+            summary.redelivered = swept.sent;
+            summary.stuck_sending = swept.stuck;
         }
         // Everything due up to the first stage's lead time, from every shard.
         let until = self.as_of + Days::new(u64::try_from(self.policy.lead_days()).unwrap_or(0));

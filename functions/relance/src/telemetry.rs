@@ -17,3 +17,55 @@ pub fn init(json: bool) {
         builder.try_init()
     };
 }
+
+/// A CloudWatch embedded-metric-format document: printed as one line on
+/// stdout in Lambda, it becomes metrics (alarms watch them) without a
+/// metrics API call on the hot path.
+pub fn metrics(dimension: (&str, &str), values: &[(&str, usize)], at: chrono::DateTime<chrono::Utc>) -> String {
+    let definitions: Vec<serde_json::Value> = values
+        .iter()
+        .map(|(name, _)| serde_json::json!({ "Name": name, "Unit": "Count" }))
+        .collect();
+    let mut document = serde_json::json!({
+        "_aws": {
+            "Timestamp": at.timestamp_millis(),
+            "CloudWatchMetrics": [{
+                "Namespace": "relance",
+                "Dimensions": [[dimension.0]],
+                "Metrics": definitions,
+            }],
+        },
+        dimension.0: dimension.1,
+    });
+    for (name, value) in values {
+        document[*name] = serde_json::json!(value);
+    }
+    document.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn metrics_follow_the_embedded_metric_format() {
+        let at = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default();
+        let line = super::metrics(
+            ("Function", "relance-prod-send-reminders"),
+            &[("EmailsStuckSending", 2)],
+            at,
+        );
+        let doc: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        assert_eq!(doc["_aws"]["Timestamp"], 1_790_000_000_000_i64);
+        assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Namespace"], "relance");
+        assert_eq!(
+            doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            serde_json::json!([["Function"]])
+        );
+        assert_eq!(
+            doc["_aws"]["CloudWatchMetrics"][0]["Metrics"],
+            serde_json::json!([{ "Name": "EmailsStuckSending", "Unit": "Count" }])
+        );
+        assert_eq!(doc["Function"], "relance-prod-send-reminders");
+        assert_eq!(doc["EmailsStuckSending"], 2);
+        assert!(!line.contains('\n'), "one line");
+    }
+}

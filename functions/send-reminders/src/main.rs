@@ -84,6 +84,24 @@ impl Function {
     }
 }
 
+/// The pass's figures as metrics; the template's alarms watch them.
+fn report(summary: &PassSummary) {
+    let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "send-reminders".into());
+    println!(
+        "{}",
+        relance::telemetry::metrics(
+            ("Function", &function),
+            &[
+                ("RemindersSent", summary.emails_sent),
+                ("EmailsPending", summary.emails_pending),
+                ("EmailsStuckSending", summary.stuck_sending),
+                ("FinanceAlerts", summary.finance_alerts),
+            ],
+            chrono::Utc::now(),
+        )
+    );
+}
+
 /// Continues a pass that reached its deadline in a new invocation of this
 /// same function (asynchronous: the scheduler's invocation ends now).
 async fn continue_pass(lambda: &aws_sdk_lambda::Client, request: &Request, summary: &PassSummary) -> Result<(), Error> {
@@ -145,6 +163,7 @@ async fn main() -> Result<(), Error> {
                     _ => Request::default(),
                 };
                 let summary = function.run(&request, Some(deadline)).await?;
+                report(&summary);
                 continue_pass(&lambda, &request, &summary).await?;
                 Ok::<_, Error>(summary)
             }

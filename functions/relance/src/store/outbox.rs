@@ -163,7 +163,7 @@ impl Store {
     /// Messages due for a (re)try as of `now`: pending ones past their
     /// back-off and sending ones whose lease expired. Walks every shard of
     /// the sparse outbox index.
-    pub async fn due_messages(&self, now: DateTime<Utc>) -> Result<Vec<(CustomerId, Ulid)>, StoreError> {
+    pub async fn due_messages(&self, now: DateTime<Utc>) -> Result<Vec<(CustomerId, Ulid, MessageStatus)>, StoreError> {
         #[derive(Deserialize)]
         struct Key {
             customer_id: CustomerId,
@@ -191,7 +191,7 @@ impl Store {
                         source,
                     })?;
                 if key.status != MessageStatus::Sent {
-                    due.push((key.customer_id, key.id));
+                    due.push((key.customer_id, key.id, key.status));
                 }
             }
         }
