@@ -89,3 +89,107 @@ async fn an_email_goes_through_the_ses_endpoint_and_reads_back_whole() {
     assert_eq!(got.body.text.as_deref().map(str::trim), Some("Bonjour Claire"));
     assert!(got.destination.to.iter().any(|t| t == &to));
 }
+
+/// An index as compared: name, key schema, projected attributes.
+type IndexShape = (String, Vec<(String, String)>, Vec<String>);
+
+/// The table every test runs against is the one SAM deploys: created from
+/// the template's `Table` resource, and the keys, indexes, stream and TTL
+/// the code uses are the ones DynamoDB Local reports back.
+#[tokio::test]
+async fn the_tests_table_is_the_templates_and_the_codes() {
+    use relance::store::keys;
+    let world = World::new("shape").await;
+    let client = world.store.client();
+    let described = client
+        .describe_table()
+        .table_name(world.store.table())
+        .send()
+        .await
+        .expect("describe");
+    let table = described.table.expect("a table");
+    let template = relance_e2e::table::table_properties().expect("template table");
+
+    let keys_of = |schema: &[aws_sdk_dynamodb::types::KeySchemaElement]| -> Vec<(String, String)> {
+        schema
+            .iter()
+            .map(|k| (k.attribute_name.clone(), k.key_type.as_str().to_string()))
+            .collect()
+    };
+    let template_keys = |schema: &[relance_e2e::table::KeyDef]| -> Vec<(String, String)> {
+        schema
+            .iter()
+            .map(|k| (k.attribute_name.clone(), k.key_type.clone()))
+            .collect()
+    };
+    assert_eq!(keys_of(table.key_schema()), template_keys(&template.key_schema));
+    assert_eq!(
+        keys_of(table.key_schema()),
+        [
+            (keys::PK.to_string(), "HASH".to_string()),
+            (keys::SK.to_string(), "RANGE".to_string())
+        ]
+    );
+
+    let mut indexes: Vec<IndexShape> = table
+        .global_secondary_indexes()
+        .iter()
+        .map(|i| {
+            let mut projected = i
+                .projection()
+                .map(|p| p.non_key_attributes().to_vec())
+                .unwrap_or_default();
+            projected.sort();
+            (
+                i.index_name().unwrap_or_default().to_string(),
+                keys_of(i.key_schema()),
+                projected,
+            )
+        })
+        .collect();
+    indexes.sort();
+    let mut expected: Vec<IndexShape> = template
+        .global_secondary_indexes
+        .iter()
+        .map(|i| {
+            let mut projected = i.projection.non_key_attributes.clone();
+            projected.sort();
+            (i.index_name.clone(), template_keys(&i.key_schema), projected)
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(indexes, expected);
+    let code_indexes = [
+        (keys::OPEN_INVOICES_INDEX, keys::OPEN_PK, keys::OPEN_SK),
+        (keys::OUTBOX_INDEX, keys::OUTBOX_PK, keys::OUTBOX_SK),
+    ];
+    for (name, pk, sk) in code_indexes {
+        let index = indexes.iter().find(|i| i.0 == name).expect("the code's index exists");
+        assert_eq!(
+            index.1,
+            [
+                (pk.to_string(), "HASH".to_string()),
+                (sk.to_string(), "RANGE".to_string())
+            ]
+        );
+    }
+
+    let stream = table.stream_specification().expect("a stream");
+    assert!(stream.stream_enabled());
+    assert_eq!(
+        stream.stream_view_type().map(|v| v.as_str().to_string()),
+        template.stream_specification.map(|s| s.stream_view_type)
+    );
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(world.store.table())
+        .send()
+        .await
+        .expect("describe TTL");
+    let ttl = ttl.time_to_live_description.expect("TTL");
+    assert_eq!(ttl.attribute_name(), Some(keys::EXPIRES_AT));
+    assert_eq!(
+        template.time_to_live_specification.map(|t| t.attribute_name),
+        Some(keys::EXPIRES_AT.to_string())
+    );
+}

@@ -295,3 +295,33 @@ fn every_function_has_an_error_alarm_and_counts_in_the_throttle_alarm() {
         assert!(expression.contains(id), "{id} in {expression}");
     }
 }
+
+#[test]
+fn the_table_is_on_demand_recoverable_streamed_and_protected_in_production() {
+    let t = template();
+    let table = &t["Resources"]["Table"];
+    let p = &table["Properties"];
+    assert_eq!(p["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
+    assert_eq!(
+        p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(),
+        Some(true)
+    );
+    let Value::Tagged(protection) = &p["DeletionProtectionEnabled"] else {
+        panic!("DeletionProtectionEnabled is an !If on the stage");
+    };
+    assert_eq!(protection.tag.to_string(), "!If");
+    assert_eq!(
+        (
+            protection.value[0].as_str(),
+            protection.value[1].as_bool(),
+            protection.value[2].as_bool()
+        ),
+        (Some("IsProd"), Some(true), Some(false))
+    );
+    assert_eq!(table["DeletionPolicy"].as_str(), Some("Retain"));
+    assert_eq!(p["TimeToLiveSpecification"]["Enabled"].as_bool(), Some(true));
+    assert_eq!(
+        p["StreamSpecification"]["StreamViewType"].as_str(),
+        Some("NEW_AND_OLD_IMAGES")
+    );
+}
