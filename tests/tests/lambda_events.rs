@@ -73,3 +73,28 @@ fn the_finance_api_uses_the_default_stage_so_paths_have_no_prefix() {
     let event: serde_json::Value = serde_json::from_str(FIXTURE).expect("json");
     assert_eq!(event["requestContext"]["stage"], "$default");
 }
+
+/// The cold-start benchmark's events are what the functions accept: a
+/// stream record they read as a history event, an SNS delivery they read
+/// as an SES bounce.
+#[test]
+fn the_benchmark_events_are_well_formed() {
+    let stream: aws_lambda_events::event::dynamodb::Event =
+        serde_json::from_str(include_str!("../fixtures/dynamodb-stream-invoice-paid.json")).expect("stream event");
+    let event = dispatch_survey::inserted_event(&stream.records[0]).expect("a history event");
+    assert_eq!(event.kind.name(), "invoice_paid");
+    let sns: aws_lambda_events::event::sns::SnsEvent =
+        serde_json::from_str(include_str!("../fixtures/sns-ses-bounce.json")).expect("SNS event");
+    let notice = relance::mail::parse_notification(&sns.records[0].sns.message)
+        .expect("an SES notification")
+        .expect("a bounce");
+    assert_eq!(notice.recipients, ["nobody@example.fr"]);
+    for fixture in [
+        include_str!("../fixtures/apigw-http-iam-get-portfolio.json"),
+        include_str!("../fixtures/apigw-http-open-link.json"),
+    ] {
+        let request: lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest =
+            serde_json::from_str(fixture).expect("an HTTP API event");
+        assert_eq!(request.request_context.http.method, lambda_http::http::Method::GET);
+    }
+}

@@ -2,6 +2,7 @@
 //! language, so people who edit templates never format a number.
 
 mod credit;
+pub mod sample;
 mod survey;
 
 pub use credit::CreditEmail;
