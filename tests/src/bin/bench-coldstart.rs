@@ -110,6 +110,8 @@ async fn once(binary: &PathBuf, event: &str, table: &str) -> Result<Run> {
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/relance-bench")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
         .env("RELANCE_TABLE", table)
+        .env("RELANCE_SENDER", "Atelier Durand <factures@atelier-durand.fr>")
+        .env("RELANCE_PUBLIC_URL", "https://pay.example.fr")
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
