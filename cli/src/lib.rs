@@ -1,0 +1,4 @@
+//! The command line's parts, apart from argument parsing.
+
+pub mod api;
+pub mod import;

@@ -1,0 +1,265 @@
+//! `relance`: the finance team's command line over the finance API, and a
+//! template preview for whoever edits the emails.
+
+use std::io::IsTerminal;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use relance::domain::Locale;
+use relance::domain::dunning::Tone;
+use relance::render::Renderer;
+use relance::view::sample;
+use relance_cli::api::{Answer, Api};
+use relance_cli::import::import;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+#[command(
+    name = "relance",
+    version,
+    about = "Invoices, reminders and credits from the command line"
+)]
+struct Cli {
+    /// The finance API (the local one by default).
+    #[arg(long, env = "RELANCE_API", default_value = "http://127.0.0.1:3000", global = true)]
+    api: String,
+    /// Where the credit routes answer: the finance API itself when
+    /// deployed; locally the credit function's own listener.
+    #[arg(
+        long,
+        env = "RELANCE_CREDITS_API",
+        default_value = "http://127.0.0.1:3002",
+        global = true
+    )]
+    credits_api: String,
+    /// Who is acting, written in the history (local API).
+    #[arg(long = "as", env = "RELANCE_ACTOR", default_value = "finance", global = true)]
+    actor: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create or update a customer from a JSON file.
+    Customer { id: String, file: String },
+    /// Issue one invoice from a JSON file (the same file twice issues once).
+    Issue {
+        file: String,
+        /// Idempotency-Key; by default derived from the file's content.
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Import invoices from a CSV file, one row per invoice line.
+    Import { file: String },
+    /// Record a payment on an invoice.
+    Pay {
+        customer: String,
+        number: String,
+        /// In the invoice's currency, e.g. 574.84.
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        /// transfer, card, direct_debit, cheque, cash, other
+        #[arg(long, default_value = "transfer")]
+        method: String,
+        #[arg(long)]
+        reference: Option<String>,
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+    },
+    /// The reminders a pass would send as of a date: nothing is sent.
+    Preview {
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// A customer's history, oldest first.
+    History { customer: String },
+    /// Quote a goodwill credit (JSON request file): writes nothing.
+    Quote { customer: String, file: String },
+    /// Grant a goodwill credit (JSON request file).
+    Grant {
+        customer: String,
+        file: String,
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Render an email with sample data: invoice, or reminder.
+    Render {
+        template: String,
+        #[arg(long, default_value = "fr")]
+        locale: String,
+        /// subject, text or html
+        #[arg(long, default_value = "text")]
+        part: String,
+        /// For reminders: the stage and the tone.
+        #[arg(long, default_value = "check_in")]
+        stage: String,
+        #[arg(long, default_value = "warm")]
+        tone: String,
+    },
+}
+
+fn read_json(path: &str) -> Result<Value> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+    serde_json::from_str(&text).with_context(|| format!("{path} is not JSON"))
+}
+
+/// The same content gives the same key: issuing a file twice issues once.
+fn content_key(prefix: &str, value: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(value.to_string().as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}:{hex}")
+}
+
+fn print(answer: &Answer) -> Result<()> {
+    if !answer.ok() {
+        bail!("{}", answer.problem());
+    }
+    println!("{}", serde_json::to_string_pretty(&answer.body)?);
+    Ok(())
+}
+
+fn render(template: &str, locale: &str, part: &str, stage: &str, tone: &str) -> Result<()> {
+    let locale = match locale {
+        "fr" => Locale::Fr,
+        "en" => Locale::En,
+        other => bail!("locale: `{other}` is not fr or en"),
+    };
+    let renderer = Renderer::new()?;
+    let email = match template {
+        "invoice" => renderer.email("invoice", locale, &sample::invoice_email(locale)?)?,
+        "reminder" => {
+            let tone = Tone::ALL
+                .into_iter()
+                .find(|t| t.name() == tone)
+                .with_context(|| format!("tone: one of {:?}", Tone::ALL.map(Tone::name)))?;
+            renderer.email("reminder", locale, &sample::reminder_email(locale, stage, tone, 2)?)?
+        }
+        other => bail!("template: `{other}` has no sample data yet (invoice, reminder)"),
+    };
+    match part {
+        "subject" => println!("{}", email.subject),
+        "html" => println!("{}", email.html),
+        "text" => println!("Subject: {}\n\n{}", email.subject, email.text),
+        other => bail!("part: `{other}` is not subject, text or html"),
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let api = Api::new(&cli.api, &cli.credits_api, &cli.actor);
+    match cli.command {
+        Command::Customer { id, file } => print(
+            &api.call(Method::PUT, &format!("/customers/{id}"), Some(&read_json(&file)?), None)
+                .await?,
+        ),
+        Command::Issue { file, key } => {
+            let body = read_json(&file)?;
+            let key = key.unwrap_or_else(|| content_key("file", &body));
+            let answer = api.call(Method::POST, "/invoices", Some(&body), Some(&key)).await?;
+            if answer.replayed {
+                eprintln!("already issued by an earlier run (Idempotency-Key {key}): nothing created");
+            }
+            print(&answer)
+        }
+        Command::Import { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
+            let bar = indicatif::ProgressBar::new(0);
+            if !std::io::stderr().is_terminal() {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+            }
+            bar.set_style(indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} invoices {msg}",
+            )?);
+            let report = import(&api, &text, |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            })
+            .await?;
+            bar.finish_and_clear();
+            for (reference, number) in &report.created {
+                println!("created  {reference} → {number}");
+            }
+            for (reference, number) in &report.already {
+                println!("already  {reference} → {number} (imported before)");
+            }
+            for (line, reference, reason) in &report.refused {
+                println!("refused  line {line} ({reference}): {reason}");
+            }
+            println!(
+                "{} created, {} already there, {} refused",
+                report.created.len(),
+                report.already.len(),
+                report.refused.len()
+            );
+            if !report.refused.is_empty() {
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        Command::Pay {
+            customer,
+            number,
+            amount,
+            date,
+            method,
+            reference,
+            currency,
+        } => {
+            let code = relance::domain::Currency::parse(&currency).map_err(anyhow::Error::msg)?;
+            let minor = relance::domain::decimal::parse_scaled(&amount, code.exponent())
+                .map_err(|e| anyhow::anyhow!("amount: {e}"))?;
+            let body = json!({ "amount_minor": minor, "currency": code.code(), "date": date, "method": method, "reference": reference });
+            let key = content_key(&format!("pay:{number}"), &body);
+            let path = format!("/customers/{customer}/invoices/{number}/payments");
+            print(&api.call(Method::POST, &path, Some(&body), Some(&key)).await?)
+        }
+        Command::Preview { as_of } => {
+            let path = as_of.map_or_else(
+                || "/reminders/preview".to_string(),
+                |d| format!("/reminders/preview?as_of={d}"),
+            );
+            print(&api.call(Method::GET, &path, None, None).await?)
+        }
+        Command::History { customer } => {
+            let answer = api
+                .call(Method::GET, &format!("/customers/{customer}/history"), None, None)
+                .await?;
+            if !answer.ok() {
+                bail!("{}", answer.problem());
+            }
+            for event in answer.body["events"].as_array().into_iter().flatten() {
+                println!(
+                    "{}  {:<24} by {}",
+                    event["at"].as_str().unwrap_or_default(),
+                    event["type"].as_str().unwrap_or_default(),
+                    event["actor"].as_str().unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        Command::Quote { customer, file } => {
+            let path = format!("/customers/{customer}/credits/quote");
+            print(&api.call(Method::POST, &path, Some(&read_json(&file)?), None).await?)
+        }
+        Command::Grant { customer, file, key } => {
+            let body = read_json(&file)?;
+            let key = key.unwrap_or_else(|| content_key("credit", &body));
+            let path = format!("/customers/{customer}/credits");
+            print(&api.call(Method::POST, &path, Some(&body), Some(&key)).await?)
+        }
+        Command::Render {
+            template,
+            locale,
+            part,
+            stage,
+            tone,
+        } => render(&template, &locale, &part, &stage, &tone),
+    }
+}
