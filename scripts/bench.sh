@@ -17,19 +17,22 @@ echo "== building (release)" >&2
 cargo build --release --locked -q -p relance-e2e \
   --bin bench-reminders --bin bench-pages --bin bench-issue --bin bench-coldstart
 cargo build --release --locked -q $(printf -- '-p %s ' "${functions[@]}")
-scripts/stack.sh start >/dev/null
 trap 'scripts/stack.sh stop >/dev/null' EXIT
+# Each measure starts on a fresh stack: DynamoDB Local (in memory) slows
+# down once it holds a big benchmark's tables, and the SES endpoint as its
+# mailbox grows.
+fresh() { scripts/stack.sh stop >/dev/null 2>&1 || true; scripts/stack.sh start >/dev/null; }
+# BENCH_ONLY="render coldstart" runs only those sections (process,
+# reminders, issue, pages, coldstart, render, deps).
+want() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 stamp() { echo "_$(date -u +%F), $(nproc) cores, \`$*\`_"; echo; }
 
-# The reminder pass, in-process with a metered DynamoDB client.
-for n in ${BENCH_INVOICES:-10000}; do
-  echo "== reminder pass, $n invoices" >&2
-  { stamp "bench-reminders $n 1"; target/release/bench-reminders "$n" 1; } > "$out/reminders-$n.md"
-done
-
 # The real send-reminders binary on 1,000 due invoices: its own peak
-# memory and CPU (the in-process benchmark also holds the portfolio it loads).
+# memory and CPU (the in-process benchmark also holds the portfolio it
+# loads).
+if want process; then
 echo "== send-reminders, 1,000 reminders" >&2
+fresh
 table=$(BENCH_LOAD_ONLY=1 target/release/bench-reminders 1000 1 2>/dev/null)
 curl -s -X POST "$AWS_ENDPOINT_URL_SESV2/clear-store" >/dev/null
 RELANCE_TABLE="$table" RELANCE_SENDER="Atelier Durand <factures@atelier-durand.fr>" \
@@ -49,13 +52,38 @@ print(f"| wall time | {float(wall):.1f} s |")
 PY
 { stamp "send-reminders 2026-04-03 (1,000 due invoices)"; cat "$out/process.md"; } > "$out/process-1000.md"
 
+fi
+
+# The reminder pass, in-process with a metered DynamoDB client.
+if want reminders; then
+for n in ${BENCH_INVOICES:-10000}; do
+  echo "== reminder pass, $n invoices" >&2
+  fresh
+  { stamp "bench-reminders $n 1"; target/release/bench-reminders "$n" 1; } > "$out/reminders-$n.md"
+done
+
+fi
+
+if want issue; then
 echo "== invoice issuance" >&2
+fresh
 { stamp "bench-issue 1000 8"; target/release/bench-issue 1000 8; } > "$out/issue.md"
+fi
+
+if want pages; then
 echo "== customer pages" >&2
+fresh
 { stamp "bench-pages ${BENCH_PAGE_VISITS:-300}"; target/release/bench-pages "${BENCH_PAGE_VISITS:-300}"; } > "$out/pages.md"
+fi
+
+if want coldstart; then
 echo "== cold starts" >&2
+fresh
 { stamp "bench-coldstart 10"; target/release/bench-coldstart 10; } > "$out/coldstart.md"
 
+fi
+
+if want render; then
 echo "== template rendering (criterion)" >&2
 cargo bench --locked -q -p relance --bench render 2>/dev/null > "$out/render.txt"
 python3 - "$out/render.txt" > "$out/render-table.md" <<'PY'
@@ -67,9 +95,14 @@ print("|---|---|---|")
 for name, mid, unit in re.findall(r"render/(.+?)\s*\n?\s*time:\s+\[\S+ \S+ (\S+) (\S+) \S+ \S+\]", text):
     seconds = float(mid) * units[unit]
     print(f"| {name.strip()} | {mid} {unit} | {1 / seconds:,.0f} |")
+for mid, unit in re.findall(r"parse every template.*?\n\s*time:\s+\[\S+ \S+ (\S+) (\S+) \S+ \S+\]", text):
+    print(f"\nParsing every template once (`Renderer::new`, in each function's cold start): {mid} {unit}.")
 PY
 { stamp "cargo bench -p relance --bench render"; cat "$out/render-table.md"; } > "$out/render.md"
 
+fi
+
+if want deps; then
 echo "== dependencies" >&2
 {
   stamp "cargo tree -d -e normal --target aarch64-unknown-linux-gnu -p FUNCTION"
@@ -84,6 +117,8 @@ echo "== dependencies" >&2
     echo "| \`$f\` | $stacks | ${dups:-none} |"
   done
 } > "$out/deps.md"
+
+fi
 
 if [ -n "${BENCH_ARM64:-}" ]; then
   echo "== arm64 bootstraps (sam build)" >&2

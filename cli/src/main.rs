@@ -133,6 +133,11 @@ fn render(template: &str, locale: &str, part: &str, stage: &str, tone: &str) -> 
     let email = match template {
         "invoice" => renderer.email("invoice", locale, &sample::invoice_email(locale)?)?,
         "reminder" => {
+            let policy = relance::domain::dunning::Policy::configured().map_err(anyhow::Error::msg)?;
+            let stages: Vec<&str> = policy.stages.iter().filter(|s| s.email).map(|s| s.name.as_str()).collect();
+            if !stages.contains(&stage) {
+                bail!("stage: `{stage}` is not one of the emailed stages {stages:?}");
+            }
             let tone = Tone::ALL
                 .into_iter()
                 .find(|t| t.name() == tone)

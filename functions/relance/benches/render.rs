@@ -29,6 +29,8 @@ fn render(c: &mut Criterion) {
         });
     }
     group.finish();
+    // What every function pays once, in its cold start.
+    c.bench_function("parse every template (Renderer::new)", |b| b.iter(Renderer::new));
 }
 
 criterion_group!(benches, render);
