@@ -1,5 +1,9 @@
 //! The finance API over HTTP: the invoice routes and the credit routes
-//! (one API when deployed; two local listeners when run locally).
+//! (one API when deployed; two local listeners when run locally). A
+//! deployed API (https) authorises with IAM: each request is signed with
+//! SigV4 using the caller's AWS credentials (profile, SSO, environment),
+//! and the history records that identity. Locally, `x-relance-actor`
+//! names the person.
 
 use anyhow::{Context, Result};
 use reqwest::Method;
@@ -11,6 +15,62 @@ pub struct Api {
     invoices: String,
     credits: String,
     actor: String,
+    signer: Option<Signer>,
+}
+
+/// Signs requests for API Gateway (`execute-api`) with the caller's
+/// credentials.
+#[derive(Debug, Clone)]
+pub struct Signer {
+    config: aws_config::SdkConfig,
+}
+
+impl Signer {
+    pub async fn from_environment() -> Self {
+        Self {
+            config: aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
+        }
+    }
+
+    async fn headers(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Vec<(String, String)>> {
+        use aws_credential_types::provider::ProvideCredentials;
+        use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+        let credentials = self
+            .config
+            .credentials_provider()
+            .context("no AWS credentials: configure a profile or set AWS_PROFILE")?
+            .provide_credentials()
+            .await
+            .context("reading AWS credentials")?;
+        let region = self
+            .config
+            .region()
+            .context("no AWS region: set AWS_REGION")?
+            .to_string();
+        let identity: aws_smithy_runtime_api::client::identity::Identity = credentials.into();
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&region)
+            .name("execute-api")
+            .time(std::time::SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .context("signing parameters")?
+            .into();
+        let request = SignableRequest::new(method, url, headers.iter().copied(), SignableBody::Bytes(body))
+            .context("a request to sign")?;
+        let (instructions, _) = sign(request, &params).context("signing the request")?.into_parts();
+        Ok(instructions
+            .headers()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect())
+    }
 }
 
 /// An answer: the status and the JSON body (`Null` when empty).
@@ -53,7 +113,14 @@ impl Api {
             invoices: invoices.trim_end_matches('/').to_string(),
             credits: credits.trim_end_matches('/').to_string(),
             actor: actor.to_string(),
+            signer: None,
         }
+    }
+
+    /// Signs every request (a deployed, IAM-authorised API).
+    pub fn signed(mut self, signer: Signer) -> Self {
+        self.signer = Some(signer);
+        self
     }
 
     pub async fn call(&self, method: Method, path: &str, body: Option<&Value>, key: Option<&str>) -> Result<Answer> {
@@ -63,15 +130,25 @@ impl Api {
             &self.invoices
         };
         let url = format!("{base}{path}");
-        let mut request = self
-            .http
-            .request(method.clone(), &url)
-            .header("x-relance-actor", &self.actor);
+        let bytes = body.map(serde_json::to_vec).transpose()?.unwrap_or_default();
+        let mut headers: Vec<(&str, &str)> = vec![("x-relance-actor", &self.actor)];
         if let Some(key) = key {
-            request = request.header("idempotency-key", key);
+            headers.push(("idempotency-key", key));
         }
-        if let Some(body) = body {
-            request = request.json(body);
+        if body.is_some() {
+            headers.push(("content-type", "application/json"));
+        }
+        let mut request = self.http.request(method.clone(), &url);
+        for (name, value) in &headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(signer) = &self.signer {
+            for (name, value) in signer.headers(method.as_str(), &url, &headers, &bytes).await? {
+                request = request.header(name, value);
+            }
+        }
+        if body.is_some() {
+            request = request.body(bytes);
         }
         let response = request
             .send()
@@ -90,5 +167,51 @@ impl Api {
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
         Ok(Answer { status, body, replayed })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn requests_to_a_deployed_api_are_signed_for_execute_api_in_the_region() {
+        let credentials = aws_credential_types::Credentials::new("AKIDEXAMPLE", "secret", None, None, "test");
+        let config = aws_config::SdkConfig::builder()
+            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+                credentials,
+            ))
+            .region(aws_config::Region::new("eu-west-3"))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let signer = Signer { config };
+        let headers = signer
+            .headers(
+                "POST",
+                "https://a1b2c3.execute-api.eu-west-3.amazonaws.com/invoices",
+                &[("idempotency-key", "k1"), ("content-type", "application/json")],
+                b"{}",
+            )
+            .await
+            .unwrap_or_default();
+        let get = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let authorization = get("authorization");
+        assert!(
+            authorization.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"),
+            "{authorization}"
+        );
+        assert!(
+            authorization.contains("/eu-west-3/execute-api/aws4_request"),
+            "{authorization}"
+        );
+        // The key is signed too: it cannot be swapped in transit.
+        assert!(authorization.contains("idempotency-key"), "{authorization}");
+        assert!(!get("x-amz-date").is_empty());
     }
 }

@@ -24,15 +24,11 @@ struct Cli {
     /// The finance API (the local one by default).
     #[arg(long, env = "RELANCE_API", default_value = "http://127.0.0.1:3000", global = true)]
     api: String,
-    /// Where the credit routes answer: the finance API itself when
-    /// deployed; locally the credit function's own listener.
-    #[arg(
-        long,
-        env = "RELANCE_CREDITS_API",
-        default_value = "http://127.0.0.1:3002",
-        global = true
-    )]
-    credits_api: String,
+    /// Where the credit routes answer: locally the credit function's own
+    /// listener; when deployed, the finance API itself (the default when
+    /// --api is https).
+    #[arg(long, env = "RELANCE_CREDITS_API", global = true)]
+    credits_api: Option<String>,
     /// Who is acting, written in the history (local API).
     #[arg(long = "as", env = "RELANCE_ACTOR", default_value = "finance", global = true)]
     actor: String,
@@ -134,7 +130,12 @@ fn render(template: &str, locale: &str, part: &str, stage: &str, tone: &str) -> 
         "invoice" => renderer.email("invoice", locale, &sample::invoice_email(locale)?)?,
         "reminder" => {
             let policy = relance::domain::dunning::Policy::configured().map_err(anyhow::Error::msg)?;
-            let stages: Vec<&str> = policy.stages.iter().filter(|s| s.email).map(|s| s.name.as_str()).collect();
+            let stages: Vec<&str> = policy
+                .stages
+                .iter()
+                .filter(|s| s.email)
+                .map(|s| s.name.as_str())
+                .collect();
             if !stages.contains(&stage) {
                 bail!("stage: `{stage}` is not one of the emailed stages {stages:?}");
             }
@@ -158,7 +159,18 @@ fn render(template: &str, locale: &str, part: &str, stage: &str, tone: &str) -> 
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    let api = Api::new(&cli.api, &cli.credits_api, &cli.actor);
+    let credits = cli.credits_api.clone().unwrap_or_else(|| {
+        if cli.api.starts_with("https://") {
+            cli.api.clone()
+        } else {
+            "http://127.0.0.1:3002".into()
+        }
+    });
+    let mut api = Api::new(&cli.api, &credits, &cli.actor);
+    if cli.api.starts_with("https://") {
+        // A deployed API: IAM authorisation, the caller's AWS identity.
+        api = api.signed(relance_cli::api::Signer::from_environment().await);
+    }
     match cli.command {
         Command::Customer { id, file } => print(
             &api.call(Method::PUT, &format!("/customers/{id}"), Some(&read_json(&file)?), None)
