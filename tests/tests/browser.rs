@@ -190,6 +190,46 @@ async fn a_customer_reads_an_invoice_asks_for_help_and_answers_a_survey_in_chrom
     let summary = run_pass(&world, NaiveDate::from_ymd_opt(2026, 4, 6).expect("date")).await;
     assert_eq!(summary.emails_sent, 1, "{summary:?}");
     world.set_now(at(2026, 4, 6, 14));
+    // The reminder as the customer saw it, on the SES endpoint's mailbox
+    // page (the README shows this screenshot).
+    let mails = world.mailbox.to(&world.email("acme")).await.expect("mailbox");
+    let reminder = mails
+        .iter()
+        .rev()
+        .find(|m| m.subject.contains("tout va bien"))
+        .expect("the reminder");
+    client.goto(world.mailbox.url()).await.expect("mailbox page");
+    let toggle = format!("//button[@onclick=\"toggle('{}-html')\"]", reminder.message_id);
+    client
+        .wait()
+        .for_element(Locator::XPath(&toggle))
+        .await
+        .expect("the reminder in the mailbox");
+    // Read on a desktop screen, the email's frame as tall as the email.
+    // The page's own toggle is called directly: the button may sit below
+    // other emails, where a click cannot reach it.
+    client.set_window_size(1000, 1500).await.expect("a wider window");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let shown = client
+        .execute(
+            "const id = arguments[0]; toggle(id + '-html'); \
+             const frame = document.getElementById(id + '-html-iframe'); \
+             const page = frame.contentDocument; frame.style.height = (Math.max(page.documentElement.scrollHeight, page.body.scrollHeight) + 24) + 'px'; \
+             const card = frame.closest('.email'); card.scrollIntoView(); return card.innerText;",
+            vec![json!(reminder.message_id)],
+        )
+        .await
+        .expect("the reminder shown");
+    assert!(
+        shown.as_str().unwrap_or_default().contains(&reminder.subject),
+        "{shown:?} / {:?}",
+        reminder.subject
+    );
+    // Let the frame lay out its content before the picture.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    screenshot(&client, "mailbox-reminder").await;
+    client.set_window_size(412, 1400).await.expect("back to a phone");
+
     let help = &link_from_email(&world, &base, "tout va bien", "/help/").await[0];
     client.goto(help).await.expect("open help link");
     assert_eq!(client.current_url().await.expect("url").path(), "/help");
