@@ -4,6 +4,7 @@
 pub mod mailbox;
 pub mod metering;
 pub mod process;
+pub mod stream;
 pub mod table;
 
 use anyhow::{Context, Result};

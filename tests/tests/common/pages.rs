@@ -165,51 +165,7 @@ pub fn links_in(text: &str, prefix: &str) -> Vec<String> {
 /// The table's stream record for a history event, built from the item
 /// as stored (what Lambda's event source would hand the function).
 pub async fn stream_record(world: &World, event: &HistoryEvent) -> aws_lambda_events::event::dynamodb::Event {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    let key = [
-        (
-            "PK".to_string(),
-            AttributeValue::S(format!("CUST#{}", event.customer_id)),
-        ),
-        (
-            "SK".to_string(),
-            AttributeValue::S(format!(
-                "EVT#{}#{}",
-                event.at.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
-                event.id
-            )),
-        ),
-    ];
-    let item = world
-        .store
-        .client()
-        .get_item()
-        .table_name(world.store.table())
-        .set_key(Some(key.into_iter().collect()))
-        .send()
+    relance_e2e::stream::inserted(&world.store, std::slice::from_ref(event))
         .await
-        .expect("read event item")
-        .item
-        .expect("event item exists");
-    let record = serde_json::json!({
-        "eventID": event.id.to_string(),
-        "eventName": "INSERT",
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": "eu-west-3",
-        "dynamodb": {
-            "Keys": {},
-            "NewImage": {},
-            "SequenceNumber": format!("{}", event.at.timestamp_millis()),
-            "SizeBytes": 512,
-            "StreamViewType": "NEW_IMAGE"
-        },
-        "eventSourceARN": "arn:aws:dynamodb:eu-west-3:123456789012:table/relance/stream/2026-01-01T00:00:00.000"
-    });
-    let mut record: aws_lambda_events::event::dynamodb::EventRecord =
-        serde_json::from_value(record).expect("stream record shape");
-    record.change.new_image = serde_dynamo::Item::from(item);
-    let mut event = aws_lambda_events::event::dynamodb::Event::default();
-    event.records.push(record);
-    event
+        .expect("stream record")
 }

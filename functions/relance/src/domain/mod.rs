@@ -1,5 +1,6 @@
 //! The domain: no AWS types, no clock, no I/O.
 
+pub mod balance;
 pub mod credit;
 pub mod customer;
 pub mod decimal;

@@ -119,6 +119,10 @@ pub enum Drop {
     InCollection,
     RecentReminder,
     CoolingOff,
+    /// An on-time payment that is not the periodic NPS moment: paying
+    /// took no effort worth asking about, and a question after every
+    /// monthly invoice would spend the customer's patience for nothing.
+    Routine,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,11 +158,16 @@ pub fn decide(policy: &SurveyPolicy, trigger: &Trigger, facts: &SurveyFacts, now
         Trigger::InvoicePaid { days_late, .. } => {
             let tenure = (now.date_naive() - facts.customer_since).num_days();
             let nps_due = facts.last_nps_at.is_none_or(|at| now - at >= policy.nps_every);
+            let on_time = *days_late <= 0;
             // A calm moment: paid on time, nothing overdue, nothing disputed.
-            let calm = *days_late == 0 && facts.overdue_invoices == 0 && facts.open_disputes == 0;
+            let calm = on_time && facts.overdue_invoices == 0 && facts.open_disputes == 0;
             if nps_due && calm && tenure >= policy.nps_min_tenure_days {
                 Question::Nps
+            } else if on_time && tenure >= policy.nps_min_tenure_days {
+                return D(Drop::Routine);
             } else {
+                // Paid late (reminded, perhaps helped), or one of a new
+                // customer's first payments: was it easy?
                 Question::Ces
             }
         }
@@ -209,8 +218,18 @@ mod tests {
             ("calm on-time payment, no NPS yet: NPS", paid(0), calm(), Ask(Nps)),
             ("late payment: effort, not NPS", paid(5), calm(), Ask(Ces)),
             (
-                "NPS asked 60 days ago: effort",
+                "NPS asked 60 days ago, paid on time: nothing to ask",
                 paid(0),
+                SurveyFacts {
+                    last_nps_at: Some(now - Duration::days(60)),
+                    last_survey_at: Some(now - Duration::days(60)),
+                    ..calm()
+                },
+                D(Drop::Routine),
+            ),
+            (
+                "NPS asked 60 days ago, paid late: effort",
+                paid(4),
                 SurveyFacts {
                     last_nps_at: Some(now - Duration::days(60)),
                     last_survey_at: Some(now - Duration::days(60)),
@@ -228,22 +247,22 @@ mod tests {
                 Ask(Nps),
             ),
             (
-                "another invoice overdue: not a calm moment",
+                "another invoice overdue: not the moment for NPS, and this payment was easy",
                 paid(0),
                 SurveyFacts {
                     overdue_invoices: 1,
                     ..calm()
                 },
-                Ask(Ces),
+                D(Drop::Routine),
             ),
             (
-                "a dispute still open: not a calm moment",
+                "a dispute still open: not the moment for NPS, and this payment was easy",
                 paid(0),
                 SurveyFacts {
                     open_disputes: 1,
                     ..calm()
                 },
-                Ask(Ces),
+                D(Drop::Routine),
             ),
             (
                 "customer for a month: too early for NPS",

@@ -1,0 +1,257 @@
+//! relance running locally, as its functions run in AWS: the finance API,
+//! the credit API and the customer pages served over real HTTP on
+//! loopback (the same axum routers `lambda_http` serves in Lambda), the
+//! reminder pass and the survey dispatcher called as their functions call
+//! them — all on one table of DynamoDB Local, the SES endpoint, and one
+//! simulated clock, so a month can be played in a minute.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use relance::config::{Settings, company};
+use relance::delivery::Deliverer;
+use relance::domain::dunning::Policy;
+use relance::domain::goodwill::GoodwillPolicy;
+use relance::domain::{CustomerId, Email, HistoryEvent};
+use relance::mail::SesMailer;
+use relance::reminders::{Pace, Pass, PassSummary};
+use relance::render::Renderer;
+use relance::store::Store;
+use relance_cli::api::Api;
+use relance_e2e::Mailbox;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub const SENDER: &str = "Atelier Durand <factures@atelier-durand.fr>";
+pub const FINANCE_PERSON: &str = "claire.fontaine";
+
+/// Where the three HTTP functions listen; 0 picks a free port.
+#[derive(Debug, Clone, Copy)]
+pub struct Ports {
+    pub finance: u16,
+    pub credits: u16,
+    pub pages: u16,
+}
+
+impl Ports {
+    pub const DEFAULT: Ports = Ports {
+        finance: 3000,
+        credits: 3002,
+        pages: 3001,
+    };
+    pub const ANY: Ports = Ports {
+        finance: 0,
+        credits: 0,
+        pages: 0,
+    };
+}
+
+type SimClock = Arc<Mutex<DateTime<Utc>>>;
+
+pub struct Local {
+    clock: SimClock,
+    pub store: Store,
+    pub api: Api,
+    pub finance_url: String,
+    pub credits_url: String,
+    pub pages_url: String,
+    pub mailbox: Mailbox,
+    deliverer: Deliverer<SesMailer>,
+    surveys: dispatch_survey::Deps<SesMailer>,
+    policy: Policy,
+    /// How many of each customer's events the stream has handed over.
+    streamed: Mutex<HashMap<CustomerId, usize>>,
+    servers: Vec<JoinHandle<()>>,
+}
+
+async fn bind(port: u16) -> Result<(TcpListener, String)> {
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("port {port} is taken: is another relance running? (stop it, or use other ports)"))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    Ok((listener, url))
+}
+
+impl Local {
+    /// Creates `table` from infra/template.yaml (replacing a previous one of
+    /// that name) and starts the three HTTP functions on it.
+    pub async fn start(table: &str, ports: Ports, start: DateTime<Utc>) -> Result<Self> {
+        let config = relance_e2e::sdk_config().await?;
+        let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+        // A previous run's table of the same name: start afresh.
+        let _ = dynamodb.delete_table().table_name(table).send().await;
+        relance_e2e::table::create_table(&dynamodb, table).await?;
+        let store = Store::new(dynamodb, table);
+
+        let (finance, finance_url) = bind(ports.finance).await?;
+        let (credits, credits_url) = bind(ports.credits).await?;
+        let (pages, pages_url) = bind(ports.pages).await?;
+        let settings = Settings {
+            table: table.into(),
+            sender: SENDER.into(),
+            reply_to: Some(Email::parse("claire.fontaine@atelier-durand.fr").map_err(anyhow::Error::msg)?),
+            transactional_configuration_set: None,
+            survey_configuration_set: None,
+            public_url: pages_url.clone(),
+            invoice_series: "F".into(),
+            credit_series: "AV".into(),
+            link_ttl_days: 180,
+            ses_max_per_second: 14,
+        };
+        let clock: SimClock = Arc::new(Mutex::new(start));
+        let read = {
+            let clock = clock.clone();
+            Arc::new(move || *clock.lock().unwrap_or_else(PoisonError::into_inner))
+        };
+        let renderer = Arc::new(Renderer::new()?);
+        let deliverer = || Deliverer::from_settings(&settings, &config, store.clone(), renderer.clone());
+        let seller = company()?;
+        let policy = Policy::configured().map_err(anyhow::Error::msg)?;
+
+        let finance_app = issue_invoice::router(Arc::new(issue_invoice::AppState {
+            store: store.clone(),
+            deliverer: deliverer(),
+            seller: seller.clone(),
+            invoice_series: settings.invoice_series.clone(),
+            issue_gate: Default::default(),
+            policy: policy.clone(),
+            clock: read.clone(),
+            identity: issue_invoice::Identity::Header,
+        }));
+        let credits_app = grant_credit::router(Arc::new(grant_credit::AppState {
+            store: store.clone(),
+            deliverer: deliverer(),
+            seller: seller.clone(),
+            policy: GoodwillPolicy::configured().map_err(anyhow::Error::msg)?,
+            series: settings.credit_series.clone(),
+            gate: Default::default(),
+            clock: read.clone(),
+            identity: grant_credit::Identity::Header,
+        }));
+        let pages_app = customer_links::router(Arc::new(customer_links::AppState {
+            store: store.clone(),
+            deliverer: deliverer(),
+            renderer: renderer.clone(),
+            seller,
+            clock: read,
+            secure_cookies: false,
+        }));
+        let servers = vec![
+            tokio::spawn(async move {
+                let _ = axum::serve(finance, finance_app).await;
+            }),
+            tokio::spawn(async move {
+                let _ = axum::serve(credits, credits_app).await;
+            }),
+            tokio::spawn(async move {
+                let _ = axum::serve(pages, pages_app.into_make_service_with_connect_info::<SocketAddr>()).await;
+            }),
+        ];
+        Ok(Self {
+            api: Api::new(&finance_url, &credits_url, FINANCE_PERSON),
+            surveys: dispatch_survey::Deps {
+                store: store.clone(),
+                deliverer: deliverer(),
+                policy: Default::default(),
+                dunning: policy.clone(),
+            },
+            deliverer: deliverer(),
+            policy,
+            clock,
+            store,
+            finance_url,
+            credits_url,
+            pages_url,
+            mailbox: Mailbox::from_env()?,
+            streamed: Mutex::new(HashMap::new()),
+            servers,
+        })
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        *self.clock.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Moves the clock to `hour:minute`, Paris time, on `day`.
+    pub fn set(&self, day: NaiveDate, hour: u32, minute: u32) {
+        let local = day.and_hms_opt(hour, minute, 0).unwrap_or_default();
+        let at = chrono_tz::Europe::Paris
+            .from_local_datetime(&local)
+            .earliest()
+            .map_or_else(|| Utc.from_utc_datetime(&local), |t| t.with_timezone(&Utc));
+        *self.clock.lock().unwrap_or_else(PoisonError::into_inner) = at;
+    }
+
+    /// The day's reminder pass at 08:00, and the follow-ups of credits
+    /// whose day has come — what `send-reminders` runs each business day.
+    pub async fn reminder_pass(&self, day: NaiveDate) -> Result<(PassSummary, usize)> {
+        self.set(day, 8, 0);
+        let now = self.now();
+        let pass = Pass {
+            store: &self.store,
+            deliverer: &self.deliverer,
+            policy: &self.policy,
+            as_of: day,
+            now,
+            dry_run: false,
+            concurrency: 16,
+            // The local endpoint has no quota; SES's would be respected.
+            pace: &Pace::new(1000),
+            deadline: None,
+            resume_after: None,
+        };
+        let summary = pass.run().await?;
+        let follow_ups = relance::credits::follow_up_credits(&self.store, day, now).await?;
+        Ok((summary, follow_ups))
+    }
+
+    /// A customer's whole history, in time order.
+    pub async fn history(&self, customer: &CustomerId) -> Result<Vec<HistoryEvent>> {
+        let mut events = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self.store.history(customer, 500, cursor.as_deref()).await?;
+            events.extend(page.events);
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(events),
+            }
+        }
+    }
+
+    /// Hands the events written since the last call to the survey
+    /// dispatcher, as the table's stream would; returns them.
+    pub async fn stream(&self, customers: &[CustomerId]) -> Result<Vec<HistoryEvent>> {
+        let mut fresh = Vec::new();
+        for customer in customers {
+            let events = self.history(customer).await?;
+            let mut streamed = self.streamed.lock().unwrap_or_else(PoisonError::into_inner);
+            let seen = streamed.entry(customer.clone()).or_default();
+            let new: Vec<HistoryEvent> = events.into_iter().skip(*seen).collect();
+            *seen += new.len();
+            fresh.extend(new);
+        }
+        if fresh.is_empty() {
+            return Ok(fresh);
+        }
+        let batch = relance_e2e::stream::inserted(&self.store, &fresh).await?;
+        let response = dispatch_survey::handle(&self.surveys, batch, self.now()).await;
+        anyhow::ensure!(
+            response.batch_item_failures.is_empty(),
+            "the survey dispatcher failed {} records",
+            response.batch_item_failures.len()
+        );
+        Ok(fresh)
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        for server in &self.servers {
+            server.abort();
+        }
+    }
+}

@@ -1,0 +1,839 @@
+//! The month, played: every day the scheduler's reminder pass at 08:00,
+//! finance's work in the morning (registering customers, the monthly
+//! invoices, payments that came in, disputes, a credit), what customers do
+//! with the emails they received (pay online, ask for help, answer a
+//! survey — through the real pages), and in the evening the table's stream
+//! handed to the survey dispatcher. Five months of ordinary life come first,
+//! so that every customer has a history the reminders and surveys read.
+
+use std::collections::{BTreeMap, HashSet};
+
+use anyhow::{Context, Result, bail, ensure};
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use relance::domain::balance::{Balance, balance};
+use relance::domain::{CustomerId, EventKind, HistoryEvent, Invoice};
+use relance::reminders::Skip;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::browser::{Browser, link};
+use crate::local::{Local, Ports};
+use crate::portfolio::{Act, Mood, Profile, Reaction, portfolio};
+use crate::report;
+
+pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+/// The ordinary months before the one played in detail.
+pub const HISTORY_FROM: (i32, u32, u32) = (2026, 6, 1);
+/// The month played in detail: from its first business day to the next
+/// month's invoicing.
+pub const MONTH: ((i32, u32, u32), (i32, u32, u32)) = ((2026, 11, 2), (2026, 12, 1));
+
+pub struct Options {
+    /// Varies the quantities on invoices; the same seed plays the same month.
+    pub seed: u64,
+    pub table: String,
+    pub ports: Ports,
+    /// Added to every address (`camille+tag@…`), so that runs sharing one
+    /// SES endpoint each read their own mail.
+    pub tag: Option<String>,
+    /// Print the story as it goes.
+    pub print: bool,
+}
+
+pub struct CustomerStory {
+    pub id: CustomerId,
+    pub name: String,
+    pub story: &'static str,
+    pub events: Vec<HistoryEvent>,
+}
+
+pub struct Outcome {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub customers: Vec<CustomerStory>,
+    /// The calendar month played (November), and the whole run (June –
+    /// November): the balance reads better over both.
+    pub month_balance: Balance,
+    pub run_balance: Balance,
+    /// (customer id, month) → invoice number.
+    pub invoices: BTreeMap<(String, u32), String>,
+    /// Everything printed, in order.
+    pub transcript: Vec<String>,
+    pub pages_url: String,
+    pub mailbox_url: String,
+}
+
+#[derive(Debug, Clone)]
+enum Todo {
+    PayOnline(Vec<String>),
+    AskForAPlan(Vec<String>),
+    PromiseToPay(Vec<String>),
+    CallBackAboutAPlan(Vec<String>),
+    Pay { number: String, amount_minor: Option<i64> },
+}
+
+struct Run<'a> {
+    local: &'a Local,
+    options: &'a Options,
+    profiles: Vec<Profile>,
+    ids: Vec<CustomerId>,
+    emails: Vec<String>,
+    names: Vec<String>,
+    browsers: Vec<Browser>,
+    registered: Vec<bool>,
+    invoices: BTreeMap<(usize, u32), String>,
+    due: BTreeMap<String, NaiveDate>,
+    held_back: String,
+    todo: BTreeMap<NaiveDate, Vec<(usize, Todo)>>,
+    reacted: HashSet<String>,
+    seen_mail: HashSet<String>,
+    transcript: Vec<String>,
+    rng: u64,
+}
+
+fn business_day(d: NaiveDate) -> bool {
+    !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+fn next_business_day(mut d: NaiveDate) -> NaiveDate {
+    d += Duration::days(1);
+    while !business_day(d) {
+        d += Duration::days(1);
+    }
+    d
+}
+
+fn first_business_day_of_month(d: NaiveDate) -> bool {
+    let mut first = d.with_day(1).unwrap_or(d);
+    while !business_day(first) {
+        first += Duration::days(1);
+    }
+    first == d
+}
+
+fn tagged(email: &str, tag: Option<&str>) -> String {
+    match (tag, email.split_once('@')) {
+        (Some(tag), Some((local, domain))) => format!("{local}+{tag}@{domain}"),
+        _ => email.to_string(),
+    }
+}
+
+/// Starts relance locally on a new table, plays the months, and stops it.
+pub async fn run(options: &Options) -> Result<Outcome> {
+    let local = start(options).await?;
+    play(&local, options).await
+}
+
+/// relance on a new table, its clock at the start of the history.
+pub async fn start(options: &Options) -> Result<Local> {
+    let start = day(HISTORY_FROM.0, HISTORY_FROM.1, HISTORY_FROM.2);
+    Local::start(
+        &options.table,
+        options.ports,
+        start.and_hms_opt(6, 0, 0).unwrap_or_default().and_utc(),
+    )
+    .await
+}
+
+/// Plays the history and the month on a started relance.
+pub async fn play(local: &Local, options: &Options) -> Result<Outcome> {
+    let (from, to) = (
+        day(MONTH.0.0, MONTH.0.1, MONTH.0.2),
+        day(MONTH.1.0, MONTH.1.1, MONTH.1.2),
+    );
+    let start = day(HISTORY_FROM.0, HISTORY_FROM.1, HISTORY_FROM.2);
+    let profiles = portfolio();
+    let mut run = Run {
+        local,
+        options,
+        ids: profiles
+            .iter()
+            .map(|p| CustomerId::parse(p.id).map_err(anyhow::Error::msg))
+            .collect::<Result<_>>()?,
+        emails: profiles
+            .iter()
+            .map(|p| tagged(p.customer["email"].as_str().unwrap_or_default(), options.tag.as_deref()))
+            .collect(),
+        names: profiles
+            .iter()
+            .map(|p| {
+                p.customer["company_name"]
+                    .as_str()
+                    .or(p.customer["contact_name"].as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect(),
+        browsers: profiles
+            .iter()
+            .map(|p| {
+                let language = if p.customer["locale"] == "en" {
+                    "en-GB,en;q=0.9"
+                } else {
+                    "fr-FR,fr;q=0.9"
+                };
+                Browser::new(&local.pages_url, language)
+            })
+            .collect::<Result<_>>()?,
+        registered: vec![false; profiles.len()],
+        profiles,
+        invoices: BTreeMap::new(),
+        due: BTreeMap::new(),
+        held_back: String::new(),
+        todo: BTreeMap::new(),
+        reacted: HashSet::new(),
+        seen_mail: HashSet::new(),
+        transcript: Vec::new(),
+        rng: options.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+    };
+    run.say(format!(
+        "relance for Atelier Durand: finance API {}, customer pages {}, mailbox {}/",
+        local.finance_url,
+        local.pages_url,
+        local.mailbox.url()
+    ));
+    run.say(format!(
+        "Five ordinary months ({} – {}), then {} – {} day by day.",
+        start.format("%-d %B"),
+        (from - Duration::days(1)).format("%-d %B"),
+        from.format("%-d %B"),
+        to.format("%-d %B %Y")
+    ));
+    let mut d = start;
+    let mut month_start = start;
+    while d <= to {
+        let played = d >= from;
+        if played && d == from {
+            if month_start.month() != from.month() {
+                run.month_summary(month_start, d - Duration::days(1)).await?;
+            }
+            // From here on the day's emails are printed: not the past's.
+            run.seen_mail = local.mailbox.all().await?.into_iter().map(|m| m.message_id).collect();
+            run.say(String::new());
+            run.say(format!(
+                "== {} – {}, day by day",
+                from.format("%A %-d %B"),
+                to.format("%A %-d %B %Y")
+            ));
+        } else if !played && d.day() == 1 && d != start {
+            run.month_summary(month_start, d - Duration::days(1)).await?;
+            month_start = d;
+        }
+        run.play(d, played).await.with_context(|| format!("on {d}"))?;
+        d += Duration::days(1);
+    }
+    let mut customers = Vec::new();
+    for (i, id) in run.ids.iter().enumerate() {
+        customers.push(CustomerStory {
+            id: id.clone(),
+            name: run.names[i].clone(),
+            story: run.profiles[i].story,
+            events: local.history(id).await?,
+        });
+    }
+    let month_end = day(MONTH.0.0, MONTH.0.1 + 1, 1) - Duration::days(1);
+    let month_balance = balance(
+        customers.iter().map(|c| c.events.as_slice()),
+        from.with_day(1).unwrap_or(from),
+        month_end,
+    );
+    let run_balance = balance(customers.iter().map(|c| c.events.as_slice()), start, month_end);
+    let mut outcome = Outcome {
+        from,
+        to,
+        invoices: run
+            .invoices
+            .iter()
+            .map(|((i, m), n)| ((run.profiles[*i].id.to_string(), *m), n.clone()))
+            .collect(),
+        customers,
+        month_balance,
+        run_balance,
+        transcript: std::mem::take(&mut run.transcript),
+        pages_url: local.pages_url.clone(),
+        mailbox_url: format!("{}/", local.mailbox.url()),
+    };
+    for line in report::render(&outcome) {
+        if options.print {
+            println!("{line}");
+        }
+        outcome.transcript.push(line);
+    }
+    Ok(outcome)
+}
+
+impl Run<'_> {
+    fn say(&mut self, line: String) {
+        if self.options.print {
+            println!("{line}");
+        }
+        self.transcript.push(line);
+    }
+
+    fn next_random(&mut self) -> u64 {
+        // xorshift: enough to vary quantities, the same for the same seed.
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng
+    }
+
+    async fn month_summary(&mut self, from: NaiveDate, to: NaiveDate) -> Result<()> {
+        let mut histories = Vec::new();
+        for id in &self.ids {
+            histories.push(self.local.history(id).await?);
+        }
+        let b = balance(histories.iter().map(Vec::as_slice), from, to);
+        let reminders: u32 = b.reminders_by_stage.values().sum();
+        self.say(format!(
+            "{:<15} {:>2} invoices issued, {:>2} paid ({} on time), {:>2} reminders, {} surveys sent, {} answered",
+            from.format("%B %Y"),
+            b.invoices_issued,
+            b.invoices_paid,
+            b.paid_on_time,
+            reminders,
+            b.surveys_sent,
+            b.surveys_answered
+        ));
+        Ok(())
+    }
+
+    async fn play(&mut self, d: NaiveDate, played: bool) -> Result<()> {
+        if business_day(d) {
+            let (summary, follow_ups) = self.local.reminder_pass(d).await?;
+            // Why invoices that could have been reminded were not.
+            let skipped: Vec<String> = summary
+                .skipped
+                .iter()
+                .filter(|(k, _)| !matches!(k, Skip::NotYetDue | Skip::AlreadySent | Skip::Paid | Skip::Weekend))
+                .map(|(k, v)| {
+                    format!(
+                        "{} {v}",
+                        serde_json::to_value(k)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            let held_back = skipped.join(", ");
+            let news = summary.emails_sent + summary.handed_off + follow_ups > 0 || held_back != self.held_back;
+            self.held_back = held_back;
+            if played && news {
+                self.say(format!(
+                    "{}  reminder pass: {} email(s){}{}{}",
+                    d.format("%a %d %b"),
+                    summary.emails_sent,
+                    if summary.handed_off > 0 {
+                        format!(", {} handed to a person", summary.handed_off)
+                    } else {
+                        String::new()
+                    },
+                    if follow_ups > 0 {
+                        format!(", {follow_ups} credit follow-up(s) due")
+                    } else {
+                        String::new()
+                    },
+                    if skipped.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — held back: {}", skipped.join(", "))
+                    },
+                ));
+            }
+        }
+        self.local.set(d, 8, 30);
+        for i in 0..self.profiles.len() {
+            if !self.registered[i] && self.profiles[i].registered <= d {
+                self.register(i).await?;
+            }
+        }
+        if first_business_day_of_month(d) {
+            self.local.set(d, 9, 0);
+            for i in 0..self.profiles.len() {
+                if self.registered[i] {
+                    self.invoice(i, d).await?;
+                }
+            }
+        }
+        self.local.set(d, 10, 0);
+        let acts: Vec<(usize, Act)> = self
+            .profiles
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| {
+                p.acts
+                    .iter()
+                    .filter(|(on, _)| *on == d)
+                    .map(move |(_, a)| (i, a.clone()))
+            })
+            .collect();
+        for (i, act) in acts {
+            self.act(i, act, d).await?;
+        }
+        self.local.set(d, 11, 0);
+        for (i, todo) in self.todo.remove(&d).unwrap_or_default() {
+            self.carry_out(i, todo, d).await?;
+        }
+        self.local.set(d, 18, 0);
+        let events = self.local.stream(&self.ids).await?;
+        if played {
+            self.print_mail(d).await?;
+        }
+        self.local.set(d, 19, 0);
+        for event in events {
+            self.react(&event, d, played).await?;
+        }
+        Ok(())
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<&Value>, key: Option<&str>) -> Result<Value> {
+        let answer = self.local.api.call(method.clone(), path, body, key).await?;
+        if !answer.ok() {
+            bail!("{method} {path}: {}", answer.problem());
+        }
+        Ok(answer.body)
+    }
+
+    async fn register(&mut self, i: usize) -> Result<()> {
+        let mut body = self.profiles[i].customer.clone();
+        body["email"] = json!(self.emails[i]);
+        self.call(Method::PUT, &format!("/customers/{}", self.ids[i]), Some(&body), None)
+            .await?;
+        self.registered[i] = true;
+        Ok(())
+    }
+
+    async fn invoice(&mut self, i: usize, d: NaiveDate) -> Result<()> {
+        let random = self.next_random();
+        let p = &self.profiles[i];
+        let body = json!({
+            "customer_id": p.id, "currency": "EUR", "issue_date": d, "payment_terms": {"days": 30},
+            "category": "services", "lines": (p.lines)(d.month(), random),
+        });
+        let key = format!("demo:{}:{}", p.id, d.format("%Y-%m"));
+        let invoice: Invoice =
+            serde_json::from_value(self.call(Method::POST, "/invoices", Some(&body), Some(&key)).await?)
+                .context("an invoice")?;
+        if let Some(after) = (p.habit)(d.month()) {
+            let mut on = invoice.due_date + Duration::days(after);
+            while !business_day(on) {
+                on += Duration::days(1);
+            }
+            self.todo.entry(on).or_default().push((
+                i,
+                Todo::Pay {
+                    number: invoice.number.to_string(),
+                    amount_minor: None,
+                },
+            ));
+        }
+        if d >= day(MONTH.0.0, MONTH.0.1, MONTH.0.2) {
+            let credited = invoice.credited_minor();
+            self.say(format!(
+                "{}  invoice {} to {}: {}{}",
+                d.format("%a %d %b"),
+                invoice.number,
+                self.names[i],
+                report::euros(invoice.totals.gross_minor),
+                if credited > 0 {
+                    format!(
+                        ", less credit note {} ({}): {} to pay",
+                        invoice
+                            .credits
+                            .iter()
+                            .map(|c| c.number.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        report::euros(credited),
+                        report::euros(invoice.remaining_minor())
+                    )
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        self.due.insert(invoice.number.to_string(), invoice.due_date);
+        self.invoices.insert((i, d.month()), invoice.number.to_string());
+        Ok(())
+    }
+
+    fn invoice_of(&self, i: usize, month: u32) -> Result<String> {
+        self.invoices
+            .get(&(i, month))
+            .cloned()
+            .with_context(|| format!("{} has no invoice for month {month}", self.profiles[i].id))
+    }
+
+    async fn read_invoice(&self, i: usize, number: &str) -> Result<Invoice> {
+        let body = self
+            .call(
+                Method::GET,
+                &format!("/customers/{}/invoices/{number}", self.ids[i]),
+                None,
+                None,
+            )
+            .await?;
+        serde_json::from_value(body).context("an invoice")
+    }
+
+    async fn pay(&mut self, i: usize, number: &str, amount: Option<i64>, method: &str, d: NaiveDate) -> Result<()> {
+        let invoice = self.read_invoice(i, number).await?;
+        let amount = amount
+            .unwrap_or_else(|| invoice.remaining_minor())
+            .min(invoice.remaining_minor());
+        if amount <= 0 {
+            return Ok(());
+        }
+        let body = json!({"amount_minor": amount, "date": d, "method": method, "reference": format!("VIR {number}")});
+        let key = format!("demo-pay:{number}:{d}");
+        self.call(
+            Method::POST,
+            &format!("/customers/{}/invoices/{number}/payments", self.ids[i]),
+            Some(&body),
+            Some(&key),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn act(&mut self, i: usize, act: Act, d: NaiveDate) -> Result<()> {
+        let played = d >= day(MONTH.0.0, MONTH.0.1, MONTH.0.2);
+        let id = self.ids[i].clone();
+        match act {
+            Act::OpenDispute { month, reason } => {
+                let number = self.invoice_of(i, month)?;
+                self.call(
+                    Method::POST,
+                    &format!("/customers/{id}/invoices/{number}/disputes"),
+                    Some(&json!({ "reason": reason })),
+                    None,
+                )
+                .await?;
+                self.say(format!(
+                    "{}  {} disputes {number}: “{reason}”",
+                    d.format("%a %d %b"),
+                    self.names[i]
+                ));
+            }
+            Act::SettleDispute { month, resolution } => {
+                let number = self.invoice_of(i, month)?;
+                self.call(
+                    Method::POST,
+                    &format!("/customers/{id}/invoices/{number}/disputes/settle"),
+                    Some(&json!({ "resolution": resolution })),
+                    None,
+                )
+                .await?;
+                self.say(format!(
+                    "{}  finance settles the dispute on {number}: “{resolution}”",
+                    d.format("%a %d %b")
+                ));
+            }
+            Act::RepairBillingError {
+                month,
+                what_happened,
+                what_we_did,
+            } => {
+                let number = self.invoice_of(i, month)?;
+                let request = json!({
+                    "situation": "billing_error", "severity": "minor", "invoice": number,
+                    "what_happened": what_happened, "what_we_did": what_we_did,
+                });
+                let quote = self
+                    .call(
+                        Method::POST,
+                        &format!("/customers/{id}/credits/quote"),
+                        Some(&request),
+                        None,
+                    )
+                    .await?;
+                let proposed = quote["proposal"]["net_minor"]
+                    .as_i64()
+                    .or(quote["net_minor"].as_i64())
+                    .unwrap_or(0);
+                let credit = self
+                    .call(
+                        Method::POST,
+                        &format!("/customers/{id}/credits"),
+                        Some(&request),
+                        Some(&format!("demo-credit:{number}")),
+                    )
+                    .await?;
+                if played {
+                    self.say(format!(
+                        "{}  {} calls: {what_happened} Finance quotes the policy's gesture ({} excl. VAT) and grants credit note {}",
+                        d.format("%a %d %b"),
+                        self.names[i],
+                        report::euros(proposed),
+                        credit["number"].as_str().unwrap_or("(pending approval)")
+                    ));
+                    for reason in quote["reasons"].as_array().into_iter().flatten() {
+                        if let Some(text) = reason.as_str() {
+                            self.say(format!("              · {text}"));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What a customer (or finance) does about the day's events.
+    async fn react(&mut self, event: &HistoryEvent, d: NaiveDate, played: bool) -> Result<()> {
+        let Some(i) = self.ids.iter().position(|id| id == &event.customer_id) else {
+            return Ok(());
+        };
+        match &event.kind {
+            EventKind::ReminderSent { numbers, .. } => {
+                // Only overdue invoices the customer's habit does not pay:
+                // their story says what happens (a heads-up before the due
+                // date changes nothing).
+                let open: Vec<String> = numbers
+                    .iter()
+                    .map(ToString::to_string)
+                    .filter(|n| !self.reacted.contains(n) && self.story_invoice(i, n))
+                    .filter(|n| self.due.get(n).is_some_and(|due| *due < d))
+                    .collect();
+                if open.is_empty() {
+                    return Ok(());
+                }
+                self.reacted.extend(open.iter().cloned());
+                let todo = match self.profiles[i].reaction {
+                    Reaction::PaysOnline => Todo::PayOnline(open),
+                    Reaction::AsksForAPlan => Todo::AskForAPlan(open),
+                    Reaction::PromisesToPay => Todo::PromiseToPay(open),
+                    Reaction::Ignores => return Ok(()),
+                };
+                self.todo.entry(next_business_day(d)).or_default().push((i, todo));
+            }
+            EventKind::SurveySent { question, .. } => {
+                if let Some(mood) = self.profiles[i].mood {
+                    self.answer_survey(i, question, mood, d, played).await?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn story_invoice(&self, i: usize, number: &str) -> bool {
+        self.invoices
+            .iter()
+            .any(|((c, m), n)| *c == i && n == number && (self.profiles[i].habit)(*m).is_none())
+    }
+
+    async fn latest_email(&self, i: usize, about: &str) -> Result<relance_e2e::StoredEmail> {
+        let mut mail = self.local.mailbox.to(&self.emails[i]).await?;
+        mail.retain(|m| m.body.text.as_deref().is_some_and(|t| t.contains(about)));
+        mail.pop()
+            .with_context(|| format!("no email to {} mentions {about}", self.names[i]))
+    }
+
+    async fn carry_out(&mut self, i: usize, todo: Todo, d: NaiveDate) -> Result<()> {
+        let id = self.ids[i].clone();
+        let when = d.format("%a %d %b").to_string();
+        match todo {
+            Todo::Pay { number, amount_minor } => {
+                self.pay(i, &number, amount_minor, "transfer", d).await?;
+            }
+            Todo::PayOnline(numbers) => {
+                let number = &numbers[0];
+                let reminder = self.latest_email(i, number).await?;
+                let browser = &self.browsers[i];
+                let page = browser.open(&link(&reminder, &self.local.pages_url, "/i/")?).await?;
+                ensure!(page.status.is_success(), "the invoice page answered {}", page.status);
+                let fields = page.hidden();
+                let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let paid = browser.submit("/pay", &fields).await?;
+                ensure!(
+                    paid.left_to.is_some(),
+                    "the pay button did not lead to the payment page"
+                );
+                self.local.set(d, 11, 5);
+                for number in &numbers {
+                    self.pay(i, number, None, "card", d).await?;
+                }
+                self.say(format!(
+                    "{when}  {} opens {number} from the reminder, clicks “{}” and pays by card",
+                    self.names[i],
+                    pay_label(&page.body)
+                ));
+            }
+            Todo::AskForAPlan(numbers) => {
+                let reminder = self.latest_email(i, &numbers[0]).await?;
+                let browser = &self.browsers[i];
+                let page = browser.open(&link(&reminder, &self.local.pages_url, "/help/")?).await?;
+                ensure!(page.status.is_success(), "the help page answered {}", page.status);
+                let comment = "Trésorerie tendue après les travaux du magasin : pourrions-nous régler en deux fois ?";
+                let sent = browser
+                    .submit(
+                        "/help",
+                        &[
+                            ("once", &page.once()?),
+                            ("choice", "payment_plan"),
+                            ("comment", comment),
+                        ],
+                    )
+                    .await?;
+                ensure!(sent.status.is_success(), "the help form answered {}", sent.status);
+                self.say(format!(
+                    "{when}  {} clicks “J'ai une difficulté” in the reminder ({}), asks for a payment plan: “{comment}” — the page answers “{}”",
+                    self.names[i],
+                    page.heading(),
+                    sent.heading()
+                ));
+                self.todo
+                    .entry(next_business_day(d))
+                    .or_default()
+                    .push((i, Todo::CallBackAboutAPlan(numbers)));
+            }
+            Todo::CallBackAboutAPlan(numbers) => {
+                let note = "Appel avec Paul Bernard : règlement en deux fois accepté, sans pénalité.";
+                self.call(
+                    Method::POST,
+                    &format!("/customers/{id}/replies"),
+                    Some(&json!({ "note": note })),
+                    None,
+                )
+                .await?;
+                for number in &numbers {
+                    let invoice = self.read_invoice(i, number).await?;
+                    let due = invoice.remaining_minor();
+                    let (first, second) = (
+                        next_business_day(d + Duration::days(14)),
+                        next_business_day(d + Duration::days(28)),
+                    );
+                    let half = due / 2;
+                    let plan = json!({"instalments": [
+                        {"due_date": first, "amount_minor": half},
+                        {"due_date": second, "amount_minor": due - half},
+                    ]});
+                    self.call(
+                        Method::POST,
+                        &format!("/customers/{id}/invoices/{number}/plan"),
+                        Some(&plan),
+                        None,
+                    )
+                    .await?;
+                    for (on, amount) in [(first, half), (second, due - half)] {
+                        self.todo.entry(on).or_default().push((
+                            i,
+                            Todo::Pay {
+                                number: number.clone(),
+                                amount_minor: Some(amount),
+                            },
+                        ));
+                    }
+                    self.say(format!(
+                        "{when}  finance calls {} back (within the 48 hours promised) and records a plan for {number}: {} on {}, {} on {}",
+                        self.names[i],
+                        report::euros(half),
+                        first.format("%-d %b"),
+                        report::euros(due - half),
+                        second.format("%-d %b"),
+                    ));
+                }
+            }
+            Todo::PromiseToPay(numbers) => {
+                let mut on = d + Duration::days(10);
+                while !business_day(on) {
+                    on += Duration::days(1);
+                }
+                for number in &numbers {
+                    self.call(
+                        Method::POST,
+                        &format!("/customers/{id}/invoices/{number}/promise"),
+                        Some(&json!({ "date": on })),
+                        None,
+                    )
+                    .await?;
+                    self.todo.entry(on).or_default().push((
+                        i,
+                        Todo::Pay {
+                            number: number.clone(),
+                            amount_minor: None,
+                        },
+                    ));
+                }
+                self.say(format!(
+                    "{when}  {} phones after the reminder; finance records a promise to pay {} on {}",
+                    self.names[i],
+                    numbers.join(", "),
+                    on.format("%-d %b")
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn answer_survey(&mut self, i: usize, question: &str, mood: Mood, d: NaiveDate, played: bool) -> Result<()> {
+        let score = if question == "nps" { mood.nps } else { mood.ces_or_csat };
+        let email = self.latest_email(i, "/s/").await?;
+        let wanted = format!("score={score}");
+        let text = email.body.text.clone().unwrap_or_default();
+        let target = text
+            .split_whitespace()
+            .find(|w| w.contains("/s/") && w.ends_with(&wanted))
+            .with_context(|| format!("no {wanted} link in “{}”", email.subject))?
+            .to_string();
+        let browser = &self.browsers[i];
+        let page = browser.open(&target).await?;
+        ensure!(page.status.is_success(), "the survey page answered {}", page.status);
+        let score_text = score.to_string();
+        let mut form = vec![("once", page.once()?), ("score", score_text)];
+        if let Some(comment) = mood.comment {
+            form.push(("comment", comment.to_string()));
+        }
+        let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let sent = browser.submit("/survey", &fields).await?;
+        ensure!(sent.status.is_success(), "the survey form answered {}", sent.status);
+        if played {
+            self.say(format!(
+                "{}  {} answers “{}” with {score}{}",
+                d.format("%a %d %b"),
+                self.names[i],
+                email.subject,
+                mood.comment.map(|c| format!(": “{c}”")).unwrap_or_default()
+            ));
+        }
+        Ok(())
+    }
+
+    /// The day's emails, as the customers received them.
+    async fn print_mail(&mut self, d: NaiveDate) -> Result<()> {
+        let all = self.local.mailbox.all().await?;
+        let mut lines = Vec::new();
+        for email in all {
+            if !self.seen_mail.insert(email.message_id.clone()) {
+                continue;
+            }
+            let to = email.destination.to.join(", ");
+            // Customers' mail only: finance's alerts show in the timelines.
+            if let Some(i) = self.emails.iter().position(|e| to.contains(e.as_str())) {
+                lines.push((
+                    i,
+                    format!("{}    ✉ {}: {}", d.format("%a %d %b"), self.names[i], email.subject),
+                ));
+            }
+        }
+        // A pass works on customers concurrently: print in portfolio order.
+        lines.sort_by_key(|(i, _)| *i);
+        for (_, line) in lines {
+            self.say(line);
+        }
+        Ok(())
+    }
+}
+
+/// The pay button's words on the invoice page.
+fn pay_label(body: &str) -> String {
+    body.split("<button")
+        .nth(1)
+        .and_then(|b| b.split_once('>'))
+        .and_then(|(_, rest)| rest.split_once("</button>"))
+        .map_or_else(|| "Pay".to_string(), |(label, _)| label.trim().to_string())
+}
