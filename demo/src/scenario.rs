@@ -197,8 +197,8 @@ pub async fn play(local: &Local, options: &Options) -> Result<Outcome> {
     ));
     run.say(format!(
         "Five ordinary months ({} – {}), then {} – {} day by day.",
-        start.format("%-d %B"),
-        (from - Duration::days(1)).format("%-d %B"),
+        start.format("%B"),
+        (from - Duration::days(from.day().into())).format("%B"),
         from.format("%-d %B"),
         to.format("%-d %B %Y")
     ));
