@@ -80,6 +80,12 @@ impl Local {
     /// that name) and starts the three HTTP functions on it.
     pub async fn start(table: &str, ports: Ports, start: DateTime<Utc>) -> Result<Self> {
         let config = relance_e2e::sdk_config().await?;
+        // The table is dropped and made again: only ever on a local stack.
+        let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_default();
+        anyhow::ensure!(
+            endpoint.starts_with("http://127.0.0.1") || endpoint.starts_with("http://localhost"),
+            "AWS_ENDPOINT_URL_DYNAMODB is {endpoint}: the local scenario only runs on a local stack"
+        );
         let dynamodb = aws_sdk_dynamodb::Client::new(&config);
         // A previous run's table of the same name: start afresh.
         let _ = dynamodb.delete_table().table_name(table).send().await;

@@ -72,23 +72,10 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 pub fn month_fr(month: u32) -> &'static str {
-    [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ]
-    .get(month.saturating_sub(1) as usize)
-    .copied()
-    .unwrap_or("")
+    relance::view::MONTHS_FR
+        .get(month.saturating_sub(1) as usize)
+        .copied()
+        .unwrap_or("")
 }
 
 /// A French business: (SIREN, VAT number) and (street, postal code, city).

@@ -423,13 +423,7 @@ impl Run<'_> {
             while !business_day(on) {
                 on += Duration::days(1);
             }
-            self.todo.entry(on).or_default().push((
-                i,
-                Todo::Pay {
-                    number: invoice.number.to_string(),
-                    amount_minor: None,
-                },
-            ));
+            self.schedule_payment(on, i, invoice.number.to_string(), None);
         }
         if d >= day(MONTH.0.0, MONTH.0.1, MONTH.0.2) {
             let credited = invoice.credited_minor();
@@ -459,6 +453,13 @@ impl Run<'_> {
         self.due.insert(invoice.number.to_string(), invoice.due_date);
         self.invoices.insert((i, d.month()), invoice.number.to_string());
         Ok(())
+    }
+
+    fn schedule_payment(&mut self, on: NaiveDate, i: usize, number: String, amount_minor: Option<i64>) {
+        self.todo
+            .entry(on)
+            .or_default()
+            .push((i, Todo::Pay { number, amount_minor }));
     }
 
     fn invoice_of(&self, i: usize, month: u32) -> Result<String> {
@@ -720,13 +721,7 @@ impl Run<'_> {
                     )
                     .await?;
                     for (on, amount) in [(first, half), (second, due - half)] {
-                        self.todo.entry(on).or_default().push((
-                            i,
-                            Todo::Pay {
-                                number: number.clone(),
-                                amount_minor: Some(amount),
-                            },
-                        ));
+                        self.schedule_payment(on, i, number.clone(), Some(amount));
                     }
                     self.say(format!(
                         "{when}  finance calls {} back (within the 48 hours promised) and records a plan for {number}: {} on {}, {} on {}",
@@ -751,13 +746,7 @@ impl Run<'_> {
                         None,
                     )
                     .await?;
-                    self.todo.entry(on).or_default().push((
-                        i,
-                        Todo::Pay {
-                            number: number.clone(),
-                            amount_minor: None,
-                        },
-                    ));
+                    self.schedule_payment(on, i, number.clone(), None);
                 }
                 self.say(format!(
                     "{when}  {} phones after the reminder; finance records a promise to pay {} on {}",

@@ -15,7 +15,8 @@ use crate::domain::decimal::format_scaled;
 use crate::domain::invoice::{InvoiceStatus, PaymentTerms};
 use crate::domain::{Address, CustomerKind, Invoice, Locale, Money, Seller};
 
-const MONTHS_FR: [&str; 12] = [
+/// French month names, lower case as French writes them in dates.
+pub const MONTHS_FR: [&str; 12] = [
     "janvier",
     "février",
     "mars",
