@@ -83,9 +83,11 @@ pub fn parse_key(key: Option<&str>) -> Result<String, InvoicingError> {
 
 pub(crate) async fn back_off(attempt: u32) {
     use rand::Rng;
-    // Exponential back-off with full jitter (10 ms doubling, capped at
-    // 200 ms): contending writers spread out instead of colliding again.
-    let cap = (10u64 << attempt.min(5)).min(200);
+    // Exponential back-off with full jitter (10 ms doubling, up to 1.6 s):
+    // contending writers spread out instead of colliding again. The cap
+    // must grow with the crowd: fifty writers on one counter retrying
+    // within 200 ms keep colliding, and few of them ever commit.
+    let cap = (10u64 << attempt.min(8)).min(1_600);
     let ms = rand::rng().random_range(0..=cap);
     tokio::time::sleep(StdDuration::from_millis(ms)).await;
 }
