@@ -54,7 +54,8 @@ fn first<'a>(events: &'a [HistoryEvent], what: &str) -> &'a HistoryEvent {
 
 #[tokio::test]
 async fn a_month_of_relance_keeps_every_story_and_the_same_seed_prints_the_same_month() {
-    let outcome = run(&options("a")).await.expect("the scenario runs to the end");
+    let first_run = options("a");
+    let outcome = run(&first_run).await.expect("the scenario runs to the end");
     let october = |id: &str| outcome.invoices[&(id.to_string(), 10)].clone();
     let november_from = outcome.from;
 
