@@ -123,7 +123,23 @@ impl Api {
         self
     }
 
+    /// Calls the API. A 503 "busy" (too many concurrent changes) is tried
+    /// again, twice, when repeating is safe: a read, a PUT, or a request
+    /// carrying an Idempotency-Key.
     pub async fn call(&self, method: Method, path: &str, body: Option<&Value>, key: Option<&str>) -> Result<Answer> {
+        let repeatable = key.is_some() || method == Method::GET || method == Method::PUT;
+        let mut tries = 0u64;
+        loop {
+            let answer = self.call_once(method.clone(), path, body, key).await?;
+            if answer.status != 503 || !repeatable || tries == 2 {
+                return Ok(answer);
+            }
+            tries += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(500 * tries)).await;
+        }
+    }
+
+    async fn call_once(&self, method: Method, path: &str, body: Option<&Value>, key: Option<&str>) -> Result<Answer> {
         let base = if path.starts_with("/credits") || path.contains("/credits") {
             &self.credits
         } else {
