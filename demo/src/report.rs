@@ -138,17 +138,17 @@ pub fn render(outcome: &Outcome) -> Vec<String> {
     }
     out.push(String::new());
     let (m, r) = (&outcome.month_balance, &outcome.run_balance);
+    let whole_run = format!("{} – {}", outcome.started.format("%B"), outcome.from.format("%B %Y"));
     out.push(format!(
-        "== Relationship balance   {:<34} {}",
-        outcome.from.format("%B %Y"),
-        "June – November 2026"
+        "== Relationship balance   {:<44} {whole_run}",
+        outcome.from.format("%B %Y").to_string(),
     ));
     for (label, month, run) in balance_rows(m)
         .into_iter()
         .zip(balance_rows(r))
         .map(|((l, a), (_, b))| (l, a, b))
     {
-        out.push(format!("  {label:<22} {month:<34} {run}"));
+        out.push(format!("  {label:<22} {month:<44} {run}"));
     }
     out.push(String::new());
     out.push(format!(

@@ -51,6 +51,8 @@ pub struct CustomerStory {
 }
 
 pub struct Outcome {
+    /// The first day of the ordinary months.
+    pub started: NaiveDate,
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub customers: Vec<CustomerStory>,
@@ -242,6 +244,7 @@ pub async fn play(local: &Local, options: &Options) -> Result<Outcome> {
     );
     let run_balance = balance(customers.iter().map(|c| c.events.as_slice()), start, month_end);
     let mut outcome = Outcome {
+        started: start,
         from,
         to,
         invoices: run
@@ -375,8 +378,11 @@ impl Run<'_> {
             self.act(i, act, d).await?;
         }
         self.local.set(d, 11, 0);
-        for (i, todo) in self.todo.remove(&d).unwrap_or_default() {
-            self.carry_out(i, todo, d).await?;
+        // What is done today may bring more for today (a call back).
+        while let Some(list) = self.todo.remove(&d) {
+            for (i, todo) in list {
+                self.carry_out(i, todo, d).await?;
+            }
         }
         self.local.set(d, 18, 0);
         let events = self.local.stream(&self.ids).await?;
@@ -687,12 +693,15 @@ impl Run<'_> {
                     page.heading(),
                     sent.heading()
                 ));
+                // Finance promised an answer within 48 hours; it calls back
+                // the same afternoon.
                 self.todo
-                    .entry(next_business_day(d))
+                    .entry(d)
                     .or_default()
                     .push((i, Todo::CallBackAboutAPlan(numbers)));
             }
             Todo::CallBackAboutAPlan(numbers) => {
+                self.local.set(d, 16, 0);
                 let note = "Appel avec Paul Bernard : règlement en deux fois accepté, sans pénalité.";
                 self.call(
                     Method::POST,
@@ -724,7 +733,7 @@ impl Run<'_> {
                         self.schedule_payment(on, i, number.clone(), Some(amount));
                     }
                     self.say(format!(
-                        "{when}  finance calls {} back (within the 48 hours promised) and records a plan for {number}: {} on {}, {} on {}",
+                        "{when}  finance calls {} back that afternoon and records a plan for {number}: {} on {}, {} on {}",
                         self.names[i],
                         report::euros(half),
                         first.format("%-d %b"),
