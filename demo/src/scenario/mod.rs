@@ -8,18 +8,20 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, bail};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use relance::domain::balance::{Balance, balance};
-use relance::domain::{CustomerId, EventKind, HistoryEvent, Invoice};
+use relance::domain::{CustomerId, HistoryEvent, Invoice};
 use relance::reminders::Skip;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::browser::{Browser, link};
+use crate::browser::Browser;
 use crate::local::{Local, Ports};
-use crate::portfolio::{Act, Mood, Profile, Reaction, portfolio};
+use crate::portfolio::{Act, Profile, portfolio};
 use crate::report;
+
+mod customers;
 
 pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
@@ -589,218 +591,6 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// What a customer (or finance) does about the day's events.
-    async fn react(&mut self, event: &HistoryEvent, d: NaiveDate, played: bool) -> Result<()> {
-        let Some(i) = self.ids.iter().position(|id| id == &event.customer_id) else {
-            return Ok(());
-        };
-        match &event.kind {
-            EventKind::ReminderSent { numbers, .. } => {
-                // Only overdue invoices the customer's habit does not pay:
-                // their story says what happens (a heads-up before the due
-                // date changes nothing).
-                let open: Vec<String> = numbers
-                    .iter()
-                    .map(ToString::to_string)
-                    .filter(|n| !self.reacted.contains(n) && self.story_invoice(i, n))
-                    .filter(|n| self.due.get(n).is_some_and(|due| *due < d))
-                    .collect();
-                if open.is_empty() {
-                    return Ok(());
-                }
-                self.reacted.extend(open.iter().cloned());
-                let todo = match self.profiles[i].reaction {
-                    Reaction::PaysOnline => Todo::PayOnline(open),
-                    Reaction::AsksForAPlan => Todo::AskForAPlan(open),
-                    Reaction::PromisesToPay => Todo::PromiseToPay(open),
-                    Reaction::Ignores => return Ok(()),
-                };
-                self.todo.entry(next_business_day(d)).or_default().push((i, todo));
-            }
-            EventKind::SurveySent { question, .. } => {
-                if let Some(mood) = self.profiles[i].mood {
-                    self.answer_survey(i, question, mood, d, played).await?;
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn story_invoice(&self, i: usize, number: &str) -> bool {
-        self.invoices
-            .iter()
-            .any(|((c, m), n)| *c == i && n == number && (self.profiles[i].habit)(*m).is_none())
-    }
-
-    async fn latest_email(&self, i: usize, about: &str) -> Result<relance_e2e::StoredEmail> {
-        let mut mail = self.local.mailbox.to(&self.emails[i]).await?;
-        mail.retain(|m| m.body.text.as_deref().is_some_and(|t| t.contains(about)));
-        mail.pop()
-            .with_context(|| format!("no email to {} mentions {about}", self.names[i]))
-    }
-
-    async fn carry_out(&mut self, i: usize, todo: Todo, d: NaiveDate) -> Result<()> {
-        let id = self.ids[i].clone();
-        let when = d.format("%a %d %b").to_string();
-        match todo {
-            Todo::Pay { number, amount_minor } => {
-                self.pay(i, &number, amount_minor, "transfer", d).await?;
-            }
-            Todo::PayOnline(numbers) => {
-                let number = &numbers[0];
-                let reminder = self.latest_email(i, number).await?;
-                let browser = &self.browsers[i];
-                let page = browser.open(&link(&reminder, &self.local.pages_url, "/i/")?).await?;
-                ensure!(page.status.is_success(), "the invoice page answered {}", page.status);
-                let fields = page.hidden();
-                let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                let paid = browser.submit("/pay", &fields).await?;
-                ensure!(
-                    paid.left_to.is_some(),
-                    "the pay button did not lead to the payment page"
-                );
-                self.local.set(d, 11, 5);
-                for number in &numbers {
-                    self.pay(i, number, None, "card", d).await?;
-                }
-                self.say(format!(
-                    "{when}  {} opens {number} from the reminder, clicks “{}” and pays by card",
-                    self.names[i],
-                    pay_label(&page.body)
-                ));
-            }
-            Todo::AskForAPlan(numbers) => {
-                let reminder = self.latest_email(i, &numbers[0]).await?;
-                let browser = &self.browsers[i];
-                let page = browser.open(&link(&reminder, &self.local.pages_url, "/help/")?).await?;
-                ensure!(page.status.is_success(), "the help page answered {}", page.status);
-                let comment = "Trésorerie tendue après les travaux du magasin : pourrions-nous régler en deux fois ?";
-                let sent = browser
-                    .submit(
-                        "/help",
-                        &[
-                            ("once", &page.once()?),
-                            ("choice", "payment_plan"),
-                            ("comment", comment),
-                        ],
-                    )
-                    .await?;
-                ensure!(sent.status.is_success(), "the help form answered {}", sent.status);
-                self.say(format!(
-                    "{when}  {} clicks “J'ai une difficulté” in the reminder ({}), asks for a payment plan: “{comment}” — the page answers “{}”",
-                    self.names[i],
-                    page.heading(),
-                    sent.heading()
-                ));
-                // Finance promised an answer within 48 hours; it calls back
-                // the same afternoon.
-                self.todo
-                    .entry(d)
-                    .or_default()
-                    .push((i, Todo::CallBackAboutAPlan(numbers)));
-            }
-            Todo::CallBackAboutAPlan(numbers) => {
-                self.local.set(d, 16, 0);
-                let note = "Appel avec Paul Bernard : règlement en deux fois accepté, sans pénalité.";
-                self.call(
-                    Method::POST,
-                    &format!("/customers/{id}/replies"),
-                    Some(&json!({ "note": note })),
-                    None,
-                )
-                .await?;
-                for number in &numbers {
-                    let invoice = self.read_invoice(i, number).await?;
-                    let due = invoice.remaining_minor();
-                    let (first, second) = (
-                        next_business_day(d + Duration::days(14)),
-                        next_business_day(d + Duration::days(28)),
-                    );
-                    let half = due / 2;
-                    let plan = json!({"instalments": [
-                        {"due_date": first, "amount_minor": half},
-                        {"due_date": second, "amount_minor": due - half},
-                    ]});
-                    self.call(
-                        Method::POST,
-                        &format!("/customers/{id}/invoices/{number}/plan"),
-                        Some(&plan),
-                        None,
-                    )
-                    .await?;
-                    for (on, amount) in [(first, half), (second, due - half)] {
-                        self.schedule_payment(on, i, number.clone(), Some(amount));
-                    }
-                    self.say(format!(
-                        "{when}  finance calls {} back that afternoon and records a plan for {number}: {} on {}, {} on {}",
-                        self.names[i],
-                        report::euros(half),
-                        first.format("%-d %b"),
-                        report::euros(due - half),
-                        second.format("%-d %b"),
-                    ));
-                }
-            }
-            Todo::PromiseToPay(numbers) => {
-                let mut on = d + Duration::days(10);
-                while !business_day(on) {
-                    on += Duration::days(1);
-                }
-                for number in &numbers {
-                    self.call(
-                        Method::POST,
-                        &format!("/customers/{id}/invoices/{number}/promise"),
-                        Some(&json!({ "date": on })),
-                        None,
-                    )
-                    .await?;
-                    self.schedule_payment(on, i, number.clone(), None);
-                }
-                self.say(format!(
-                    "{when}  {} phones after the reminder; finance records a promise to pay {} on {}",
-                    self.names[i],
-                    numbers.join(", "),
-                    on.format("%-d %b")
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    async fn answer_survey(&mut self, i: usize, question: &str, mood: Mood, d: NaiveDate, played: bool) -> Result<()> {
-        let score = if question == "nps" { mood.nps } else { mood.ces_or_csat };
-        let email = self.latest_email(i, "/s/").await?;
-        let wanted = format!("score={score}");
-        let text = email.body.text.clone().unwrap_or_default();
-        let target = text
-            .split_whitespace()
-            .find(|w| w.contains("/s/") && w.ends_with(&wanted))
-            .with_context(|| format!("no {wanted} link in “{}”", email.subject))?
-            .to_string();
-        let browser = &self.browsers[i];
-        let page = browser.open(&target).await?;
-        ensure!(page.status.is_success(), "the survey page answered {}", page.status);
-        let score_text = score.to_string();
-        let mut form = vec![("once", page.once()?), ("score", score_text)];
-        if let Some(comment) = mood.comment {
-            form.push(("comment", comment.to_string()));
-        }
-        let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let sent = browser.submit("/survey", &fields).await?;
-        ensure!(sent.status.is_success(), "the survey form answered {}", sent.status);
-        if played {
-            self.say(format!(
-                "{}  {} answers “{}” with {score}{}",
-                d.format("%a %d %b"),
-                self.names[i],
-                email.subject,
-                mood.comment.map(|c| format!(": “{c}”")).unwrap_or_default()
-            ));
-        }
-        Ok(())
-    }
-
     /// The day's emails, as the customers received them.
     async fn print_mail(&mut self, d: NaiveDate) -> Result<()> {
         let all = self.local.mailbox.all().await?;
@@ -825,13 +615,4 @@ impl Run<'_> {
         }
         Ok(())
     }
-}
-
-/// The pay button's words on the invoice page.
-fn pay_label(body: &str) -> String {
-    body.split("<button")
-        .nth(1)
-        .and_then(|b| b.split_once('>'))
-        .and_then(|(_, rest)| rest.split_once("</button>"))
-        .map_or_else(|| "Pay".to_string(), |(label, _)| label.trim().to_string())
 }
