@@ -6,7 +6,6 @@
 use anyhow::{Context, Result, ensure};
 use chrono::{Duration, NaiveDate};
 use relance::domain::{EventKind, HistoryEvent};
-use reqwest::Method;
 use serde_json::json;
 
 use super::{Run, Todo, business_day, next_business_day};
@@ -129,13 +128,8 @@ impl Run<'_> {
             Todo::CallBackAboutAPlan(numbers) => {
                 self.local.set(d, 16, 0);
                 let note = "Appel avec Paul Bernard : règlement en deux fois accepté, sans pénalité.";
-                self.call(
-                    Method::POST,
-                    &format!("/customers/{id}/replies"),
-                    Some(&json!({ "note": note })),
-                    None,
-                )
-                .await?;
+                self.post(&format!("/customers/{id}/replies"), &json!({ "note": note }))
+                    .await?;
                 for number in &numbers {
                     let invoice = self.read_invoice(i, number).await?;
                     let due = invoice.remaining_minor();
@@ -148,13 +142,8 @@ impl Run<'_> {
                         {"due_date": first, "amount_minor": half},
                         {"due_date": second, "amount_minor": due - half},
                     ]});
-                    self.call(
-                        Method::POST,
-                        &format!("/customers/{id}/invoices/{number}/plan"),
-                        Some(&plan),
-                        None,
-                    )
-                    .await?;
+                    self.post(&format!("/customers/{id}/invoices/{number}/plan"), &plan)
+                        .await?;
                     for (on, amount) in [(first, half), (second, due - half)] {
                         self.schedule_payment(on, i, number.clone(), Some(amount));
                     }
@@ -174,11 +163,9 @@ impl Run<'_> {
                     on += Duration::days(1);
                 }
                 for number in &numbers {
-                    self.call(
-                        Method::POST,
+                    self.post(
                         &format!("/customers/{id}/invoices/{number}/promise"),
-                        Some(&json!({ "date": on })),
-                        None,
+                        &json!({ "date": on }),
                     )
                     .await?;
                     self.schedule_payment(on, i, number.clone(), None);

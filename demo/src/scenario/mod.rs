@@ -406,6 +406,11 @@ impl Run<'_> {
         Ok(answer.body)
     }
 
+    /// A finance request that needs no Idempotency-Key.
+    async fn post(&self, path: &str, body: &Value) -> Result<Value> {
+        self.call(Method::POST, path, Some(body), None).await
+    }
+
     async fn register(&mut self, i: usize) -> Result<()> {
         let mut body = self.profiles[i].customer.clone();
         body["email"] = json!(self.emails[i]);
@@ -515,11 +520,9 @@ impl Run<'_> {
         match act {
             Act::OpenDispute { month, reason } => {
                 let number = self.invoice_of(i, month)?;
-                self.call(
-                    Method::POST,
+                self.post(
                     &format!("/customers/{id}/invoices/{number}/disputes"),
-                    Some(&json!({ "reason": reason })),
-                    None,
+                    &json!({ "reason": reason }),
                 )
                 .await?;
                 self.say(format!(
@@ -530,11 +533,9 @@ impl Run<'_> {
             }
             Act::SettleDispute { month, resolution } => {
                 let number = self.invoice_of(i, month)?;
-                self.call(
-                    Method::POST,
+                self.post(
                     &format!("/customers/{id}/invoices/{number}/disputes/settle"),
-                    Some(&json!({ "resolution": resolution })),
-                    None,
+                    &json!({ "resolution": resolution }),
                 )
                 .await?;
                 self.say(format!(
@@ -552,14 +553,7 @@ impl Run<'_> {
                     "situation": "billing_error", "severity": "minor", "invoice": number,
                     "what_happened": what_happened, "what_we_did": what_we_did,
                 });
-                let quote = self
-                    .call(
-                        Method::POST,
-                        &format!("/customers/{id}/credits/quote"),
-                        Some(&request),
-                        None,
-                    )
-                    .await?;
+                let quote = self.post(&format!("/customers/{id}/credits/quote"), &request).await?;
                 let proposed = quote["proposal"]["net_minor"]
                     .as_i64()
                     .or(quote["net_minor"].as_i64())
