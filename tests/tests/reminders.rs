@@ -502,3 +502,90 @@ async fn a_pass_cut_short_by_its_deadline_continues_where_it_stopped() {
         );
     }
 }
+
+/// A mailer that never answers: the pass is stopped while it waits, as a
+/// Lambda killed between its claim and the SES call.
+struct Stalled;
+
+impl relance::mail::Mailer for Stalled {
+    async fn send(&self, _email: &relance::mail::OutgoingEmail) -> Result<String, relance::mail::SendError> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn a_pass_killed_between_claim_and_send_leaves_the_reminder_to_the_next_one_once() {
+    let world = World::new("killedpass").await;
+    world.create_customer("k", json!({})).await;
+    world.issue("inv-k", &invoice_body("k")).await;
+    let customer = CustomerId::parse("k").expect("id");
+    let as_of = date("2026-04-06");
+    let stalled = relance::delivery::Deliverer {
+        store: world.store.clone(),
+        mailer: Stalled,
+        renderer: world.state.deliverer.renderer.clone(),
+        public_url: common::PUBLIC_URL.into(),
+        link_ttl: chrono::Duration::days(180),
+        reply_to: None,
+    };
+    let pace = relance::reminders::Pace::new(1000);
+    let killed = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        Pass {
+            store: &world.store,
+            deliverer: &stalled,
+            policy: &world.state.policy,
+            as_of,
+            now: morning(as_of),
+            dry_run: false,
+            concurrency: 1,
+            pace: &pace,
+            deadline: None,
+            resume_after: None,
+        }
+        .run(),
+    )
+    .await;
+    assert!(killed.is_err(), "the pass was stopped while sending");
+    let state = world.store.get_dunning(&customer).await.expect("state").value;
+    let number = InvoiceNumber::parse("F2026-000001").expect("number");
+    assert_eq!(state.stage_of(&number), Some("help_first"), "the stage was claimed");
+    assert_eq!(
+        state.message.as_ref().map(|m| m.status),
+        Some(relance::outbox::MessageStatus::Sending),
+        "its email is held by the dead sender"
+    );
+
+    // A minute later the lease still runs: the next pass neither sends it
+    // nor claims another.
+    let later = morning(as_of) + chrono::Duration::minutes(1);
+    world.set_now(later);
+    let during = Pass {
+        store: &world.store,
+        deliverer: &world.state.deliverer,
+        policy: &world.state.policy,
+        as_of,
+        now: later,
+        dry_run: false,
+        concurrency: 1,
+        pace: &pace,
+        deadline: None,
+        resume_after: None,
+    }
+    .run()
+    .await
+    .expect("pass");
+    assert_eq!((during.redelivered, during.emails_sent), (0, 0));
+    assert_eq!(during.skipped.get(&Skip::AlreadySent), Some(&1));
+
+    // The next day the lease has long expired: the sweep sends it, once,
+    // and the stage is not claimed again.
+    let next = pass(&world, date("2026-04-07"), false).await;
+    assert_eq!((next.redelivered, next.stuck_sending, next.emails_sent), (1, 1, 0));
+    let emails = world.mailbox.to(&world.email("k")).await.expect("mailbox");
+    assert_eq!(emails.len(), 2, "the invoice and one reminder");
+    let history = world.store.full_history(&customer).await.expect("history");
+    assert_eq!(stages_sent(&history), ["help_first"]);
+    let again = pass(&world, date("2026-04-08"), false).await;
+    assert_eq!((again.redelivered, again.emails_sent), (0, 0));
+}

@@ -9,10 +9,10 @@ use chrono::{DateTime, Duration, Utc};
 use ulid::Ulid;
 
 use crate::config::company;
-use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
+use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::links::{self, LinkGrant, LinkPurpose};
 use crate::mail::{MailStream, Mailer, OutgoingEmail, SendError};
-use crate::outbox::{LEASE, Message, Purpose, retry_delay};
+use crate::outbox::{Home, LEASE, Message, Purpose, retry_delay};
 use crate::render::{RenderError, Renderer};
 use crate::store::{Store, StoreError, TxOutcome};
 use crate::view::{CreditEmail, CustomerAlert, FinanceAlert, InvoiceEmail, InvoiceView, ReminderEmail, SurveyEmail};
@@ -97,24 +97,62 @@ impl Deliverer<crate::mail::SesMailer> {
     }
 }
 
+/// What the sender already read about a message's customer (the reminder
+/// pass decided on it a moment ago): composing reuses it rather than read
+/// the same items again.
+pub struct Known<'a> {
+    pub customer: &'a Customer,
+    pub invoices: &'a [Invoice],
+    pub history: &'a [HistoryEvent],
+}
+
 impl<M: Mailer> Deliverer<M> {
+    /// Claims a message of its own item and sends it.
     pub async fn deliver(
         &self,
         customer: &CustomerId,
         id: Ulid,
         now: DateTime<Utc>,
     ) -> Result<DeliveryOutcome, DeliveryError> {
-        let Some(message) = self.store.claim_message(customer, id, now, now + LEASE).await? else {
+        self.deliver_in(Home::Own, customer, id, now).await
+    }
+
+    pub async fn deliver_in(
+        &self,
+        home: Home,
+        customer: &CustomerId,
+        id: Ulid,
+        now: DateTime<Utc>,
+    ) -> Result<DeliveryOutcome, DeliveryError> {
+        let Some(message) = self
+            .store
+            .claim_message_in(home, customer, id, now, now + LEASE)
+            .await?
+        else {
             return Ok(DeliveryOutcome::NotClaimed);
         };
-        let email = match self.compose(&message, now).await {
+        self.send_claimed(home, &message, now, None).await
+    }
+
+    /// Sends a message this sender holds the lease on (`claim_message`,
+    /// or a reminder claimed in SENDING with its stages), and records the
+    /// outcome.
+    pub async fn send_claimed(
+        &self,
+        home: Home,
+        message: &Message,
+        now: DateTime<Utc>,
+        known: Option<&Known<'_>>,
+    ) -> Result<DeliveryOutcome, DeliveryError> {
+        let id = message.id;
+        let email = match self.compose(message, now, known).await {
             Ok(email) => email,
             Err(ComposeError::Store(e)) => return Err(e.into()),
             Err(ComposeError::Orphan) => return Err(DeliveryError::Orphan(id)),
             Err(ComposeError::Render(e)) => {
                 let reason = e.to_string();
                 let retry_at = now + retry_delay(message.attempts);
-                self.release(&message, &reason, retry_at, now).await?;
+                self.release(home, message, &reason, retry_at, now).await?;
                 return Ok(DeliveryOutcome::Failed {
                     reason,
                     retry_at,
@@ -128,11 +166,11 @@ impl<M: Mailer> Deliverer<M> {
                     message.customer_id.clone(),
                     now,
                     Actor::system("mailer"),
-                    sent_event(&message, &provider_id),
+                    sent_event(message, &provider_id),
                 );
                 match self
                     .store
-                    .mark_message_sent(&message, &provider_id, now, &event)
+                    .mark_message_sent(home, message, &provider_id, now, &event)
                     .await?
                 {
                     TxOutcome::Committed => {}
@@ -154,7 +192,7 @@ impl<M: Mailer> Deliverer<M> {
                 let reason = err.to_string();
                 let retry_at = now + retry_delay(message.attempts);
                 tracing::warn!(message = %message.id, %reason, "send failed; will retry");
-                self.release(&message, &reason, retry_at, now).await?;
+                self.release(home, message, &reason, retry_at, now).await?;
                 Ok(DeliveryOutcome::Failed {
                     reason,
                     retry_at,
@@ -168,12 +206,12 @@ impl<M: Mailer> Deliverer<M> {
     /// failed and messages whose sender died holding the lease.
     pub async fn deliver_due(&self, now: DateTime<Utc>) -> Result<DeliverySummary, DeliveryError> {
         let mut summary = DeliverySummary::default();
-        for (customer, id, status) in self.store.due_messages(now).await? {
+        for due in self.store.due_messages(now).await? {
             // Due while SENDING: its sender died holding the lease.
-            if status == crate::outbox::MessageStatus::Sending {
+            if due.status == crate::outbox::MessageStatus::Sending {
                 summary.stuck += 1;
             }
-            match self.deliver(&customer, id, now).await? {
+            match self.deliver_in(due.home, &due.customer_id, due.id, now).await? {
                 DeliveryOutcome::Sent { .. } => summary.sent += 1,
                 DeliveryOutcome::Failed { .. } => summary.failed += 1,
                 DeliveryOutcome::Unknown { .. } => summary.unknown += 1,
@@ -185,6 +223,7 @@ impl<M: Mailer> Deliverer<M> {
 
     async fn release(
         &self,
+        home: Home,
         message: &Message,
         reason: &str,
         retry_at: DateTime<Utc>,
@@ -200,7 +239,9 @@ impl<M: Mailer> Deliverer<M> {
                 reason: reason.chars().take(300).collect(),
             },
         );
-        self.store.release_message(message, reason, retry_at, &event).await?;
+        self.store
+            .release_message(home, message, reason, retry_at, &event)
+            .await?;
         Ok(())
     }
 
@@ -227,7 +268,15 @@ impl<M: Mailer> Deliverer<M> {
     }
 
     /// The invoice a message is about; a missing one makes the message an orphan.
-    async fn invoice(&self, customer: &CustomerId, number: &InvoiceNumber) -> Result<Invoice, ComposeError> {
+    async fn invoice(
+        &self,
+        customer: &CustomerId,
+        number: &InvoiceNumber,
+        known: Option<&Known<'_>>,
+    ) -> Result<Invoice, ComposeError> {
+        if let Some(invoice) = known.and_then(|k| k.invoices.iter().find(|i| &i.number == number)) {
+            return Ok(invoice.clone());
+        }
         Ok(self
             .store
             .get_invoice(customer, number)
@@ -236,27 +285,44 @@ impl<M: Mailer> Deliverer<M> {
             .value)
     }
 
+    async fn history(&self, customer: &CustomerId, known: Option<&Known<'_>>) -> Result<Vec<HistoryEvent>, StoreError> {
+        match known {
+            Some(k) => Ok(k.history.to_vec()),
+            None => self.store.full_history(customer).await,
+        }
+    }
+
     /// The invoice and a fresh personal link to its page.
     async fn invoice_with_link(
         &self,
         customer: &CustomerId,
         number: &InvoiceNumber,
         now: DateTime<Utc>,
+        known: Option<&Known<'_>>,
     ) -> Result<(Invoice, String), ComposeError> {
-        let invoice = self.invoice(customer, number).await?;
+        let invoice = self.invoice(customer, number, known).await?;
         let link = self
             .link(LinkPurpose::ViewInvoice, customer, number.to_string(), now)
             .await?;
         Ok((invoice, link))
     }
 
-    async fn compose(&self, message: &Message, now: DateTime<Utc>) -> Result<OutgoingEmail, ComposeError> {
-        let customer = self
-            .store
-            .get_customer(&message.customer_id)
-            .await?
-            .ok_or(ComposeError::Orphan)?
-            .value;
+    async fn compose(
+        &self,
+        message: &Message,
+        now: DateTime<Utc>,
+        known: Option<&Known<'_>>,
+    ) -> Result<OutgoingEmail, ComposeError> {
+        let customer = match known {
+            Some(k) => k.customer.clone(),
+            None => {
+                self.store
+                    .get_customer(&message.customer_id)
+                    .await?
+                    .ok_or(ComposeError::Orphan)?
+                    .value
+            }
+        };
         let locale = customer.locale;
         let mut finance_to = None;
         let mut headers = Vec::new();
@@ -267,7 +333,7 @@ impl<M: Mailer> Deliverer<M> {
                 } else {
                     "thanks"
                 };
-                let (invoice, link) = self.invoice_with_link(&customer.id, number, now).await?;
+                let (invoice, link) = self.invoice_with_link(&customer.id, number, now, known).await?;
                 let context = InvoiceEmail {
                     invoice: InvoiceView::new(&invoice, locale),
                     link,
@@ -279,7 +345,7 @@ impl<M: Mailer> Deliverer<M> {
             } => {
                 let mut invoices = Vec::new();
                 for number in numbers {
-                    invoices.push(self.invoice_with_link(&customer.id, number, now).await?);
+                    invoices.push(self.invoice_with_link(&customer.id, number, now, known).await?);
                 }
                 let objects: Vec<&str> = numbers.iter().map(InvoiceNumber::as_str).collect();
                 let help = self
@@ -291,11 +357,11 @@ impl<M: Mailer> Deliverer<M> {
             Purpose::FinanceAlert { numbers, stage, reason } => {
                 let mut invoices = Vec::new();
                 for number in numbers {
-                    invoices.push(self.invoice(&customer.id, number).await?);
+                    invoices.push(self.invoice(&customer.id, number, known).await?);
                 }
                 let seller = &invoices.first().ok_or(ComposeError::Orphan)?.seller;
                 finance_to = Some(seller.contact.email.clone());
-                let history = self.store.full_history(&customer.id).await?;
+                let history = self.history(&customer.id, known).await?;
                 let context = FinanceAlert::new(&customer, &invoices, stage, reason, &history, seller.locale);
                 (
                     "finance_alert",
@@ -342,7 +408,7 @@ impl<M: Mailer> Deliverer<M> {
             } => {
                 let seller = company()?;
                 finance_to = Some(seller.contact.email.clone());
-                let history = self.store.full_history(&customer.id).await?;
+                let history = self.history(&customer.id, known).await?;
                 let mut context = CustomerAlert::new(
                     "survey",
                     &customer,
@@ -372,9 +438,9 @@ impl<M: Mailer> Deliverer<M> {
                 finance_to = Some(seller.contact.email.clone());
                 let mut invoices = Vec::new();
                 for number in numbers {
-                    invoices.push(self.invoice(&customer.id, number).await?);
+                    invoices.push(self.invoice(&customer.id, number, known).await?);
                 }
-                let history = self.store.full_history(&customer.id).await?;
+                let history = self.history(&customer.id, known).await?;
                 let mut context = CustomerAlert::new(
                     "help",
                     &customer,

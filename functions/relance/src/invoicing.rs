@@ -416,15 +416,32 @@ pub async fn record_payment(
             ));
         }
         // A customer who had been reminded and now pays is thanked, not
-        // met with silence.
-        let thanks = (invoice.remaining_minor() == 0 && invoice.dunning.stage.is_some())
+        // met with silence. Only a payment in full asks (one more read).
+        let paid_in_full = invoice.remaining_minor() == 0;
+        let dunning = if paid_in_full {
+            Some(store.get_dunning(customer).await?)
+        } else {
+            None
+        };
+        let thanks = dunning
+            .as_ref()
+            .is_some_and(|d| d.value.stage_of(number).is_some())
             .then(|| Message::new(customer.clone(), Purpose::Thanks { number: number.clone() }, ctx.now));
         let body = serde_json::to_string(&invoice).map_err(InvoicingError::Encode)?;
         let idem = IdempotencyWrite::new(PAYMENT_SCOPE, key, hash, 200, body.clone(), ctx.now);
-        match store
-            .update_invoices(&[(&invoice, version)], &events, thanks.as_ref(), Some(&idem), ctx.now)
-            .await?
-        {
+        let outcome = match &dunning {
+            Some(d) => {
+                store
+                    .record_payment((&invoice, version), d.version, &events, thanks.as_ref(), &idem, ctx.now)
+                    .await?
+            }
+            None => {
+                store
+                    .update_invoices(&[(&invoice, version)], &events, None, Some(&idem), ctx.now)
+                    .await?
+            }
+        };
+        match outcome {
             TxOutcome::Committed => {
                 let answer = Answer {
                     status: 200,

@@ -102,6 +102,16 @@ impl Purpose {
     }
 }
 
+/// Where a message is stored. Most messages are items of their own; a
+/// reminder (or the finance alert that replaces it) lives in the
+/// customer's dunning item, so claiming its stages and creating the email
+/// is one small conditional write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Home {
+    Own,
+    Dunning,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     pub id: Ulid,

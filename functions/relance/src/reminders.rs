@@ -1,6 +1,7 @@
 //! The reminder pass: finds open invoices through the sparse index, reads
-//! each customer's history, decides stage and tone, claims the stages in
-//! one transaction per customer, and sends one email per customer.
+//! each customer's dunning state and history (one Query), decides stage
+//! and tone, claims the stages with the email in one conditional write per
+//! customer, and sends one email per customer.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -8,14 +9,19 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use futures::StreamExt;
 use serde::Serialize;
 
-use crate::delivery::{Deliverer, DeliveryError, DeliveryOutcome};
+use crate::delivery::{Deliverer, DeliveryError, DeliveryOutcome, Known};
 use crate::domain::dunning::{Policy, StageDecision, Tone, decide_stage, decide_tone};
 use crate::domain::facts::customer_facts;
 use crate::domain::invoice::InvoiceStatus;
-use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
+use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::mail::Mailer;
-use crate::outbox::{Message, Purpose};
-use crate::store::{Store, StoreError, TxOutcome, Versioned, keys};
+use crate::outbox::{Home, LEASE, Message, MessageStatus, Purpose};
+use crate::store::{ClaimedStage, DunningState, Store, StoreError, TxOutcome, keys};
+
+/// How often a customer is decided again after losing a claim (to the
+/// other pass, or to a payment recorded meanwhile) before the pass leaves
+/// them to the next one.
+const CLAIM_ATTEMPTS: usize = 3;
 
 /// Why an invoice got nothing this pass. Counted in the pass summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -32,8 +38,10 @@ pub enum Skip {
     NotYetDue,
     AlreadySent,
     Weekend,
-    /// Another pass claimed it first.
+    /// Another writer kept winning the claim.
     ClaimedElsewhere,
+    /// The customer's previous reminder has not gone out yet.
+    ReminderPending,
 }
 
 /// One reminder the pass sends (or, in a dry run, would send).
@@ -260,38 +268,75 @@ impl<M: Mailer> Pass<'_, M> {
         Ok(summary)
     }
 
+    /// One customer: decide, claim, send. A claim that loses to another
+    /// writer (the other pass, a payment just recorded) is decided again
+    /// on a fresh, strongly consistent read.
     async fn customer(&self, id: &CustomerId, numbers: &[InvoiceNumber]) -> Result<CustomerOutcome, PassError> {
+        let Some(customer) = self.store.get_customer(id).await? else {
+            return Ok(CustomerOutcome {
+                invoices_seen: numbers.len(),
+                ..Default::default()
+            });
+        };
+        let customer = customer.value;
+        for attempt in 0..CLAIM_ATTEMPTS {
+            if let Some(out) = self.attempt(&customer, numbers, attempt > 0).await? {
+                return Ok(out);
+            }
+        }
         let mut out = CustomerOutcome {
             invoices_seen: numbers.len(),
             ..Default::default()
         };
-        let Some(customer) = self.store.get_customer(id).await? else {
-            return Ok(out);
-        };
-        let customer = customer.value;
-        let skip_all = |out: &mut CustomerOutcome, reason: Skip| {
-            out.skipped.insert(reason, numbers.len());
+        out.skipped.insert(Skip::ClaimedElsewhere, numbers.len());
+        Ok(out)
+    }
+
+    /// One decision and claim; `None` when the claim lost and the customer
+    /// must be decided again.
+    async fn attempt(
+        &self,
+        customer: &Customer,
+        numbers: &[InvoiceNumber],
+        consistent: bool,
+    ) -> Result<Option<CustomerOutcome>, PassError> {
+        let id = &customer.id;
+        let mut out = CustomerOutcome {
+            invoices_seen: numbers.len(),
+            ..Default::default()
         };
         if customer.paused {
-            skip_all(&mut out, Skip::CustomerPaused);
-            return Ok(out);
+            out.skipped.insert(Skip::CustomerPaused, numbers.len());
+            return Ok(Some(out));
         }
-        let history = self.store.full_history(id).await?;
-        let facts = customer_facts(&customer, &history, self.as_of);
+        let (dunning, history) = self.store.dunning_and_history(id, consistent).await?;
+        let facts = customer_facts(customer, &history, self.as_of);
 
         // Decide each invoice on its own.
-        let mut due: Vec<(Versioned<Invoice>, usize)> = Vec::new();
+        let mut invoices: Vec<Invoice> = Vec::new();
+        let mut due: Vec<(InvoiceNumber, usize)> = Vec::new();
         for number in numbers {
-            let Some(invoice) = self.store.get_invoice(id, number).await? else {
+            let Some(invoice) = self.store.read_invoice(id, number, consistent).await? else {
                 continue;
             };
-            match self.invoice_decision(&invoice.value, facts.reminded_before) {
-                Ok(stage) => due.push((invoice, stage)),
+            let invoice = invoice.value;
+            let last = dunning.value.stage_of(number).and_then(|s| self.policy.index_of(s));
+            match self.invoice_decision(&invoice, last, facts.reminded_before) {
+                Ok(stage) => {
+                    due.push((invoice.number.clone(), stage));
+                    invoices.push(invoice);
+                }
                 Err(reason) => *out.skipped.entry(reason).or_default() += 1,
             }
         }
         if due.is_empty() {
-            return Ok(out);
+            return Ok(Some(out));
+        }
+        // A reminder claimed earlier has not gone out (SES refused it): it
+        // goes first, with the outbox sweep, and this one waits a day.
+        if dunning.value.in_flight().is_some() {
+            *out.skipped.entry(Skip::ReminderPending).or_default() += due.len();
+            return Ok(Some(out));
         }
         // One message per customer: the most advanced stage speaks for all.
         let stage_index = due.iter().map(|(_, s)| *s).max().unwrap_or(0);
@@ -305,12 +350,12 @@ impl<M: Mailer> Pass<'_, M> {
         let gap = chrono::Duration::hours(self.policy.contact_gap_hours);
         if stage.email && !suppressed && facts.last_contact.is_some_and(|last| self.now - last < gap) {
             *out.skipped.entry(Skip::ContactBudget).or_default() += due.len();
-            return Ok(out);
+            return Ok(Some(out));
         }
         let (tone, reason) = decide_tone(&self.policy.tone, &facts);
         let plan = Planned {
             customer_id: id.clone(),
-            invoices: due.iter().map(|(inv, _)| inv.value.number.clone()).collect(),
+            invoices: due.iter().map(|(number, _)| number.clone()).collect(),
             stage: stage.name.clone(),
             tone,
             reason: reason.clone(),
@@ -319,102 +364,125 @@ impl<M: Mailer> Pass<'_, M> {
         };
         if self.dry_run {
             out.planned = Some(plan);
-            return Ok(out);
+            return Ok(Some(out));
         }
 
-        // Claim every stage at once, with the email that carries them.
-        let mut claimed: Vec<(Invoice, u64)> = Vec::new();
-        for (invoice, stage_of_invoice) in &due {
-            let mut changed = invoice.value.clone();
-            changed.dunning.stage = Some(self.policy.stages[*stage_of_invoice].name.clone());
-            changed.dunning.stage_at = Some(self.now);
-            claimed.push((changed, invoice.version));
+        let (purpose, events) = self.purpose(customer, stage, &plan, suppressed);
+        let is_alert = matches!(purpose, Purpose::FinanceAlert { .. });
+        // Claimed straight into SENDING, with its lease: this pass sends it
+        // now, and if it dies first the sweep finds it once the lease ends.
+        let mut message = Message::new(id.clone(), purpose, self.now);
+        message.status = MessageStatus::Sending;
+        message.attempts = 1;
+        message.next_attempt_at = self.now + LEASE;
+        // The stages of invoices still open and due, the new ones on top:
+        // a paid invoice's entry is dropped here.
+        let mut state = DunningState {
+            stages: dunning
+                .value
+                .stages
+                .into_iter()
+                .filter(|(number, _)| numbers.contains(number))
+                .collect(),
+            message: Some(message),
+        };
+        for (number, stage_of_invoice) in &due {
+            let claimed = ClaimedStage {
+                stage: self.policy.stages[*stage_of_invoice].name.clone(),
+                at: self.now,
+            };
+            state.stages.insert(number.clone(), claimed);
         }
-        let system = Actor::system("reminders");
+        match self.store.claim_reminder(id, dunning.version, &state, &events).await? {
+            TxOutcome::Committed => {}
+            TxOutcome::ConditionFailed(_) | TxOutcome::Conflict => return Ok(None),
+        }
+        let Some(message) = state.message else {
+            return Ok(Some(out));
+        };
+        self.pace.wait().await;
+        let known = Known {
+            customer,
+            invoices: &invoices,
+            history: &history,
+        };
+        match self
+            .deliverer
+            .send_claimed(Home::Dunning, &message, self.now, Some(&known))
+            .await?
+        {
+            DeliveryOutcome::Sent { .. } if is_alert => {
+                self.pace.speed_up();
+                out.alerted = true;
+            }
+            DeliveryOutcome::Sent { .. } => {
+                self.pace.speed_up();
+                out.sent = true;
+            }
+            DeliveryOutcome::Failed { throttled: true, .. } => {
+                self.pace.slow_down();
+                out.pending = true;
+            }
+            _ => out.pending = true,
+        }
+        out.planned = Some(plan);
+        Ok(Some(out))
+    }
+
+    /// What the claimed stage sends: a reminder, or an alert to finance
+    /// (the last stage hands the invoices to a person; a bad address).
+    fn purpose(
+        &self,
+        customer: &Customer,
+        stage: &crate::domain::dunning::StageDef,
+        plan: &Planned,
+        suppressed: bool,
+    ) -> (Purpose, Vec<HistoryEvent>) {
         let numbers = plan.invoices.clone();
-        let (purpose, events) = if suppressed {
+        if suppressed {
             let reason = format!(
                 "the address {} bounced or complained; please reach the customer another way",
                 customer.email
             );
-            (
-                Purpose::FinanceAlert {
-                    numbers,
-                    stage: stage.name.clone(),
-                    reason,
-                },
-                Vec::new(),
-            )
-        } else if stage.email {
-            (
-                Purpose::Reminder {
-                    numbers,
-                    stage: stage.name.clone(),
-                    tone,
-                    reason,
-                },
-                Vec::new(),
-            )
-        } else {
-            let why = format!("no payment {} days after the due date", stage.offset_days);
-            let events = numbers
-                .iter()
-                .map(|number| {
-                    let kind = EventKind::HandedOff {
-                        number: number.clone(),
-                        reason: why.clone(),
-                    };
-                    HistoryEvent::new(id.clone(), self.now, system.clone(), kind)
-                })
-                .collect();
-            let reason = format!("{why}: automatic reminders have stopped; a call from a person is the next step");
-            (
-                Purpose::FinanceAlert {
-                    numbers,
-                    stage: stage.name.clone(),
-                    reason,
-                },
-                events,
-            )
+            let purpose = Purpose::FinanceAlert {
+                numbers,
+                stage: stage.name.clone(),
+                reason,
+            };
+            return (purpose, Vec::new());
+        }
+        if stage.email {
+            let purpose = Purpose::Reminder {
+                numbers,
+                stage: stage.name.clone(),
+                tone: plan.tone,
+                reason: plan.reason.clone(),
+            };
+            return (purpose, Vec::new());
+        }
+        let system = Actor::system("reminders");
+        let why = format!("no payment {} days after the due date", stage.offset_days);
+        let events = numbers
+            .iter()
+            .map(|number| {
+                let kind = EventKind::HandedOff {
+                    number: number.clone(),
+                    reason: why.clone(),
+                };
+                HistoryEvent::new(customer.id.clone(), self.now, system.clone(), kind)
+            })
+            .collect();
+        let reason = format!("{why}: automatic reminders have stopped; a call from a person is the next step");
+        let purpose = Purpose::FinanceAlert {
+            numbers,
+            stage: stage.name.clone(),
+            reason,
         };
-        let is_alert = matches!(purpose, Purpose::FinanceAlert { .. });
-        let message = Some(Message::new(id.clone(), purpose, self.now));
-        let refs: Vec<(&Invoice, u64)> = claimed.iter().map(|(i, v)| (i, *v)).collect();
-        match self
-            .store
-            .update_invoices(&refs, &events, message.as_ref(), None, self.now)
-            .await?
-        {
-            TxOutcome::Committed => {}
-            TxOutcome::ConditionFailed(_) | TxOutcome::Conflict => {
-                *out.skipped.entry(Skip::ClaimedElsewhere).or_default() += due.len();
-                return Ok(out);
-            }
-        }
-        if let Some(message) = message {
-            self.pace.wait().await;
-            match self.deliverer.deliver(id, message.id, self.now).await? {
-                DeliveryOutcome::Sent { .. } if is_alert => {
-                    self.pace.speed_up();
-                    out.alerted = true;
-                }
-                DeliveryOutcome::Sent { .. } => {
-                    self.pace.speed_up();
-                    out.sent = true;
-                }
-                DeliveryOutcome::Failed { throttled: true, .. } => {
-                    self.pace.slow_down();
-                    out.pending = true;
-                }
-                _ => out.pending = true,
-            }
-        }
-        out.planned = Some(plan);
-        Ok(out)
+        (purpose, events)
     }
 
     /// The stage an invoice should get now, or why it gets none.
-    fn invoice_decision(&self, invoice: &Invoice, reminded_before: bool) -> Result<usize, Skip> {
+    fn invoice_decision(&self, invoice: &Invoice, last: Option<usize>, reminded_before: bool) -> Result<usize, Skip> {
         if invoice.status == InvoiceStatus::Paid || invoice.remaining_minor() <= 0 {
             return Err(Skip::Paid);
         }
@@ -443,7 +511,6 @@ impl<M: Mailer> Pass<'_, M> {
                 None => return Err(Skip::PaymentPlan),
             }
         }
-        let last = dunning.stage.as_deref().and_then(|s| self.policy.index_of(s));
         match decide_stage(
             self.policy,
             reference,

@@ -99,6 +99,7 @@ impl Dispatcher<'_> {
             let customer = customer.value;
             let invoices = self.store.customer_invoices(customer_id).await?;
             let state = self.store.survey_state(customer_id).await?;
+            let dunning = self.store.get_dunning(customer_id).await?.value;
             let today = crate::delivery::today_in_paris(now);
             let open: Vec<_> = invoices
                 .iter()
@@ -111,13 +112,12 @@ impl Dispatcher<'_> {
                 customer_since: customer.customer_since,
                 last_survey_at: state.last_at,
                 last_nps_at: state.last_nps_at,
-                last_reminder_at: invoices.iter().filter_map(|v| v.value.dunning.stage_at).max(),
+                last_reminder_at: dunning.last_claim_at(),
                 invoices_past_first_reminder: open
                     .iter()
                     .filter(|i| {
-                        i.dunning
-                            .stage
-                            .as_deref()
+                        dunning
+                            .stage_of(&i.number)
                             .and_then(|s| self.dunning.index_of(s))
                             .is_some_and(|index| index > 0)
                     })

@@ -1,5 +1,8 @@
 //! `ses-feedback` in Lambda, subscribed to the SES notification topic.
 
+// The handler's future nests deeper than the compiler's default layout limit.
+#![recursion_limit = "256"]
+
 use aws_lambda_events::event::sns::SnsEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
 use relance::config::Settings;

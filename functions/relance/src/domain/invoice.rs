@@ -234,12 +234,10 @@ pub struct CreditDeduction {
     pub amount_minor: i64,
 }
 
-/// Where an invoice stands in the reminder sequence, and what pauses it.
+/// What pauses an invoice's reminders. The stage it has reached is the
+/// reminder pass's own record (`store::DunningState`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dunning {
-    /// The last stage claimed (sent or being sent).
-    pub stage: Option<String>,
-    pub stage_at: Option<DateTime<Utc>>,
     /// The customer promised to pay by this date.
     pub promise_to_pay: Option<NaiveDate>,
     /// An agreed instalment schedule: (due date, amount).

@@ -45,6 +45,38 @@ impl Store {
         )
     }
 
+    /// Appends one event with a single conditional put (1 write unit where
+    /// a one-item transaction costs 2). Idempotent: an event already
+    /// there (a retried call) is not an error.
+    pub(crate) async fn append_new_event(&self, event: &HistoryEvent) -> Result<(), StoreError> {
+        let item = EventItem {
+            pk: keys::customer_pk(&event.customer_id),
+            sk: keys::event_sk(event.at, event.id),
+            entity: "event".into(),
+            event: event.clone(),
+        };
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&item)?))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(StoreError::sdk("PutItem", err)),
+        }
+    }
+
     /// Appends one event on its own (what a person did outside relance,
     /// written down by finance).
     pub async fn append_event(&self, event: &HistoryEvent) -> Result<(), StoreError> {
@@ -112,6 +144,14 @@ impl Store {
             }
         }
     }
+}
+
+pub(super) fn decode_event(customer: &CustomerId, item: super::tx::Item) -> Result<HistoryEvent, StoreError> {
+    let item: EventItem = serde_dynamo::aws_sdk_dynamodb_1::from_item(item).map_err(|source| StoreError::Decode {
+        key: keys::customer_pk(customer),
+        source,
+    })?;
+    Ok(item.event)
 }
 
 fn decode_cursor(cursor: &str) -> Option<String> {

@@ -145,7 +145,21 @@ impl Store {
         customer: &CustomerId,
         number: &InvoiceNumber,
     ) -> Result<Option<Versioned<Invoice>>, StoreError> {
-        let item: Option<InvoiceItem> = self.get(keys::customer_pk(customer), &keys::invoice_sk(number)).await?;
+        self.read_invoice(customer, number, true).await
+    }
+
+    /// `get_invoice`, eventually consistent when `consistent` is false: the
+    /// reminder pass's first look, whose claim is conditioned on the
+    /// customer's dunning version (which every invoice change moves on).
+    pub async fn read_invoice(
+        &self,
+        customer: &CustomerId,
+        number: &InvoiceNumber,
+        consistent: bool,
+    ) -> Result<Option<Versioned<Invoice>>, StoreError> {
+        let item: Option<InvoiceItem> = self
+            .get_with(keys::customer_pk(customer), &keys::invoice_sk(number), consistent)
+            .await?;
         Ok(item.map(|i| Versioned {
             value: i.invoice,
             version: i.version,
@@ -167,10 +181,33 @@ impl Store {
             .await
     }
 
+    /// `update_invoices` for a payment, whose thanks depends on the stages
+    /// claimed: the customer's dunning state must still be at
+    /// `dunning_version`, so a reminder claimed meanwhile makes the
+    /// payment decide again (and thank).
+    pub async fn record_payment(
+        &self,
+        (invoice, version): (&Invoice, u64),
+        dunning_version: u64,
+        events: &[HistoryEvent],
+        thanks: Option<&Message>,
+        idempotency: &IdempotencyWrite,
+        now: DateTime<Utc>,
+    ) -> Result<TxOutcome, StoreError> {
+        let mut tx = self.invoice_updates_guarded(&[(invoice, version)], Some(dunning_version))?;
+        for event in events {
+            self.put_event(&mut tx, event)?;
+        }
+        if let Some(message) = thanks {
+            self.put_message(&mut tx, message)?;
+        }
+        self.put_idempotency(&mut tx, idempotency, now)?;
+        tx.commit(self).await
+    }
+
     /// Saves several changed invoices of one customer, their events and the
     /// email they cause, all or nothing: each invoice must still be at the
-    /// version it was read at. This is how a reminder claims its stages —
-    /// two passes cannot both win.
+    /// version it was read at.
     pub async fn update_invoices(
         &self,
         invoices: &[(&Invoice, u64)],
@@ -193,9 +230,21 @@ impl Store {
     }
 
     /// A transaction that saves changed invoices, each only if still at
-    /// the version it was read at.
+    /// the version it was read at. It also moves their customer's dunning
+    /// version on: a reminder decided on the invoices as they were cannot
+    /// be claimed any more.
     pub(super) fn invoice_updates(&self, invoices: &[(&Invoice, u64)]) -> Result<Tx, StoreError> {
+        self.invoice_updates_guarded(invoices, None)
+    }
+
+    fn invoice_updates_guarded(&self, invoices: &[(&Invoice, u64)], dunning: Option<u64>) -> Result<Tx, StoreError> {
         let mut tx = Tx::default();
+        let mut customers: Vec<&CustomerId> = invoices.iter().map(|(i, _)| &i.customer_id).collect();
+        customers.sort();
+        customers.dedup();
+        for customer in customers {
+            self.bump_dunning(&mut tx, customer, dunning)?;
+        }
         for (invoice, version) in invoices {
             tx.put(
                 self,

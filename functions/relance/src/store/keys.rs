@@ -46,6 +46,19 @@ pub fn message_sk(id: ulid::Ulid) -> String {
     format!("MSG#{id}")
 }
 
+/// The reminder pass's state for one customer: the stage claimed per open
+/// invoice and the reminder email in flight. Sorts just before the
+/// history (`EVT#`), so one Query reads both.
+pub const DUNNING_SK: &str = "DUNNING";
+
+/// The sort key of a message item, by where it lives.
+pub fn message_home_sk(home: crate::outbox::Home, id: ulid::Ulid) -> String {
+    match home {
+        crate::outbox::Home::Own => message_sk(id),
+        crate::outbox::Home::Dunning => DUNNING_SK.to_string(),
+    }
+}
+
 pub fn sequence_pk(series: &str) -> String {
     format!("SEQ#{series}")
 }

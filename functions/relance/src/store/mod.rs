@@ -3,6 +3,7 @@
 
 mod credits;
 mod customers;
+mod dunning;
 mod error;
 mod feedback;
 mod history;
@@ -21,11 +22,13 @@ use serde::de::DeserializeOwned;
 
 pub use credits::{Caps as CreditCaps, GrantOutcome, GrantWrite, Spending};
 pub use customers::SaveOutcome;
+pub use dunning::{ClaimedStage, DunningState};
 pub use error::StoreError;
 pub use feedback::FeedbackWrite;
 pub use history::{HistoryPage, valid_cursor};
 pub use idempotency::{IdempotencyRecord, IdempotencyWrite};
 pub use invoices::{IssueOutcome, IssueWrite};
+pub use outbox::DueMessage;
 pub use surveys::SurveyState;
 pub use tx::{Part, TxOutcome};
 
@@ -151,12 +154,23 @@ impl Store {
     /// A strongly consistent read of one item: decisions that guard a
     /// write must not act on a stale copy.
     async fn get<T: DeserializeOwned>(&self, pk: String, sk: &str) -> Result<Option<T>, StoreError> {
+        self.get_with(pk, sk, true).await
+    }
+
+    /// `get`, eventually consistent when the write that follows is
+    /// conditioned anyway (half the read units).
+    async fn get_with<T: DeserializeOwned>(
+        &self,
+        pk: String,
+        sk: &str,
+        consistent: bool,
+    ) -> Result<Option<T>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(Self::key(pk.clone(), sk)))
-            .consistent_read(true)
+            .consistent_read(consistent)
             .send()
             .await
             .map_err(|e| StoreError::sdk("GetItem", e))?;

@@ -8,7 +8,7 @@ use super::keys;
 use super::tx::{Cond, Part, Tx, TxOutcome, n, s, to_item};
 use super::{Store, StoreError};
 use crate::domain::{CustomerId, HistoryEvent};
-use crate::outbox::{Message, MessageStatus};
+use crate::outbox::{Home, Message, MessageStatus};
 
 #[derive(Serialize, Deserialize)]
 struct MessageItem {
@@ -26,7 +26,16 @@ struct MessageItem {
     message: Message,
 }
 
-fn fmt_time(t: DateTime<Utc>) -> String {
+/// A message the outbox sweep found due, and where it lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueMessage {
+    pub customer_id: CustomerId,
+    pub id: Ulid,
+    pub status: MessageStatus,
+    pub home: Home,
+}
+
+pub(super) fn fmt_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -63,17 +72,32 @@ impl Store {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Option<Message>, StoreError> {
+        self.claim_message_in(Home::Own, customer, id, now, lease_until).await
+    }
+
+    /// `claim_message` for a message wherever it lives. A dunning item
+    /// holds one message at a time: the id in the condition makes sure it
+    /// is still this one.
+    pub async fn claim_message_in(
+        &self,
+        home: Home,
+        customer: &CustomerId,
+        id: Ulid,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<Message>, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(keys::customer_pk(customer), keys::message_sk(id))))
+            .set_key(Some(Self::key(keys::customer_pk(customer), keys::message_home_sk(home, id))))
             .update_expression(
                 "SET #status = :sending, attempts = attempts + :one, next_attempt_at = :lease, outbox_sk = :osk",
             )
             .condition_expression(
-                "attribute_exists(PK) AND (#status = :pending OR #status = :sending) AND next_attempt_at <= :now",
+                "attribute_exists(PK) AND id = :id AND (#status = :pending OR #status = :sending) AND next_attempt_at <= :now",
             )
+            .expression_attribute_values(":id", s(id.to_string()))
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":sending", s("SENDING"))
             .expression_attribute_values(":pending", s("PENDING"))
@@ -86,12 +110,12 @@ impl Store {
             .await;
         match result {
             Ok(out) => {
-                let item: MessageItem = serde_dynamo::aws_sdk_dynamodb_1::from_item(out.attributes.unwrap_or_default())
+                let message: Message = serde_dynamo::aws_sdk_dynamodb_1::from_item(out.attributes.unwrap_or_default())
                     .map_err(|source| StoreError::Decode {
-                        key: keys::message_sk(id),
+                        key: keys::message_home_sk(home, id),
                         source,
                     })?;
-                Ok(Some(item.message))
+                Ok(Some(message))
             }
             Err(err)
                 if matches!(
@@ -105,37 +129,62 @@ impl Store {
         }
     }
 
-    /// Records a successful send, with its history event, if this sender
-    /// still holds the lease (same attempt number).
+    /// Records a successful send: its history event, then the message
+    /// marked sent if this sender still holds the lease (same message,
+    /// same attempt). Two single writes, not a transaction (which would
+    /// cost twice the write units): the event goes first, so the history
+    /// never misses an email that went out. Should the second write not
+    /// happen (a crash in between), the lease expires and the message is
+    /// sent again, exactly as after a crash just after SES accepted it.
     pub async fn mark_message_sent(
         &self,
+        home: Home,
         message: &Message,
         provider_message_id: &str,
         now: DateTime<Utc>,
         event: &HistoryEvent,
     ) -> Result<TxOutcome, StoreError> {
-        let mut tx = Tx::default();
-        tx.update(
-            self,
-            Part::Message,
-            Self::key(keys::customer_pk(&message.customer_id), keys::message_sk(message.id)),
-            "SET #status = :sent, provider_message_id = :pid, sent_at = :now REMOVE outbox_pk, outbox_sk",
-            Cond::new("#status = :sending AND attempts = :attempt")
-                .name("#status", "status")
-                .value(":sent", s("SENT"))
-                .value(":sending", s("SENDING"))
-                .value(":pid", s(provider_message_id))
-                .value(":now", s(fmt_time(now)))
-                .value(":attempt", n(message.attempts)),
-        )?;
-        self.put_event(&mut tx, event)?;
-        tx.commit(self).await
+        self.append_new_event(event).await?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                keys::customer_pk(&message.customer_id),
+                keys::message_home_sk(home, message.id),
+            )))
+            .update_expression(
+                "SET #status = :sent, provider_message_id = :pid, sent_at = :now REMOVE outbox_pk, outbox_sk",
+            )
+            .condition_expression("id = :id AND #status = :sending AND attempts = :attempt")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":sent", s("SENT"))
+            .expression_attribute_values(":sending", s("SENDING"))
+            .expression_attribute_values(":pid", s(provider_message_id))
+            .expression_attribute_values(":now", s(fmt_time(now)))
+            .expression_attribute_values(":id", s(message.id.to_string()))
+            .expression_attribute_values(":attempt", n(message.attempts))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(TxOutcome::Committed),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(TxOutcome::ConditionFailed(vec![Part::Message]))
+            }
+            Err(err) => Err(StoreError::sdk("UpdateItem", err)),
+        }
     }
 
     /// Gives a message back after a failed send, to be retried at
     /// `retry_at`, with the failure in the history.
     pub async fn release_message(
         &self,
+        home: Home,
         message: &Message,
         error: &str,
         retry_at: DateTime<Utc>,
@@ -145,9 +194,13 @@ impl Store {
         tx.update(
             self,
             Part::Message,
-            Self::key(keys::customer_pk(&message.customer_id), keys::message_sk(message.id)),
+            Self::key(
+                keys::customer_pk(&message.customer_id),
+                keys::message_home_sk(home, message.id),
+            ),
             "SET #status = :pending, next_attempt_at = :retry, outbox_sk = :osk, last_error = :err",
-            Cond::new("#status = :sending AND attempts = :attempt")
+            Cond::new("id = :id AND #status = :sending AND attempts = :attempt")
+                .value(":id", s(message.id.to_string()))
                 .name("#status", "status")
                 .value(":pending", s("PENDING"))
                 .value(":sending", s("SENDING"))
@@ -163,9 +216,11 @@ impl Store {
     /// Messages due for a (re)try as of `now`: pending ones past their
     /// back-off and sending ones whose lease expired. Walks every shard of
     /// the sparse outbox index.
-    pub async fn due_messages(&self, now: DateTime<Utc>) -> Result<Vec<(CustomerId, Ulid, MessageStatus)>, StoreError> {
+    pub async fn due_messages(&self, now: DateTime<Utc>) -> Result<Vec<DueMessage>, StoreError> {
         #[derive(Deserialize)]
         struct Key {
+            #[serde(rename = "SK")]
+            sk: String,
             customer_id: CustomerId,
             id: Ulid,
             status: MessageStatus,
@@ -191,7 +246,17 @@ impl Store {
                         source,
                     })?;
                 if key.status != MessageStatus::Sent {
-                    due.push((key.customer_id, key.id, key.status));
+                    let home = if key.sk == keys::DUNNING_SK {
+                        Home::Dunning
+                    } else {
+                        Home::Own
+                    };
+                    due.push(DueMessage {
+                        customer_id: key.customer_id,
+                        id: key.id,
+                        status: key.status,
+                        home,
+                    });
                 }
             }
         }

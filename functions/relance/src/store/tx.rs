@@ -28,6 +28,7 @@ pub enum Part {
     Budget,
     CustomerCap,
     Feedback,
+    Dunning,
 }
 
 #[derive(Debug)]
