@@ -564,3 +564,88 @@ async fn stream_records_that_are_not_interaction_ends_are_skipped_without_failin
         .count();
     assert_eq!(surveys, 0);
 }
+
+/// Stored link grants (each costs a write).
+async fn token_items(world: &World) -> usize {
+    let out = world
+        .store
+        .client()
+        .scan()
+        .table_name(world.store.table())
+        .filter_expression("begins_with(PK, :t)")
+        .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::S("TOKEN#".into()))
+        .send()
+        .await
+        .expect("scan");
+    out.items.unwrap_or_default().len()
+}
+
+#[tokio::test]
+async fn a_reminder_has_one_token_that_opens_its_invoices_and_the_difficulty_form_and_nothing_else() {
+    let world = World::new("remindertoken").await;
+    let first = invoiced(&world, "duo", "k1").await;
+    let (status, body) = world.issue("k2", &invoice_body("duo")).await;
+    assert_eq!(status, 201, "{body}");
+    let second = body["number"].as_str().expect("number").to_string();
+    let before = token_items(&world).await;
+
+    let as_of: chrono::NaiveDate = "2026-04-06".parse().expect("date");
+    let now = at(2026, 4, 6, 6);
+    world.set_now(now);
+    let summary = relance::reminders::Pass {
+        store: &world.store,
+        deliverer: &world.state.deliverer,
+        policy: &world.state.policy,
+        as_of,
+        now,
+        dry_run: false,
+        concurrency: 1,
+        pace: &relance::reminders::Pace::new(1000),
+        deadline: None,
+        resume_after: None,
+    }
+    .run()
+    .await
+    .expect("pass");
+    assert_eq!(summary.emails_sent, 1, "one reminder for both invoices");
+    assert_eq!(
+        token_items(&world).await,
+        before + 1,
+        "one stored grant for the whole email"
+    );
+
+    let mails = world.mailbox.to(&world.email("duo")).await.expect("mailbox");
+    let text = mails.last().and_then(|m| m.body.text.clone()).expect("a text part");
+    let invoice_links = links_in(&text, "/i/");
+    let help_links = links_in(&text, "/help/");
+    assert_eq!(invoice_links.len(), 2, "{text}");
+    assert_eq!(help_links.len(), 1, "{text}");
+    let token = help_links[0].rsplit('/').next().expect("token").to_string();
+    for (link, number) in invoice_links.iter().zip([&first, &second]) {
+        assert_eq!(link, &format!("{}/i/{token}/{number}", common::PUBLIC_URL));
+        let visitor = Visitor::new(&world, "192.0.2.7");
+        let page = visitor.open(link).await;
+        assert_eq!(page.status, StatusCode::OK, "{number}");
+        assert!(page.body.contains(number.as_str()), "{number}'s page");
+        assert!(
+            page.body.contains(r#"href="/help""#),
+            "{number}: the difficulty form is offered"
+        );
+    }
+    let visitor = Visitor::new(&world, "192.0.2.8");
+    let help = visitor.get(&help_links[0]).await;
+    assert_eq!(help.status, StatusCode::SEE_OTHER);
+    assert_eq!(help.location(), Some("/help"));
+
+    // The same token opens nothing it was not given for.
+    for uri in [
+        format!("/i/{token}/F2026-000099"),
+        format!("/i/{token}/not-a-number"),
+        format!("/s/{token}?score=9"),
+    ] {
+        let stranger = Visitor::new(&world, "192.0.2.9");
+        let page = stranger.get(&uri).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(page.headers.get("set-cookie").is_none(), "{uri}: no session");
+    }
+}

@@ -53,6 +53,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let csp = content_security_policy(&state.seller);
     Router::new()
         .route("/i/{token}", get(session::open_invoice_link))
+        .route("/i/{token}/{number}", get(session::open_reminder_invoice_link))
         .route("/help/{token}", get(session::open_help_link))
         .route("/s/{token}", get(session::open_survey_link))
         .route("/u/{token}", get(answer::unsubscribe_page).post(answer::unsubscribe))

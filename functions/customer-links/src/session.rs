@@ -92,10 +92,27 @@ async fn swap(
     address: &ClientAddress,
     headers: &HeaderMap,
 ) -> Result<(LinkGrant, HeaderValue), Response> {
+    swap_if(state, token, purpose, address, headers, |_| true).await
+}
+
+/// `swap`, refusing (before any session is written) a grant that `accept`
+/// rejects.
+async fn swap_if(
+    state: &AppState,
+    token: &str,
+    purpose: LinkPurpose,
+    address: &ClientAddress,
+    headers: &HeaderMap,
+    accept: impl Fn(&LinkGrant) -> bool,
+) -> Result<(LinkGrant, HeaderValue), Response> {
     let now = state.now();
     let locale = page::browser_locale(headers);
     let grant = match state.store.resolve_link(token, purpose, now).await {
-        Ok(Ok(grant)) => grant,
+        Ok(Ok(grant)) if accept(&grant) => grant,
+        Ok(Ok(_)) => {
+            tracing::info!(purpose = ?purpose, "link refused: not for this object");
+            return Err(page::invalid_link(state, locale));
+        }
         Ok(Err(refusal)) => {
             // The reason is for the operator; the token never is logged.
             tracing::info!(reason = %refusal, purpose = ?purpose, "link refused");
@@ -177,6 +194,24 @@ pub async fn open_invoice_link(
 ) -> Response {
     match swap(&state, &token, LinkPurpose::ViewInvoice, &address, &headers).await {
         Ok((_, cookie)) => redirect_with_cookie("/invoice", cookie),
+        Err(page) => page,
+    }
+}
+
+/// One invoice of a reminder (`/i/{token}/{number}`): the reminder's one
+/// token opens the page of any invoice it lists, and no other.
+pub async fn open_reminder_invoice_link(
+    State(state): State<Arc<AppState>>,
+    Path((token, number)): Path<(String, String)>,
+    address: ClientAddress,
+    headers: HeaderMap,
+) -> Response {
+    let Ok(number) = relance::domain::InvoiceNumber::parse(&number) else {
+        return page::invalid_link(&state, page::browser_locale(&headers));
+    };
+    let listed = |grant: &LinkGrant| grant.object.split(',').any(|n| n == number.as_str());
+    match swap_if(&state, &token, LinkPurpose::ViewInvoice, &address, &headers, listed).await {
+        Ok((_, cookie)) => redirect_with_cookie(&format!("/portal/invoices/{number}"), cookie),
         Err(page) => page,
     }
 }

@@ -36,7 +36,7 @@ pub fn status_of(invoice: &Invoice, today: chrono::NaiveDate) -> &'static str {
 /// The invoice numbers a session's link is about (none for a survey).
 pub fn session_numbers(current: &Current) -> Vec<InvoiceNumber> {
     match current.session.purpose {
-        LinkPurpose::ViewInvoice | LinkPurpose::Difficulty => current
+        LinkPurpose::ViewInvoice | LinkPurpose::Difficulty | LinkPurpose::Reminder => current
             .session
             .object
             .split(',')

@@ -97,6 +97,17 @@ impl Deliverer<crate::mail::SesMailer> {
     }
 }
 
+/// How a sent email is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// Its history event, and the message marked SENT (it is in the outbox
+    /// index, which must stop offering it).
+    EventAndStatus,
+    /// Its history event only: a reminder the pass claimed and sent at
+    /// once, in no index. One write instead of two.
+    EventOnly,
+}
+
 /// What the sender already read about a message's customer (the reminder
 /// pass decided on it a moment ago): composing reuses it rather than read
 /// the same items again.
@@ -131,7 +142,8 @@ impl<M: Mailer> Deliverer<M> {
         else {
             return Ok(DeliveryOutcome::NotClaimed);
         };
-        self.send_claimed(home, &message, now, None).await
+        self.send_claimed(home, &message, now, None, Record::EventAndStatus)
+            .await
     }
 
     /// Sends a message this sender holds the lease on (`claim_message`,
@@ -143,6 +155,7 @@ impl<M: Mailer> Deliverer<M> {
         message: &Message,
         now: DateTime<Utc>,
         known: Option<&Known<'_>>,
+        record: Record,
     ) -> Result<DeliveryOutcome, DeliveryError> {
         let id = message.id;
         let email = match self.compose(message, now, known).await {
@@ -168,15 +181,18 @@ impl<M: Mailer> Deliverer<M> {
                     Actor::system("mailer"),
                     sent_event(message, &provider_id),
                 );
-                match self
-                    .store
-                    .mark_message_sent(home, message, &provider_id, now, &event)
-                    .await?
-                {
-                    TxOutcome::Committed => {}
-                    // Our lease ran out while SES was answering and another
-                    // sender took over: rare, and logged for the operator.
-                    _ => tracing::warn!(message = %message.id, "sent after the lease expired"),
+                match record {
+                    Record::EventOnly => self.store.record_sent_event(&event).await?,
+                    Record::EventAndStatus => match self
+                        .store
+                        .mark_message_sent(home, message, &provider_id, now, &event)
+                        .await?
+                    {
+                        TxOutcome::Committed => {}
+                        // Our lease ran out while SES was answering and another
+                        // sender took over: rare, and logged for the operator.
+                        _ => tracing::warn!(message = %message.id, "sent after the lease expired"),
+                    },
                 }
                 tracing::info!(message = %message.id, provider_message_id = %provider_id, domain = email.to.domain(), "email sent");
                 Ok(DeliveryOutcome::Sent {
@@ -254,6 +270,18 @@ impl<M: Mailer> Deliverer<M> {
         object: String,
         now: DateTime<Utc>,
     ) -> Result<String, StoreError> {
+        let token = self.token(purpose, customer, object, now).await?;
+        Ok(format!("{}/{}/{token}", self.public_url, purpose.path()))
+    }
+
+    /// Stores a fresh grant and returns the token's text.
+    async fn token(
+        &self,
+        purpose: LinkPurpose,
+        customer: &CustomerId,
+        object: String,
+        now: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
         let token = links::generate();
         let grant = LinkGrant {
             purpose,
@@ -264,7 +292,7 @@ impl<M: Mailer> Deliverer<M> {
             revoked: false,
         };
         self.store.put_link(&token.hash, &grant).await?;
-        Ok(format!("{}/{}/{}", self.public_url, purpose.path(), token.text))
+        Ok(token.text)
     }
 
     /// The invoice a message is about; a missing one makes the message an orphan.
@@ -343,14 +371,18 @@ impl<M: Mailer> Deliverer<M> {
             Purpose::Reminder {
                 numbers, stage, tone, ..
             } => {
+                // One token for the whole email: each invoice's page and the
+                // difficulty form (a stored grant costs a write).
+                let objects: Vec<&str> = numbers.iter().map(InvoiceNumber::as_str).collect();
+                let token = self
+                    .token(LinkPurpose::Reminder, &customer.id, objects.join(","), now)
+                    .await?;
                 let mut invoices = Vec::new();
                 for number in numbers {
-                    invoices.push(self.invoice_with_link(&customer.id, number, now, known).await?);
+                    let invoice = self.invoice(&customer.id, number, known).await?;
+                    invoices.push((invoice, format!("{}/i/{token}/{number}", self.public_url)));
                 }
-                let objects: Vec<&str> = numbers.iter().map(InvoiceNumber::as_str).collect();
-                let help = self
-                    .link(LinkPurpose::Difficulty, &customer.id, objects.join(","), now)
-                    .await?;
+                let help = format!("{}/help/{token}", self.public_url);
                 let context = ReminderEmail::new(&customer, &invoices, stage, *tone, help, today_in_paris(now));
                 ("reminder", self.renderer.email("reminder", locale, &context)?)
             }

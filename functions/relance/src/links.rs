@@ -23,6 +23,10 @@ pub enum LinkPurpose {
     Survey,
     /// One-click unsubscribe from surveys (never from invoices).
     Unsubscribe,
+    /// A reminder's one token: the reminded invoices' pages (`/i/{token}/{number}`)
+    /// and the difficulty form (`/help/{token}`). The object lists the
+    /// invoices. One stored grant per reminder instead of one per link.
+    Reminder,
 }
 
 impl LinkPurpose {
@@ -33,7 +37,14 @@ impl LinkPurpose {
             LinkPurpose::Difficulty => "help",
             LinkPurpose::Survey => "s",
             LinkPurpose::Unsubscribe => "u",
+            LinkPurpose::Reminder => "i",
         }
+    }
+
+    /// Whether a grant for `self` opens a page that asks for `page`.
+    pub fn covers(self, page: LinkPurpose) -> bool {
+        self == page
+            || (self == LinkPurpose::Reminder && matches!(page, LinkPurpose::ViewInvoice | LinkPurpose::Difficulty))
     }
 }
 
@@ -113,7 +124,7 @@ impl LinkGrant {
     /// Checks a stored grant against the purpose the page serves.
     pub fn check(&self, purpose: LinkPurpose, now: DateTime<Utc>) -> Result<(), LinkRefusal> {
         self.alive(now)?;
-        if self.purpose != purpose {
+        if !self.purpose.covers(purpose) {
             return Err(LinkRefusal::WrongPurpose);
         }
         Ok(())
@@ -144,5 +155,20 @@ mod tests {
         assert_eq!(a.hash, hash(&a.text));
         assert_ne!(a.hash, a.text);
         assert_eq!(a.hash.len(), 64);
+    }
+
+    #[test]
+    fn a_reminder_token_opens_its_invoices_and_the_difficulty_form_only() {
+        use LinkPurpose::*;
+        let pages = [ViewInvoice, Difficulty, Survey, Unsubscribe, Reminder];
+        let opened: Vec<LinkPurpose> = pages.into_iter().filter(|p| Reminder.covers(*p)).collect();
+        assert_eq!(opened, [ViewInvoice, Difficulty, Reminder]);
+        for purpose in [ViewInvoice, Difficulty, Survey, Unsubscribe] {
+            let others: Vec<LinkPurpose> = pages
+                .into_iter()
+                .filter(|p| *p != purpose && purpose.covers(*p))
+                .collect();
+            assert!(others.is_empty(), "{purpose:?} opens only its own page, not {others:?}");
+        }
     }
 }

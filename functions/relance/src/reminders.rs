@@ -9,14 +9,14 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use futures::StreamExt;
 use serde::Serialize;
 
-use crate::delivery::{Deliverer, DeliveryError, DeliveryOutcome, Known};
+use crate::delivery::{Deliverer, DeliveryError, DeliveryOutcome, Known, Record};
 use crate::domain::dunning::{Policy, StageDecision, Tone, decide_stage, decide_tone};
 use crate::domain::facts::customer_facts;
 use crate::domain::invoice::InvoiceStatus;
 use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::mail::Mailer;
 use crate::outbox::{Home, LEASE, Message, MessageStatus, Purpose};
-use crate::store::{ClaimedStage, DunningState, Store, StoreError, TxOutcome, keys};
+use crate::store::{ClaimedStage, DunningState, Flight, Store, StoreError, TxOutcome, keys};
 
 /// How often a customer is decided again after losing a claim (to the
 /// other pass, or to a payment recorded meanwhile) before the pass leaves
@@ -104,6 +104,8 @@ impl PassSummary {
             }
         }
         self.emails_sent += usize::from(other.sent);
+        self.stuck_sending += usize::from(other.stuck);
+        self.redelivered += usize::from(other.redelivered);
         self.finance_alerts += usize::from(other.alerted);
         self.emails_pending += usize::from(other.pending);
     }
@@ -117,6 +119,10 @@ struct CustomerOutcome {
     sent: bool,
     alerted: bool,
     pending: bool,
+    /// The customer's last reminder was found stuck in SENDING…
+    stuck: bool,
+    /// …and went out now.
+    redelivered: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -279,8 +285,12 @@ impl<M: Mailer> Pass<'_, M> {
             });
         };
         let customer = customer.value;
+        // The index returns them shard by shard; the email lists them in
+        // the order they were issued.
+        let mut numbers = numbers.to_vec();
+        numbers.sort();
         for attempt in 0..CLAIM_ATTEMPTS {
-            if let Some(out) = self.attempt(&customer, numbers, attempt > 0).await? {
+            if let Some(out) = self.attempt(&customer, &numbers, attempt > 0).await? {
                 return Ok(out);
             }
         }
@@ -322,20 +332,50 @@ impl<M: Mailer> Pass<'_, M> {
             let invoice = invoice.value;
             let last = dunning.value.stage_of(number).and_then(|s| self.policy.index_of(s));
             match self.invoice_decision(&invoice, last, facts.reminded_before) {
-                Ok(stage) => {
-                    due.push((invoice.number.clone(), stage));
-                    invoices.push(invoice);
-                }
+                Ok(stage) => due.push((invoice.number.clone(), stage)),
                 Err(reason) => *out.skipped.entry(reason).or_default() += 1,
             }
+            invoices.push(invoice);
+        }
+        let known = Known {
+            customer,
+            invoices: &invoices,
+            history: &history,
+        };
+        match dunning.value.flight(&history, self.now) {
+            Flight::Clear => {}
+            // Its sender died between claim and send: this pass sends it,
+            // once (the lease is taken again first), and nothing new today.
+            Flight::Stuck(stuck) => {
+                out.stuck = true;
+                if let Some(message) = self
+                    .store
+                    .claim_message_in(Home::Dunning, id, stuck.id, self.now, self.now + LEASE)
+                    .await?
+                {
+                    self.pace.wait().await;
+                    let outcome = self
+                        .deliverer
+                        .send_claimed(Home::Dunning, &message, self.now, Some(&known), Record::EventOnly)
+                        .await?;
+                    self.count_send(&outcome, &mut out);
+                    out.redelivered = matches!(outcome, DeliveryOutcome::Sent { .. });
+                    out.sent = false;
+                    out.alerted = false;
+                }
+                *out.skipped.entry(Skip::ReminderPending).or_default() += due.len();
+                return Ok(Some(out));
+            }
+            // A reminder claimed earlier has not gone out (SES refused it,
+            // or another pass is sending it): it goes first, and a new one
+            // waits.
+            Flight::Waiting if !due.is_empty() => {
+                *out.skipped.entry(Skip::ReminderPending).or_default() += due.len();
+                return Ok(Some(out));
+            }
+            Flight::Waiting => {}
         }
         if due.is_empty() {
-            return Ok(Some(out));
-        }
-        // A reminder claimed earlier has not gone out (SES refused it): it
-        // goes first, with the outbox sweep, and this one waits a day.
-        if dunning.value.in_flight().is_some() {
-            *out.skipped.entry(Skip::ReminderPending).or_default() += due.len();
             return Ok(Some(out));
         }
         // One message per customer: the most advanced stage speaks for all.
@@ -401,20 +441,22 @@ impl<M: Mailer> Pass<'_, M> {
             return Ok(Some(out));
         };
         self.pace.wait().await;
-        let known = Known {
-            customer,
-            invoices: &invoices,
-            history: &history,
-        };
-        match self
+        let outcome = self
             .deliverer
-            .send_claimed(Home::Dunning, &message, self.now, Some(&known))
-            .await?
-        {
-            DeliveryOutcome::Sent { .. } if is_alert => {
-                self.pace.speed_up();
-                out.alerted = true;
-            }
+            .send_claimed(Home::Dunning, &message, self.now, Some(&known), Record::EventOnly)
+            .await?;
+        self.count_send(&outcome, &mut out);
+        if out.sent && is_alert {
+            out.sent = false;
+            out.alerted = true;
+        }
+        out.planned = Some(plan);
+        Ok(Some(out))
+    }
+
+    /// Adjusts the pace to SES's answer and counts the outcome.
+    fn count_send(&self, outcome: &DeliveryOutcome, out: &mut CustomerOutcome) {
+        match outcome {
             DeliveryOutcome::Sent { .. } => {
                 self.pace.speed_up();
                 out.sent = true;
@@ -425,8 +467,6 @@ impl<M: Mailer> Pass<'_, M> {
             }
             _ => out.pending = true,
         }
-        out.planned = Some(plan);
-        Ok(Some(out))
     }
 
     /// What the claimed stage sends: a reminder, or an alert to finance

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::keys;
 use super::tx::{Cond, Item, Part, Tx, TxOutcome, n, s, to_item};
 use super::{Store, StoreError, Versioned};
-use crate::domain::{CustomerId, HistoryEvent, InvoiceNumber};
+use crate::domain::{CustomerId, EventKind, HistoryEvent, InvoiceNumber};
 use crate::outbox::{Message, MessageStatus};
 
 /// A stage claimed for an invoice (its email sent or being sent).
@@ -49,11 +49,41 @@ impl DunningState {
         self.stages.values().map(|c| c.at).chain(reminder).max()
     }
 
-    /// A reminder claimed earlier that has not gone out yet (SES refused
-    /// it, or its sender is still at work): a new one must wait for it.
-    pub fn in_flight(&self) -> Option<&Message> {
-        self.message.as_ref().filter(|m| m.status != MessageStatus::Sent)
+    /// Where the last reminder stands. The pass records a reminder it
+    /// sent by its history event alone (the event names the message), so
+    /// the status read here says SENDING long after the email went out:
+    /// the history settles it.
+    pub fn flight(&self, history: &[HistoryEvent], now: DateTime<Utc>) -> Flight<'_> {
+        let Some(message) = &self.message else {
+            return Flight::Clear;
+        };
+        let id = message.id.to_string();
+        let recorded = history.iter().rev().any(|e| match &e.kind {
+            EventKind::ReminderSent { message_id, .. } | EventKind::FinanceAlerted { message_id, .. } => {
+                *message_id == id
+            }
+            _ => false,
+        });
+        match message.status {
+            MessageStatus::Sent => Flight::Clear,
+            _ if recorded => Flight::Clear,
+            MessageStatus::Sending if message.next_attempt_at <= now => Flight::Stuck(message),
+            _ => Flight::Waiting,
+        }
     }
+}
+
+/// The last reminder of a customer, as the pass finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flight<'a> {
+    /// None yet, or it went out.
+    Clear,
+    /// A sender holds it within its lease, or SES refused it and the outbox
+    /// retries it: a new reminder waits.
+    Waiting,
+    /// Its sender's lease ended with no sent event: it died between the
+    /// claim and the send. The pass sends it again.
+    Stuck(&'a Message),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -89,17 +119,14 @@ fn decode(customer: &CustomerId, item: Item) -> Result<Versioned<DunningState>, 
 }
 
 fn encode(customer: &CustomerId, version: u64, state: &DunningState) -> Result<Item, StoreError> {
+    // No outbox keys: the pass sends what it claims at once, and should it
+    // die first, its next visit to the customer finds the reminder stuck
+    // (`Flight::Stuck`). Only a refused send (`release_message`) puts the
+    // reminder in the outbox index, for the sweep's retry.
     let mut item = match &state.message {
         Some(message) => to_item(message)?,
         None => Item::new(),
     };
-    if let Some(message) = state.in_flight() {
-        item.insert(keys::OUTBOX_PK.into(), s(keys::outbox_pk(message.id)));
-        item.insert(
-            keys::OUTBOX_SK.into(),
-            s(keys::outbox_sk(message.next_attempt_at, message.id)),
-        );
-    }
     let head = to_item(&Head {
         version,
         stages: state.stages.clone(),

@@ -180,6 +180,13 @@ impl Store {
         }
     }
 
+    /// Records a sent email by its history event alone: for a reminder the
+    /// pass claimed, which no sweep looks for. The event names the message,
+    /// and the pass reads it back (`DunningState::flight`).
+    pub async fn record_sent_event(&self, event: &HistoryEvent) -> Result<(), StoreError> {
+        self.append_new_event(event).await
+    }
+
     /// Gives a message back after a failed send, to be retried at
     /// `retry_at`, with the failure in the history.
     pub async fn release_message(
@@ -198,13 +205,15 @@ impl Store {
                 keys::customer_pk(&message.customer_id),
                 keys::message_home_sk(home, message.id),
             ),
-            "SET #status = :pending, next_attempt_at = :retry, outbox_sk = :osk, last_error = :err",
+            // outbox_pk too: a reminder claimed by the pass had no outbox keys.
+            "SET #status = :pending, next_attempt_at = :retry, outbox_pk = :opk, outbox_sk = :osk, last_error = :err",
             Cond::new("id = :id AND #status = :sending AND attempts = :attempt")
                 .value(":id", s(message.id.to_string()))
                 .name("#status", "status")
                 .value(":pending", s("PENDING"))
                 .value(":sending", s("SENDING"))
                 .value(":retry", n(retry_at.timestamp_millis()))
+                .value(":opk", s(keys::outbox_pk(message.id)))
                 .value(":osk", s(keys::outbox_sk(retry_at, message.id)))
                 .value(":err", s(error))
                 .value(":attempt", n(message.attempts)),
