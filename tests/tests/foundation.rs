@@ -65,10 +65,10 @@ async fn an_email_goes_through_the_ses_endpoint_and_reads_back_whole() {
         None,
     );
     let renderer = relance::render::Renderer::new().expect("templates");
-    let rendered = renderer
-        .render("email/layout.html", &serde_json::json!({}))
-        .expect("layout renders alone");
-    assert!(rendered.contains("<html lang=\"fr\">"));
+    let locale = relance::domain::Locale::Fr;
+    let sample = relance::view::sample::invoice_email(locale).expect("sample");
+    let rendered = renderer.email("invoice", locale, &sample).expect("renders");
+    assert!(rendered.html.contains("<html lang=\"fr\">"));
     let email = OutgoingEmail {
         to: Email::parse(&to).expect("address"),
         subject: "Facture F2026-000001 : 1 234,56 €".into(),

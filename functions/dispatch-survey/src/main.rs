@@ -6,7 +6,7 @@ use dispatch_survey::{Deps, handle};
 use lambda_runtime::{LambdaEvent, service_fn};
 use relance::config::Settings;
 use relance::delivery::Deliverer;
-use relance::render::Renderer;
+use relance::render::{Renderer, Set};
 use relance::store::Store;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -18,7 +18,12 @@ async fn main() -> Result<(), Error> {
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
     let deps = Arc::new(Deps {
-        deliverer: Deliverer::from_settings(&settings, &config, store.clone(), Arc::new(Renderer::new()?)),
+        deliverer: Deliverer::from_settings(
+            &settings,
+            &config,
+            store.clone(),
+            Arc::new(Renderer::with(&[Set::Email("survey")])?),
+        ),
         store,
         policy: Default::default(),
         dunning: relance::domain::dunning::Policy::configured()?,

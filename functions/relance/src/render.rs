@@ -1,6 +1,10 @@
 //! The Tera renderer. Templates are embedded in the binary and parsed once
-//! per cold start. Tera autoescapes names ending in `.html`: every HTML
+//! per process, in sets: a function parses the ones it renders at start-up
+//! and any other the first time it needs it. Tera autoescapes names ending in `.html`: every HTML
 //! template is named `*.html` (never `*.html.tera`), text parts `*.txt`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
 
 use include_dir::{Dir, include_dir};
 use serde::Serialize;
@@ -27,25 +31,46 @@ pub struct RenderedEmail {
 }
 
 pub struct Renderer {
-    tera: Tera,
+    /// Every template's source, by name, as embedded in the binary.
+    sources: BTreeMap<String, &'static str>,
+    /// Parsed sets: one per email kind and language, one per page, each
+    /// with the layouts, words and parts it uses. Parsing all 70-odd
+    /// templates takes ~20 ms, most of a cold start, and a function renders
+    /// a few of them: each function parses its own sets at start-up
+    /// (`preload`), and any other on first use, once.
+    sets: RwLock<HashMap<String, Arc<Tera>>>,
     /// The page words per language, parsed once.
     words_fr: serde_json::Value,
     words_en: serde_json::Value,
 }
 
-fn collect<'a>(dir: &'a Dir<'a>, out: &mut Vec<(String, &'a str)>) {
+fn collect(dir: &'static Dir<'static>, out: &mut BTreeMap<String, &'static str>) {
     for file in dir.files() {
         // Page words (TOML) are data, not templates.
         if file.path().extension().is_some_and(|e| e == "toml") {
             continue;
         }
         if let (Some(path), Some(text)) = (file.path().to_str(), file.contents_utf8()) {
-            out.push((path.replace('\\', "/"), text));
+            out.insert(path.replace('\\', "/"), text);
         }
     }
     for sub in dir.dirs() {
         collect(sub, out);
     }
+}
+
+/// The templates a template names (`extends`, `import`, `include`): Tera
+/// needs them in the same set.
+fn references(source: &str) -> impl Iterator<Item = &str> {
+    source.split("{%").skip(1).filter_map(|tag| {
+        let tag = tag.trim_start_matches('-').trim_start();
+        let rest = ["extends", "import", "include"]
+            .iter()
+            .find_map(|k| tag.strip_prefix(k))?
+            .trim_start()
+            .strip_prefix('"')?;
+        rest.split('"').next()
+    })
 }
 
 /// Tera reports the cause of a failure in its source chain.
@@ -60,33 +85,128 @@ fn describe(err: &tera::Error) -> String {
     text
 }
 
+/// What a function renders, to parse at start-up.
+#[derive(Debug, Clone, Copy)]
+pub enum Set<'a> {
+    /// An email kind (`reminder`), in both languages.
+    Email(&'a str),
+    /// A customer page (`invoice`).
+    Page(&'a str),
+}
+
 impl Renderer {
+    /// Reads the embedded sources; parses nothing yet.
     pub fn new() -> Result<Self, RenderError> {
-        let mut files = Vec::new();
-        collect(&TEMPLATES, &mut files);
+        let mut sources = BTreeMap::new();
+        collect(&TEMPLATES, &mut sources);
+        Ok(Self {
+            sources,
+            sets: RwLock::new(HashMap::new()),
+            words_fr: page_words(Locale::Fr)?,
+            words_en: page_words(Locale::En)?,
+        })
+    }
+
+    /// A renderer with these sets parsed, as a function builds it at
+    /// start-up: a broken template fails the start, not a customer's email.
+    pub fn with(sets: &[Set<'_>]) -> Result<Self, RenderError> {
+        let renderer = Self::new()?;
+        for set in sets {
+            match set {
+                Set::Email(name) => {
+                    for locale in [Locale::Fr, Locale::En] {
+                        renderer.email_set(name, locale)?;
+                    }
+                }
+                Set::Page(name) => {
+                    renderer.page_set(name)?;
+                }
+            }
+        }
+        Ok(renderer)
+    }
+
+    /// Every email kind and page there is (for tests and the CLI).
+    pub fn all_sets(&self) -> Vec<Set<'_>> {
+        let mut sets = Vec::new();
+        for name in self.sources.keys() {
+            if let Some(kind) = name
+                .strip_prefix("email/fr/")
+                .and_then(|n| n.strip_suffix(".subject.txt"))
+            {
+                sets.push(Set::Email(kind));
+            } else if let Some(page) = name
+                .strip_prefix("page/")
+                .and_then(|n| n.strip_suffix(".html"))
+                .filter(|p| *p != "layout")
+            {
+                sets.push(Set::Page(page));
+            }
+        }
+        sets
+    }
+
+    /// The names of every template embedded.
+    pub fn template_names(&self) -> impl Iterator<Item = &str> {
+        self.sources.keys().map(String::as_str)
+    }
+
+    fn email_set(&self, name: &str, locale: Locale) -> Result<Arc<Tera>, RenderError> {
+        let base = format!("email/{}/{name}", locale.code());
+        let roots = [
+            format!("{base}.subject.txt"),
+            format!("{base}.html"),
+            format!("{base}.txt"),
+        ];
+        self.set(&base, &roots)
+    }
+
+    fn page_set(&self, name: &str) -> Result<Arc<Tera>, RenderError> {
+        let root = format!("page/{name}.html");
+        self.set(&root, std::slice::from_ref(&root))
+    }
+
+    /// The parsed set for `key`, built from `roots` and everything they
+    /// reference the first time it is asked for.
+    fn set(&self, key: &str, roots: &[String]) -> Result<Arc<Tera>, RenderError> {
+        if let Some(set) = self.sets.read().ok().and_then(|sets| sets.get(key).cloned()) {
+            return Ok(set);
+        }
+        let mut wanted: Vec<String> = roots.to_vec();
+        let mut files: BTreeMap<&str, &'static str> = BTreeMap::new();
+        while let Some(name) = wanted.pop() {
+            if files.contains_key(name.as_str()) {
+                continue;
+            }
+            let (stored, source) = self
+                .sources
+                .get_key_value(&name)
+                .ok_or_else(|| RenderError::Load(format!("no template named {name}")))?;
+            wanted.extend(references(source).map(str::to_string));
+            files.insert(stored.as_str(), source);
+        }
         let mut tera = Tera::default();
         tera.add_raw_templates(files)
             .map_err(|e| RenderError::Load(describe(&e)))?;
         // Escaping is on for `.html` by default; say it explicitly so a
         // future change of Tera's default cannot turn it off silently.
         tera.autoescape_on(vec![".html"]);
-        Ok(Self {
-            tera,
-            words_fr: page_words(Locale::Fr)?,
-            words_en: page_words(Locale::En)?,
+        let tera = Arc::new(tera);
+        if let Ok(mut sets) = self.sets.write() {
+            sets.insert(key.to_string(), tera.clone());
+        }
+        Ok(tera)
+    }
+
+    fn render(&self, tera: &Tera, name: &str, context: &Context) -> Result<String, RenderError> {
+        tera.render(name, context).map_err(|e| RenderError::Render {
+            name: name.into(),
+            reason: describe(&e),
         })
     }
 
-    pub fn template_names(&self) -> impl Iterator<Item = &str> {
-        self.tera.get_template_names()
-    }
-
-    pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String, RenderError> {
-        let context = Context::from_serialize(context).map_err(|e| RenderError::Render {
-            name: name.into(),
-            reason: describe(&e),
-        })?;
-        self.tera.render(name, &context).map_err(|e| RenderError::Render {
+    fn context(name: &str, context: &impl Serialize) -> Result<Context, RenderError> {
+        Context::from_serialize(context).map_err(|e| RenderError::Render {
             name: name.into(),
             reason: describe(&e),
         })
@@ -94,15 +214,17 @@ impl Renderer {
 
     /// Renders `email/{locale}/{name}.subject.txt`, `.html` and `.txt`.
     pub fn email(&self, name: &str, locale: Locale, context: &impl Serialize) -> Result<RenderedEmail, RenderError> {
+        let tera = self.email_set(name, locale)?;
         let base = format!("email/{}/{name}", locale.code());
-        let subject = self.render(&format!("{base}.subject.txt"), context)?;
+        let context = Self::context(&base, context)?;
+        let subject = self.render(&tera, &format!("{base}.subject.txt"), &context)?;
         Ok(RenderedEmail {
             // A subject is one line, whatever the template's layout. Only
             // ASCII whitespace folds: the no-break spaces that keep "48,00 €"
             // together stay.
             subject: subject.split_ascii_whitespace().collect::<Vec<_>>().join(" "),
-            html: self.render(&format!("{base}.html"), context)?,
-            text: tidy_text(&self.render(&format!("{base}.txt"), context)?),
+            html: self.render(&tera, &format!("{base}.html"), &context)?,
+            text: tidy_text(&self.render(&tera, &format!("{base}.txt"), &context)?),
         })
     }
 }
@@ -134,7 +256,9 @@ impl Renderer {
             map.insert("t".into(), words.clone());
             map.insert("lang".into(), locale.code().into());
         }
-        Ok(without_inline_styles(&self.render(&name, &value)?))
+        let tera = self.page_set(name.trim_start_matches("page/").trim_end_matches(".html"))?;
+        let context = Self::context(&name, &value)?;
+        Ok(without_inline_styles(&self.render(&tera, &name, &context)?))
     }
 }
 
@@ -182,6 +306,38 @@ fn tidy_text(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::{Renderer, references};
+
+    #[test]
+    fn references_are_read_from_extends_import_and_include() {
+        let source = r#"{% extends "email/layout.html" %}{%- import "email/fr/words.txt" as words -%}{% if x %}{% include "email/fr/parties.html" %}{% endif %}{{ "include" }}"#;
+        let found: Vec<&str> = references(source).collect();
+        assert_eq!(
+            found,
+            ["email/layout.html", "email/fr/words.txt", "email/fr/parties.html"]
+        );
+    }
+
+    #[test]
+    fn every_set_parses_on_its_own_and_together_they_hold_every_template() {
+        let renderer = Renderer::new().expect("sources");
+        let sets = renderer.all_sets();
+        assert!(sets.len() > 10, "{sets:?}");
+        Renderer::with(&sets).expect("every set parses with what it references");
+        let mut covered = std::collections::BTreeSet::new();
+        if let Ok(parsed) = renderer.sets.read() {
+            assert!(parsed.is_empty(), "new() parses nothing");
+        }
+        let all = Renderer::with(&sets).expect("sets");
+        if let Ok(parsed) = all.sets.read() {
+            for tera in parsed.values() {
+                covered.extend(tera.get_template_names().map(str::to_string));
+            }
+        }
+        let names: std::collections::BTreeSet<String> = renderer.template_names().map(str::to_string).collect();
+        assert_eq!(covered, names, "no template is left out of every set");
+    }
+
     #[test]
     fn inline_styles_are_removed_from_pages() {
         let html = r#"<p style="margin:0">a</p><td style="x:1;">b</td><a href="/x">c</a>"#;

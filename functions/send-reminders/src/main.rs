@@ -14,7 +14,7 @@ use relance::delivery::{Deliverer, pass_instant, today_in_paris};
 use relance::domain::dunning::Policy;
 use relance::mail::SesMailer;
 use relance::reminders::{Pace, Pass, PassSummary};
-use relance::render::Renderer;
+use relance::render::{Renderer, Set};
 use relance::store::Store;
 use serde::Deserialize;
 
@@ -133,7 +133,12 @@ async fn main() -> Result<(), Error> {
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
     let function = Arc::new(Function {
-        deliverer: Deliverer::from_settings(&settings, &config, store.clone(), Arc::new(Renderer::new()?)),
+        deliverer: Deliverer::from_settings(
+            &settings,
+            &config,
+            store.clone(),
+            Arc::new(Renderer::with(&[Set::Email("reminder"), Set::Email("finance_alert")])?),
+        ),
         store,
         policy: Policy::configured()?,
         ses_per_second: settings.ses_max_per_second,
