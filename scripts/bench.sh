@@ -95,8 +95,12 @@ print("|---|---|---|")
 for name, mid, unit in re.findall(r"render/(.+?)\s*\n?\s*time:\s+\[\S+ \S+ (\S+) (\S+) \S+ \S+\]", text):
     seconds = float(mid) * units[unit]
     print(f"| {name.strip()} | {mid} {unit} | {1 / seconds:,.0f} |")
-for mid, unit in re.findall(r"parse every template.*?\n\s*time:\s+\[\S+ \S+ (\S+) (\S+) \S+ \S+\]", text):
-    print(f"\nParsing every template once (`Renderer::new`, in each function's cold start): {mid} {unit}.")
+parses = re.findall(r"parse/(.+?)\s*\n?\s*time:\s+\[\S+ \S+ (\S+) (\S+) \S+ \S+\]", text)
+if parses:
+    print("\n| templates parsed at start-up (`render::startup`) | time (median) |")
+    print("|---|---|")
+    for name, mid, unit in parses:
+        print(f"| {name.strip()} | {mid} {unit} |")
 PY
 { stamp "cargo bench -p relance --bench render"; cat "$out/render-table.md"; } > "$out/render.md"
 

@@ -9,22 +9,10 @@ use std::sync::Arc;
 use customer_links::{AppState, router};
 use relance::config::{Settings, company};
 use relance::delivery::Deliverer;
-use relance::render::{Renderer, Set};
+use relance::render::{Renderer, startup};
 use relance::store::Store;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
-
-/// What this function renders, parsed at start-up (the alert to finance
-/// when a customer asks for help or answers a survey badly included).
-const PAGES: [Set<'static>; 7] = [
-    Set::Page("invoice"),
-    Set::Page("portal"),
-    Set::Page("help"),
-    Set::Page("survey"),
-    Set::Page("unsubscribe"),
-    Set::Page("message"),
-    Set::Email("customer_alert"),
-];
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -33,7 +21,7 @@ async fn main() -> Result<(), Error> {
     let settings = Settings::from_env()?;
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
-    let renderer = Arc::new(Renderer::with(&PAGES)?);
+    let renderer = Arc::new(Renderer::with(startup::CUSTOMER_LINKS)?);
     let state = Arc::new(AppState {
         deliverer: Deliverer::from_settings(&settings, &config, store.clone(), renderer.clone()),
         store,

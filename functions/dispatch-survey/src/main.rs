@@ -6,7 +6,7 @@ use dispatch_survey::{Deps, handle};
 use lambda_runtime::{LambdaEvent, service_fn};
 use relance::config::Settings;
 use relance::delivery::Deliverer;
-use relance::render::{Renderer, Set};
+use relance::render::{Renderer, startup};
 use relance::store::Store;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -22,7 +22,7 @@ async fn main() -> Result<(), Error> {
             &settings,
             &config,
             store.clone(),
-            Arc::new(Renderer::with(&[Set::Email("survey")])?),
+            Arc::new(Renderer::with(startup::DISPATCH_SURVEY)?),
         ),
         store,
         policy: Default::default(),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use issue_invoice::{AppState, Identity, router};
 use relance::config::{Settings, company};
 use relance::delivery::Deliverer;
-use relance::render::{Renderer, Set};
+use relance::render::{Renderer, startup};
 use relance::store::Store;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -18,7 +18,7 @@ async fn main() -> Result<(), Error> {
     relance::telemetry::init(in_lambda);
     let settings = Settings::from_env()?;
     let seller = company()?;
-    let renderer = Arc::new(Renderer::with(&[Set::Email("invoice"), Set::Email("thanks")])?);
+    let renderer = Arc::new(Renderer::with(startup::ISSUE_INVOICE)?);
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
     let state = Arc::new(AppState {

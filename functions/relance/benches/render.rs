@@ -1,15 +1,18 @@
 //! Renders per second of the invoice and reminder emails (subject, HTML
-//! and text), with templates parsed once as a function does at start-up.
+//! and text), with templates parsed once as a function does at start-up,
+//! and what that parsing costs each function.
 //!   cargo bench -p relance --bench render
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use relance::domain::Locale;
 use relance::domain::dunning::Tone;
-use relance::render::Renderer;
+use relance::render::{Renderer, startup};
 use relance::view::sample;
 
 fn render(c: &mut Criterion) {
-    let renderer = Renderer::new().expect("templates parse");
+    let sources = Renderer::new().expect("sources");
+    let all = sources.all_sets();
+    let renderer = Renderer::with(&all).expect("templates parse");
     let mut group = c.benchmark_group("render");
     group.throughput(Throughput::Elements(1));
     for locale in [Locale::Fr, Locale::En] {
@@ -29,8 +32,21 @@ fn render(c: &mut Criterion) {
         });
     }
     group.finish();
-    // What every function pays once, in its cold start.
-    c.bench_function("parse every template (Renderer::new)", |b| b.iter(Renderer::new));
+    // What each function pays once, in its cold start: the sets it
+    // renders (`render::startup`), and, for comparison, every template.
+    let functions = [
+        ("issue-invoice", startup::ISSUE_INVOICE),
+        ("grant-credit", startup::GRANT_CREDIT),
+        ("customer-links", startup::CUSTOMER_LINKS),
+        ("dispatch-survey", startup::DISPATCH_SURVEY),
+        ("send-reminders", startup::SEND_REMINDERS),
+        ("every template", all.as_slice()),
+    ];
+    let mut group = c.benchmark_group("parse");
+    for (name, sets) in functions {
+        group.bench_function(name, |b| b.iter(|| Renderer::with(sets).expect("parses")));
+    }
+    group.finish();
 }
 
 criterion_group!(benches, render);

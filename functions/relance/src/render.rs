@@ -94,6 +94,29 @@ pub enum Set<'a> {
     Page(&'a str),
 }
 
+/// What each function renders in its own work, parsed at its start-up.
+/// Anything else (a leftover message the outbox sweep picks up) is parsed
+/// on first use.
+pub mod startup {
+    use super::Set;
+
+    pub const ISSUE_INVOICE: &[Set<'static>] = &[Set::Email("invoice"), Set::Email("thanks")];
+    pub const GRANT_CREDIT: &[Set<'static>] = &[Set::Email("credit")];
+    pub const DISPATCH_SURVEY: &[Set<'static>] = &[Set::Email("survey")];
+    pub const SEND_REMINDERS: &[Set<'static>] = &[Set::Email("reminder"), Set::Email("finance_alert")];
+    /// The pages, and the alert to finance when a customer asks for help
+    /// or answers a survey badly.
+    pub const CUSTOMER_LINKS: &[Set<'static>] = &[
+        Set::Page("invoice"),
+        Set::Page("portal"),
+        Set::Page("help"),
+        Set::Page("survey"),
+        Set::Page("unsubscribe"),
+        Set::Page("message"),
+        Set::Email("customer_alert"),
+    ];
+}
+
 impl Renderer {
     /// Reads the embedded sources; parses nothing yet.
     pub fn new() -> Result<Self, RenderError> {

@@ -14,7 +14,7 @@ use relance::delivery::{Deliverer, pass_instant, today_in_paris};
 use relance::domain::dunning::Policy;
 use relance::mail::SesMailer;
 use relance::reminders::{Pace, Pass, PassSummary};
-use relance::render::{Renderer, Set};
+use relance::render::{Renderer, startup};
 use relance::store::Store;
 use serde::Deserialize;
 
@@ -137,7 +137,7 @@ async fn main() -> Result<(), Error> {
             &settings,
             &config,
             store.clone(),
-            Arc::new(Renderer::with(&[Set::Email("reminder"), Set::Email("finance_alert")])?),
+            Arc::new(Renderer::with(startup::SEND_REMINDERS)?),
         ),
         store,
         policy: Policy::configured()?,
