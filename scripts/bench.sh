@@ -23,7 +23,7 @@ trap 'scripts/stack.sh stop >/dev/null' EXIT
 # mailbox grows.
 fresh() { scripts/stack.sh stop >/dev/null 2>&1 || true; scripts/stack.sh start >/dev/null; }
 # BENCH_ONLY="render coldstart" runs only those sections (process,
-# reminders, issue, pages, coldstart, render, deps).
+# reminders, history, issue, pages, coldstart, render, deps).
 want() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 stamp() { echo "_$(date -u +%F), $(nproc) cores, \`$*\`_"; echo; }
 
@@ -62,6 +62,23 @@ for n in ${BENCH_INVOICES:-10000}; do
   { stamp "bench-reminders $n 1"; target/release/bench-reminders "$n" 1; } > "$out/reminders-$n.md"
 done
 
+fi
+
+# What a customer's past costs the pass: the facts behind the tone are
+# read from the history, whole.
+if want history; then
+echo "== reminder pass and the length of the history" >&2
+{
+  stamp "bench-reminders 2000 1 MONTHS"
+  echo "| past months per customer (4 events each) | read units per reminder | write units per reminder | DynamoDB requests per reminder | CPU per reminder |"
+  echo "|---|---|---|---|---|"
+  for months in 0 12 24; do
+    fresh
+    target/release/bench-reminders 2000 1 "$months" > "$out/history-$months.txt"
+    value() { awk -F'|' -v k="$1" 'index($2, k) == 2 { gsub(/ /, "", $3); print $3 }' "$out/history-$months.txt"; }
+    echo "| $months | $(value "read units") | $(value "write units") | $(value "DynamoDB requests") | $(value "CPU per reminder") |"
+  done
+} > "$out/history.md"
 fi
 
 if want issue; then

@@ -1,13 +1,17 @@
 //! Benchmark of the reminder pass against the local stack.
 //!
-//! `bench-reminders [INVOICES] [PER_CUSTOMER]` (defaults 10000 and 1):
-//! loads that many invoices due on one day into a fresh table, runs one
-//! pass three days after, and prints what it cost per reminder as a
-//! Markdown table: wall time, CPU, DynamoDB requests and capacity units
-//! (as DynamoDB Local reports them), SES calls, peak memory. With
-//! `BENCH_LOAD_ONLY=1` it only loads, and prints the table's name.
+//! `bench-reminders [INVOICES] [PER_CUSTOMER] [HISTORY_MONTHS]` (defaults
+//! 10000, 1 and 0): loads that many invoices due on one day into a fresh
+//! table, each customer with HISTORY_MONTHS past monthly invoices already
+//! paid on time (four history events each: issued, emailed, payment
+//! recorded, paid), runs one pass three days after the due date, and
+//! prints what it cost per reminder as a Markdown table: wall time, CPU,
+//! DynamoDB requests and capacity units (as DynamoDB Local reports them),
+//! SES calls, peak memory. With `BENCH_LOAD_ONLY=1` it only loads, and
+//! prints the table's name.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -15,7 +19,8 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use relance::delivery::Deliverer;
 use relance::domain::dunning::Policy;
 use relance::domain::{Actor, CustomerId, CustomerInput, InvoiceInput, InvoiceNumber};
-use relance::mail::SesMailer;
+use relance::domain::{EventKind, HistoryEvent};
+use relance::mail::{Mailer, OutgoingEmail, SendError, SesMailer};
 use relance::reminders::{Pace, Pass};
 use relance::render::Renderer;
 use relance::store::Store;
@@ -38,6 +43,12 @@ async fn main() -> Result<()> {
         .transpose()
         .context("PER_CUSTOMER")?
         .unwrap_or(1);
+    let history_months: u32 = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()
+        .context("HISTORY_MONTHS")?
+        .unwrap_or(0);
     let customers = invoices.div_ceil(per_customer);
     let config = relance_e2e::sdk_config().await?;
     let table = relance_e2e::fresh_table(&config, "bench").await?;
@@ -83,8 +94,14 @@ async fn main() -> Result<()> {
     let started = Instant::now();
     loader.load_customers(&all_customers).await?;
     loader.load_invoices(&all_invoices).await?;
+    let mut events = 0;
+    for customer in &all_customers {
+        let past = past_months(&customer.id, history_months)?;
+        events += past.len();
+        loader.load_events(&past).await?;
+    }
     eprintln!(
-        "loaded {customers} customers and {invoices} invoices in {:.1} s",
+        "loaded {customers} customers, {invoices} invoices and {events} past events in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     drop(all_invoices);
@@ -98,9 +115,13 @@ async fn main() -> Result<()> {
     // The pass, with a metered DynamoDB client and the real SES endpoint.
     let meter = Meter::default();
     let store = Store::new(metered_client(&config, &meter), &table);
+    let ses_calls = Arc::new(AtomicUsize::new(0));
     let deliverer = Deliverer {
         store: store.clone(),
-        mailer: SesMailer::new(aws_sdk_sesv2::Client::new(&config), "factures@atelier-durand.fr", None),
+        mailer: Counted {
+            inner: SesMailer::new(aws_sdk_sesv2::Client::new(&config), "factures@atelier-durand.fr", None),
+            calls: ses_calls.clone(),
+        },
         renderer: Arc::new(Renderer::new()?),
         public_url: "https://pay.example.test".into(),
         link_ttl: chrono::Duration::days(180),
@@ -145,7 +166,12 @@ async fn main() -> Result<()> {
     janitor.abort();
     let usage = meter.usage();
     let sent = summary.emails_sent.max(1) as f64;
-    println!("| measure (pass over {invoices} due invoices, {customers} customers) | value |");
+    let history = if history_months == 0 {
+        "no past history".to_string()
+    } else {
+        format!("{history_months} past months of history each")
+    };
+    println!("| measure (pass over {invoices} due invoices, {customers} customers, {history}) | value |");
     println!("|---|---|");
     println!("| reminders sent | {} |", summary.emails_sent);
     println!("| wall time | {wall:.1} s |");
@@ -169,10 +195,70 @@ async fn main() -> Result<()> {
         "| write units per reminder (DynamoDB Local's report) | {:.2} |",
         usage.write_units / sent
     );
-    println!("| SES calls per 1,000 reminders | {:.0} |", 1000.0);
+    println!(
+        "| SES calls per 1,000 reminders | {:.0} |",
+        ses_calls.load(Ordering::Relaxed) as f64 * 1000.0 / sent
+    );
     println!(
         "| peak memory of the process (includes loading the portfolio) | {:.0} MB |",
         peak_mb()
     );
     Ok(())
+}
+
+/// The mailer, counting its calls to SES.
+struct Counted {
+    inner: SesMailer,
+    calls: Arc<AtomicUsize>,
+}
+
+impl Mailer for Counted {
+    async fn send(&self, email: &OutgoingEmail) -> Result<String, SendError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.inner.send(email).await
+    }
+}
+
+/// A customer's past: one monthly invoice per month before March 2026,
+/// emailed and paid on its due date.
+fn past_months(customer: &CustomerId, months: u32) -> Result<Vec<HistoryEvent>> {
+    let actor = Actor::system("bench");
+    let mut events = Vec::new();
+    for m in 1..=months {
+        let issued = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).single().context("date")? - chrono::Months::new(m);
+        let due = (issued + chrono::Duration::days(30)).date_naive();
+        let number = InvoiceNumber::new(&format!("P{m:02}"), 1);
+        let kinds = [
+            EventKind::InvoiceIssued {
+                number: number.clone(),
+                gross_minor: 14_400,
+                currency: "EUR".into(),
+                due_date: due,
+            },
+            EventKind::InvoiceEmailed {
+                number: number.clone(),
+                message_id: ulid::Ulid::new().to_string(),
+                provider_message_id: ulid::Ulid::new().to_string(),
+            },
+            EventKind::PaymentRecorded {
+                number: number.clone(),
+                amount_minor: 14_400,
+                currency: "EUR".into(),
+                date: due,
+                method: relance::domain::invoice::PaymentMethod::Transfer,
+                reference: Some(format!("VIR {customer} {m}")),
+                remaining_minor: 0,
+            },
+            EventKind::InvoicePaid {
+                number,
+                paid_on: due,
+                days_late: 0,
+            },
+        ];
+        for (k, kind) in kinds.into_iter().enumerate() {
+            let at = issued + chrono::Duration::minutes(i64::try_from(k)? * 5);
+            events.push(HistoryEvent::new(customer.clone(), at, actor.clone(), kind));
+        }
+    }
+    Ok(events)
 }

@@ -77,6 +77,23 @@ impl Store {
         }
     }
 
+    /// Loads past events as they are (a migration, a benchmark's
+    /// portfolio), in batches of 25 with no conditions.
+    pub async fn load_events(&self, events: &[HistoryEvent]) -> Result<(), StoreError> {
+        let items = events
+            .iter()
+            .map(|event| {
+                to_item(&EventItem {
+                    pk: keys::customer_pk(&event.customer_id),
+                    sk: keys::event_sk(event.at, event.id),
+                    entity: "event".into(),
+                    event: event.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.batch_put(items).await
+    }
+
     /// Appends one event on its own (what a person did outside relance,
     /// written down by finance).
     pub async fn append_event(&self, event: &HistoryEvent) -> Result<(), StoreError> {
