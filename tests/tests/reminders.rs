@@ -589,3 +589,61 @@ async fn a_pass_killed_between_claim_and_send_leaves_the_reminder_to_the_next_on
     let again = pass(&world, date("2026-04-08"), false).await;
     assert_eq!((again.redelivered, again.emails_sent), (0, 0));
 }
+
+#[tokio::test]
+async fn a_claim_decided_before_a_payment_was_recorded_loses_and_the_customer_is_decided_again() {
+    let world = World::new("claimrace").await;
+    world.create_customer("r", json!({})).await;
+    world.issue("inv-r", &invoice_body("r")).await;
+    let customer = CustomerId::parse("r").expect("id");
+    let as_of = date("2026-04-06");
+    world.set_now(morning(as_of));
+    // What a pass read just before finance recorded a part payment…
+    let (read, _) = world.store.dunning_and_history(&customer, true).await.expect("state");
+    let (status, body) = world
+        .call(
+            "POST",
+            "/customers/r/invoices/F2026-000001/payments",
+            &[("idempotency-key", "part")],
+            Some(&json!({ "amount_minor": 10000, "date": "2026-04-06", "method": "transfer" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // …cannot be claimed on: the payment moved the customer's version on.
+    let number = InvoiceNumber::parse("F2026-000001").expect("number");
+    let mut stale = read.value.clone();
+    stale.stages.insert(
+        number.clone(),
+        relance::store::ClaimedStage {
+            stage: "help_first".into(),
+            at: morning(as_of),
+        },
+    );
+    let outcome = world
+        .store
+        .claim_reminder(&customer, read.version, &stale, &[])
+        .await
+        .expect("claim");
+    assert!(
+        matches!(outcome, relance::store::TxOutcome::ConditionFailed(_)),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        world
+            .store
+            .get_dunning(&customer)
+            .await
+            .expect("state")
+            .value
+            .stage_of(&number),
+        None,
+        "nothing claimed"
+    );
+    // The pass decides on the invoice as it is now: the reminder asks for
+    // what is left.
+    let summary = pass(&world, as_of, false).await;
+    assert_eq!(summary.emails_sent, 1);
+    let emails = world.mailbox.to(&world.email("r")).await.expect("mailbox");
+    let reminder = emails.last().and_then(|m| m.body.text.clone()).expect("text");
+    assert!(reminder.contains("474,84"), "the remaining 474,84 €: {reminder}");
+}

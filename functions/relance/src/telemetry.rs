@@ -1,20 +1,27 @@
 //! Logging: JSON lines in Lambda (CloudWatch parses them), readable lines
-//! elsewhere. `RUST_LOG` filters; the default is `info`.
+//! elsewhere. `RUST_LOG` filters by level and target (`warn`,
+//! `info,relance=debug`); the default is `info`. A target filter, not
+//! `EnvFilter`: span-field filters are never needed here, and leaving them
+//! out keeps the binaries under their size budget.
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::prelude::*;
 
 pub fn init(json: bool) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|directives| directives.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
     // Logs go to stderr: stdout is for what a command prints (JSON summaries).
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let layer = tracing_subscriber::fmt::layer()
         .with_target(false)
         .with_writer(std::io::stderr);
+    let registry = tracing_subscriber::registry().with(filter);
     // `try_init`: a second call (tests) keeps the first subscriber.
     let _ = if json {
-        builder.json().without_time().try_init()
+        registry.with(layer.json().without_time()).try_init()
     } else {
-        builder.try_init()
+        registry.with(layer).try_init()
     };
 }
 
