@@ -140,21 +140,9 @@ async fn link_from_email(world: &World, base: &str, subject: &str, prefix: &str)
 async fn run_pass(world: &World, as_of: NaiveDate) -> relance::reminders::PassSummary {
     let now = relance::delivery::pass_instant(as_of, at(2026, 1, 1, 0));
     world.set_now(now);
-    Pass {
-        store: &world.store,
-        deliverer: &world.state.deliverer,
-        policy: &world.state.policy,
-        as_of,
-        now,
-        dry_run: false,
-        concurrency: 4,
-        pace: &relance::reminders::Pace::new(1000),
-        deadline: None,
-        resume_after: None,
-    }
-    .run()
-    .await
-    .expect("pass runs")
+    let pace = relance::reminders::Pace::new(1000);
+    let pass = common::reminder_pass(world, &world.state.deliverer, as_of, now, &pace);
+    Pass { concurrency: 4, ..pass }.run().await.expect("pass runs")
 }
 
 #[tokio::test]

@@ -592,21 +592,11 @@ async fn a_reminder_has_one_token_that_opens_its_invoices_and_the_difficulty_for
     let as_of: chrono::NaiveDate = "2026-04-06".parse().expect("date");
     let now = at(2026, 4, 6, 6);
     world.set_now(now);
-    let summary = relance::reminders::Pass {
-        store: &world.store,
-        deliverer: &world.state.deliverer,
-        policy: &world.state.policy,
-        as_of,
-        now,
-        dry_run: false,
-        concurrency: 1,
-        pace: &relance::reminders::Pace::new(1000),
-        deadline: None,
-        resume_after: None,
-    }
-    .run()
-    .await
-    .expect("pass");
+    let pace = relance::reminders::Pace::new(1000);
+    let summary = common::reminder_pass(&world, &world.state.deliverer, as_of, now, &pace)
+        .run()
+        .await
+        .expect("pass");
     assert_eq!(summary.emails_sent, 1, "one reminder for both invoices");
     assert_eq!(
         token_items(&world).await,

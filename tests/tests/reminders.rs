@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
-use common::{World, invoice_body};
+use common::{World, invoice_body, reminder_pass};
 use relance::domain::{CustomerId, EventKind, InvoiceNumber};
 use relance::reminders::{Pass, PassSummary, Skip};
 use serde_json::json;
@@ -413,21 +413,10 @@ async fn reminders_refused_by_a_throttled_ses_go_out_once_with_the_next_pass() {
     let as_of = date("2026-04-06");
     world.set_now(morning(as_of));
     let pace = relance::reminders::Pace::new(100);
-    let first = Pass {
-        store: &world.store,
-        deliverer: &world.state.deliverer,
-        policy: &world.state.policy,
-        as_of,
-        now: morning(as_of),
-        dry_run: false,
-        concurrency: 1,
-        pace: &pace,
-        deadline: None,
-        resume_after: None,
-    }
-    .run()
-    .await
-    .expect("pass");
+    let first = reminder_pass(&world, &world.state.deliverer, as_of, morning(as_of), &pace)
+        .run()
+        .await
+        .expect("pass");
     assert_eq!(
         (first.emails_sent, first.emails_pending),
         (0, 3),
@@ -531,19 +520,7 @@ async fn a_pass_killed_between_claim_and_send_leaves_the_reminder_to_the_next_on
     let pace = relance::reminders::Pace::new(1000);
     let killed = tokio::time::timeout(
         std::time::Duration::from_secs(3),
-        Pass {
-            store: &world.store,
-            deliverer: &stalled,
-            policy: &world.state.policy,
-            as_of,
-            now: morning(as_of),
-            dry_run: false,
-            concurrency: 1,
-            pace: &pace,
-            deadline: None,
-            resume_after: None,
-        }
-        .run(),
+        reminder_pass(&world, &stalled, as_of, morning(as_of), &pace).run(),
     )
     .await;
     assert!(killed.is_err(), "the pass was stopped while sending");
@@ -560,21 +537,10 @@ async fn a_pass_killed_between_claim_and_send_leaves_the_reminder_to_the_next_on
     // nor claims another.
     let later = morning(as_of) + chrono::Duration::minutes(1);
     world.set_now(later);
-    let during = Pass {
-        store: &world.store,
-        deliverer: &world.state.deliverer,
-        policy: &world.state.policy,
-        as_of,
-        now: later,
-        dry_run: false,
-        concurrency: 1,
-        pace: &pace,
-        deadline: None,
-        resume_after: None,
-    }
-    .run()
-    .await
-    .expect("pass");
+    let during = reminder_pass(&world, &world.state.deliverer, as_of, later, &pace)
+        .run()
+        .await
+        .expect("pass");
     assert_eq!((during.redelivered, during.emails_sent), (0, 0));
     assert_eq!(during.skipped.get(&Skip::AlreadySent), Some(&1));
 

@@ -353,12 +353,7 @@ impl<M: Mailer> Pass<'_, M> {
                     .claim_message_in(Home::Dunning, id, stuck.id, self.now, self.now + LEASE)
                     .await?
                 {
-                    self.pace.wait().await;
-                    let outcome = self
-                        .deliverer
-                        .send_claimed(Home::Dunning, &message, self.now, Some(&known), Record::EventOnly)
-                        .await?;
-                    self.count_send(&outcome, &mut out);
+                    let outcome = self.send(&message, &known, &mut out).await?;
                     out.redelivered = matches!(outcome, DeliveryOutcome::Sent { .. });
                     out.sent = false;
                     out.alerted = false;
@@ -440,18 +435,30 @@ impl<M: Mailer> Pass<'_, M> {
         let Some(message) = state.message else {
             return Ok(Some(out));
         };
-        self.pace.wait().await;
-        let outcome = self
-            .deliverer
-            .send_claimed(Home::Dunning, &message, self.now, Some(&known), Record::EventOnly)
-            .await?;
-        self.count_send(&outcome, &mut out);
+        self.send(&message, &known, &mut out).await?;
         if out.sent && is_alert {
             out.sent = false;
             out.alerted = true;
         }
         out.planned = Some(plan);
         Ok(Some(out))
+    }
+
+    /// Sends a reminder this pass holds the lease on, at the pace, with
+    /// what it read; records it by its event alone.
+    async fn send(
+        &self,
+        message: &Message,
+        known: &Known<'_>,
+        out: &mut CustomerOutcome,
+    ) -> Result<DeliveryOutcome, PassError> {
+        self.pace.wait().await;
+        let outcome = self
+            .deliverer
+            .send_claimed(Home::Dunning, message, self.now, Some(known), Record::EventOnly)
+            .await?;
+        self.count_send(&outcome, out);
+        Ok(outcome)
     }
 
     /// Adjusts the pace to SES's answer and counts the outcome.

@@ -49,6 +49,29 @@ pub fn deliverer(store: &Store, mailer: SesMailer) -> Deliverer<SesMailer> {
     }
 }
 
+/// A reminder pass on this world's table and policy, one customer at a
+/// time; callers change what they need (`concurrency`, `dry_run`) and run it.
+pub fn reminder_pass<'a, M: relance::mail::Mailer>(
+    world: &'a World,
+    deliverer: &'a Deliverer<M>,
+    as_of: chrono::NaiveDate,
+    now: DateTime<Utc>,
+    pace: &'a relance::reminders::Pace,
+) -> relance::reminders::Pass<'a, M> {
+    relance::reminders::Pass {
+        store: &world.store,
+        deliverer,
+        policy: &world.state.policy,
+        as_of,
+        now,
+        dry_run: false,
+        concurrency: 1,
+        pace,
+        deadline: None,
+        resume_after: None,
+    }
+}
+
 impl World {
     pub async fn new(label: &str) -> Self {
         Self::with_ses(label, None).await
