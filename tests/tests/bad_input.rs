@@ -205,3 +205,109 @@ async fn each_bad_customer_names_its_field_and_writes_nothing() {
     );
     assert_eq!(world.item_count().await, 0, "nothing was written");
 }
+
+/// Amounts that passed every field limit used to overflow: a quantity
+/// that wraps to one unit after × 1000, a line whose net does not fit, a
+/// total over the bound, and a plan whose instalments wrap around to the
+/// balance. Each is now a 422 that names the field and writes nothing.
+#[tokio::test]
+async fn amounts_that_would_overflow_are_refused_and_write_nothing() {
+    let world = World::new("overflow").await;
+    world.create_customer("c1", json!({})).await;
+    let good = invoice_body("c1");
+    let many_lines: Vec<Value> = (0..200)
+        .map(|_| json!({ "description": "Lot", "quantity": 100, "unit_price_minor": 1_000_000_000_000i64, "vat_rate": "20" }))
+        .collect();
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "quantity that wraps to one unit",
+            with(
+                good.clone(),
+                &["lines", "0", "quantity"],
+                json!(2_305_843_009_213_693_953i64),
+            ),
+            "lines[0].quantity",
+        ),
+        (
+            "quantity i64::MAX",
+            with(good.clone(), &["lines", "0", "quantity"], json!(i64::MAX)),
+            "lines[0].quantity",
+        ),
+        (
+            "line net beyond the bound",
+            with(
+                with(good.clone(), &["lines", "0", "quantity"], json!(1_000_000_000)),
+                &["lines", "0", "unit_price_minor"],
+                json!(1_000_000_000_000i64),
+            ),
+            "lines[0]",
+        ),
+        (
+            "unit price i64::MAX",
+            with(good.clone(), &["lines", "0", "unit_price_minor"], json!(i64::MAX)),
+            "lines[0].unit_price_minor",
+        ),
+        (
+            "total beyond the bound",
+            with(good.clone(), &["lines"], json!(many_lines)),
+            "lines",
+        ),
+    ];
+    let before = world.item_count().await;
+    for (i, (name, body, field)) in cases.into_iter().enumerate() {
+        let (status, answer) = world.issue(&format!("overflow-{i}"), &body).await;
+        assert_eq!(status.as_u16(), 422, "{name}: {answer}");
+        let fields: Vec<&str> = answer["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert!(fields.contains(&field), "{name}: expected field {field}, got {answer}");
+    }
+    assert_eq!(world.item_count().await, before, "no invoice was written");
+
+    // A plan of two i64::MAX instalments and the balance + 2 wrapped to
+    // exactly the balance and was accepted.
+    let (status, invoice) = world.issue("overflow-good", &good).await;
+    assert_eq!(status, 201, "{invoice}");
+    let number = invoice["number"].as_str().unwrap_or_default().to_string();
+    let remaining = invoice["totals"]["gross_minor"].as_i64().unwrap_or_default();
+    let before = world.item_count().await;
+    let plan = json!({ "instalments": [
+        { "due_date": "2026-04-01", "amount_minor": i64::MAX },
+        { "due_date": "2026-05-01", "amount_minor": i64::MAX },
+        { "due_date": "2026-06-01", "amount_minor": remaining + 2 },
+    ]});
+    let (status, answer) = world
+        .call(
+            "POST",
+            &format!("/customers/c1/invoices/{number}/plan"),
+            &[],
+            Some(&plan),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 422, "{answer}");
+    assert_eq!(answer["errors"][0]["field"], "instalments[0].amount_minor", "{answer}");
+    // A payment beyond any invoice is refused by field as well.
+    let payment = json!({ "amount_minor": i64::MAX, "date": "2026-03-02", "method": "transfer" });
+    let (status, answer) = world
+        .call(
+            "POST",
+            &format!("/customers/c1/invoices/{number}/payments"),
+            &[("idempotency-key", "pay-max")],
+            Some(&payment),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 422, "{answer}");
+    assert_eq!(answer["errors"][0]["field"], "amount_minor", "{answer}");
+    assert_eq!(
+        world.item_count().await,
+        before,
+        "neither the plan nor the payment wrote anything"
+    );
+    let (_, read) = world
+        .call("GET", &format!("/customers/c1/invoices/{number}"), &[], None)
+        .await;
+    assert_eq!(read["dunning"]["plan"], json!([]), "{read}");
+}

@@ -13,6 +13,7 @@ use ulid::Ulid;
 use crate::domain::credit::{Cancellation, Credit, CreditStatus, Words, split_by_rate};
 use crate::domain::facts::customer_facts;
 use crate::domain::goodwill::{GoodwillFacts, GoodwillPolicy, Severity, Situation};
+use crate::domain::money::checked_sum;
 use crate::domain::validation::{Problems, text};
 use crate::domain::{
     Actor, Currency, Customer, CustomerId, EventKind, FieldError, HistoryEvent, Invoice, InvoiceNumber, Money, Seller,
@@ -246,7 +247,7 @@ impl CreditContext<'_> {
             .map(|c| &c.value)
             .filter(|c| c.invoice == number && c.status != CreditStatus::Cancelled)
             .map(|c| c.net_minor)
-            .sum();
+            .fold(0i64, i64::saturating_add);
         let history = self.store.full_history(customer_id).await?;
         let facts = customer_facts(&customer, &history, call.today);
         let proposal = self
@@ -278,7 +279,10 @@ impl CreditContext<'_> {
             reasons.push(format!("granted less than proposed: {}", self.money(net_minor)));
         }
         let by_rate = split_by_rate(net_minor, &invoice.totals.by_rate);
-        let vat_minor = by_rate.iter().map(|r| r.vat_minor).sum::<i64>();
+        // The net is at most the invoice's net (the policy's room), so these
+        // sums stay far inside i64; checked all the same.
+        let vat_minor = checked_sum(by_rate.iter().map(|r| r.vat_minor))
+            .ok_or_else(|| invalid("net_minor", "is too large".to_string()))?;
         let credit = Credit {
             id: Ulid::new().to_string(),
             customer_id: customer_id.clone(),
@@ -293,7 +297,9 @@ impl CreditContext<'_> {
             net_minor,
             by_rate,
             vat_minor,
-            gross_minor: net_minor + vat_minor,
+            gross_minor: net_minor
+                .checked_add(vat_minor)
+                .ok_or_else(|| invalid("net_minor", "is too large".to_string()))?,
             words,
             requested_by: call.actor.clone(),
             requested_at: call.now,

@@ -11,6 +11,7 @@ use ulid::Ulid;
 
 use crate::domain::credit::{Credit, apply_credits};
 use crate::domain::invoice::{Dispute, InvoiceRuleError, Payment, PaymentMethod, Settlement};
+use crate::domain::money::{MAX_AMOUNT_MINOR, checked_sum};
 use crate::domain::validation::{Problems, text};
 use crate::domain::{
     Actor, CustomerId, EventKind, FieldError, HistoryEvent, Invoice, InvoiceInput, InvoiceNumber, Seller,
@@ -328,6 +329,11 @@ pub async fn record_payment(
     let mut p = Problems::default();
     if input.amount_minor <= 0 {
         p.push("amount_minor", "must be greater than zero");
+    } else if input.amount_minor > MAX_AMOUNT_MINOR {
+        p.push(
+            "amount_minor",
+            format!("is larger than the maximum of {MAX_AMOUNT_MINOR}"),
+        );
     }
     if input.date > ctx.today {
         p.push("date", format!("must not be after today ({})", ctx.today));
@@ -603,6 +609,11 @@ pub async fn arrange(
                 for (i, inst) in plan.instalments.iter().enumerate() {
                     if inst.amount_minor <= 0 {
                         p.push(format!("instalments[{i}].amount_minor"), "must be greater than zero");
+                    } else if inst.amount_minor > MAX_AMOUNT_MINOR {
+                        p.push(
+                            format!("instalments[{i}].amount_minor"),
+                            format!("is larger than the maximum of {MAX_AMOUNT_MINOR}"),
+                        );
                     }
                     if inst.due_date <= previous {
                         p.push(
@@ -612,15 +623,22 @@ pub async fn arrange(
                     }
                     previous = inst.due_date;
                 }
-                let total: i64 = plan.instalments.iter().map(|i| i.amount_minor).sum();
-                if total != invoice.remaining_minor() {
-                    p.push(
+                match checked_sum(plan.instalments.iter().map(|i| i.amount_minor)) {
+                    Some(total) if total == invoice.remaining_minor() => {}
+                    Some(total) => p.push(
                         "instalments",
                         format!(
                             "the instalments add up to {total}; they must add up to the {} still due",
                             invoice.remaining_minor()
                         ),
-                    );
+                    ),
+                    None => p.push(
+                        "instalments",
+                        format!(
+                            "the instalments add up to more than any amount; they must add up to the {} still due",
+                            invoice.remaining_minor()
+                        ),
+                    ),
                 }
                 p.into_result(|| Some(())).map_err(InvoicingError::Invalid)?;
                 // Instalments are counted from what is already paid.

@@ -74,7 +74,7 @@ pub fn balance<'a>(histories: impl IntoIterator<Item = &'a [HistoryEvent]>, from
                     owed.insert(key(number), *gross_minor);
                     if in_period {
                         b.invoices_issued += 1;
-                        b.invoiced_minor += gross_minor;
+                        b.invoiced_minor = b.invoiced_minor.saturating_add(*gross_minor);
                     }
                 }
                 EventKind::PaymentRecorded {
@@ -88,7 +88,7 @@ pub fn balance<'a>(histories: impl IntoIterator<Item = &'a [HistoryEvent]>, from
                     invoice, amount_minor, ..
                 } => {
                     if let Some(left) = owed.get_mut(&key(invoice)) {
-                        *left = (*left - amount_minor).max(0);
+                        *left = left.saturating_sub(*amount_minor).max(0);
                     }
                 }
                 EventKind::InvoicePaid { number, days_late, .. } => {
@@ -120,14 +120,15 @@ pub fn balance<'a>(histories: impl IntoIterator<Item = &'a [HistoryEvent]>, from
                     net_minor, gross_minor, ..
                 } => {
                     b.credits_granted += 1;
-                    b.credits_net_minor += net_minor;
-                    b.credits_gross_minor += gross_minor;
+                    b.credits_net_minor = b.credits_net_minor.saturating_add(*net_minor);
+                    b.credits_gross_minor = b.credits_gross_minor.saturating_add(*gross_minor);
                 }
                 _ => {}
             }
         }
     }
-    b.receivables_minor = owed.values().sum();
+    // Portfolio sums saturate: each amount is bounded, their count is not.
+    b.receivables_minor = owed.values().fold(0i64, |sum, v| sum.saturating_add(*v));
     let days = (to - from).num_days() + 1;
     b.dso_days = (b.invoiced_minor > 0).then(|| b.receivables_minor as f64 / b.invoiced_minor as f64 * days as f64);
     b.surveys_answered = u32::try_from(answers.len()).unwrap_or(u32::MAX);

@@ -105,7 +105,9 @@ pub struct Cancellation {
 /// bases add up to the net exactly; VAT is rounded once per rate, as on
 /// invoices.
 pub fn split_by_rate(net_minor: i64, invoice_rates: &[VatBreakdown]) -> Vec<VatBreakdown> {
-    let total_base: i64 = invoice_rates.iter().map(|r| r.base_minor).sum();
+    let total_base = invoice_rates
+        .iter()
+        .fold(0i64, |sum, r| sum.saturating_add(r.base_minor));
     let mut out = Vec::with_capacity(invoice_rates.len());
     let mut left = net_minor;
     for (i, rate) in invoice_rates.iter().enumerate() {
@@ -118,7 +120,7 @@ pub fn split_by_rate(net_minor: i64, invoice_rates: &[VatBreakdown]) -> Vec<VatB
             );
             i64::try_from(share).unwrap_or(0).min(left)
         };
-        left -= base;
+        left = left.saturating_sub(base);
         if base == 0 {
             continue;
         }
@@ -163,7 +165,7 @@ pub fn apply_credits(invoice: &mut Invoice, credits: &mut [Credit], now: DateTim
             continue;
         };
         let amount = credit.remaining_minor.min(due);
-        credit.remaining_minor -= amount;
+        credit.remaining_minor = credit.remaining_minor.saturating_sub(amount);
         credit.applications.push(Application {
             invoice: invoice.number.clone(),
             amount_minor: amount,

@@ -26,7 +26,9 @@ pub fn customer_facts(customer: &Customer, history: &[HistoryEvent], today: Naiv
                     facts.max_days_late = facts.max_days_late.max(*days_late);
                 }
             }
-            EventKind::InvoiceIssued { gross_minor, .. } if age <= 365 => facts.revenue_12m_minor += gross_minor,
+            EventKind::InvoiceIssued { gross_minor, .. } if age <= 365 => {
+                facts.revenue_12m_minor = facts.revenue_12m_minor.saturating_add(*gross_minor)
+            }
             EventKind::DisputeOpened { .. } => facts.days_since_complaint = Some(age),
             EventKind::SurveyAnswered { detractor: true, .. } => facts.days_since_detractor = Some(age),
             EventKind::ReminderSent { numbers, .. } => {

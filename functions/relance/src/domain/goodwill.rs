@@ -384,7 +384,7 @@ impl GoodwillPolicy {
         }
         let rounded = i64::try_from(div_round_half_away(i128::from(scaled), i128::from(self.rounding_minor)))
             .unwrap_or(0)
-            * self.rounding_minor;
+            .saturating_mul(self.rounding_minor);
         let mut net = rounded;
         if rounded != base {
             reasons.push(format!("scaled and rounded: {}", self.money(rounded)));
@@ -395,7 +395,10 @@ impl GoodwillPolicy {
         }
         // A credit gives back part of a sale; it can never give back more
         // than the sale's net amount, counting earlier credits on it.
-        let room = (facts.invoice_net_minor - facts.already_credited_minor).max(0);
+        let room = facts
+            .invoice_net_minor
+            .saturating_sub(facts.already_credited_minor)
+            .max(0);
         if net > room {
             net = room;
             reasons.push(format!(

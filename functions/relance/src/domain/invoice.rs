@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::customer::Customer;
 use super::decimal::{format_scaled, parse_scaled};
 use super::ids::{Actor, CustomerId, InvoiceNumber};
-use super::money::{Currency, div_round_half_away};
+use super::money::{Currency, MAX_AMOUNT_MINOR, checked_sum, div_round_half_away};
 use super::seller::Seller;
 use super::validation::{FieldError, Problems, text};
 use super::vat::VatRate;
@@ -31,6 +31,10 @@ pub const MAX_TERM_DAYS: u64 = 60;
 pub const MAX_TERM_DAYS_END_OF_MONTH: u64 = 45;
 /// A line count no real invoice reaches; bounds the item size.
 pub const MAX_LINES: usize = 200;
+/// The largest quantity on a line, in thousandths (a thousand million units).
+pub const MAX_QUANTITY_MILLI: u64 = 1_000_000_000_000;
+/// The largest unit price, in minor units (ten thousand million euros).
+pub const MAX_UNIT_PRICE_MINOR: i64 = 1_000_000_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -58,12 +62,15 @@ impl InvoiceLine {
         format_scaled(self.quantity_milli, QUANTITY_SCALE)
     }
 
-    fn compute_net(quantity_milli: u64, unit_price_minor: i64, discount_bp: u32) -> i64 {
-        let gross = i128::from(quantity_milli) * i128::from(unit_price_minor);
-        let after_discount = gross * i128::from(10_000 - discount_bp);
-        let net = div_round_half_away(after_discount, 1_000 * 10_000);
-        // Bounded by the input limits (quantity ≤ 10^9 × 1000, price ≤ 10^12).
-        i64::try_from(net).unwrap_or(i64::MAX)
+    /// The line's net, or `None` when it does not fit in an `i64`. Worked
+    /// in `i128` with checked steps: quantity (< 2^64) × price (< 2^63) ×
+    /// 10 000 cannot reach 2^127, but the steps say so rather than assume it.
+    fn compute_net(quantity_milli: u64, unit_price_minor: i64, discount_bp: u32) -> Option<i64> {
+        let kept = 10_000u32.checked_sub(discount_bp)?;
+        let after_discount = i128::from(quantity_milli)
+            .checked_mul(i128::from(unit_price_minor))?
+            .checked_mul(i128::from(kept))?;
+        i64::try_from(div_round_half_away(after_discount, 1_000 * 10_000)).ok()
     }
 }
 
@@ -85,35 +92,38 @@ pub struct Totals {
 }
 
 impl Totals {
-    pub fn compute(lines: &[InvoiceLine]) -> Self {
+    /// The totals of `lines`, or `None` when a sum would not fit in an
+    /// `i64` (the caller names the field; nothing ever wraps).
+    pub fn compute(lines: &[InvoiceLine]) -> Option<Self> {
         let mut bases: BTreeMap<VatRate, i64> = BTreeMap::new();
-        let mut discount_minor = 0;
+        let mut discount_minor: i64 = 0;
         for line in lines {
-            *bases.entry(line.vat_rate).or_default() += line.net_minor;
-            let undiscounted = InvoiceLine::compute_net(line.quantity_milli, line.unit_price_minor, 0);
-            discount_minor += undiscounted - line.net_minor;
+            let base = bases.entry(line.vat_rate).or_default();
+            *base = base.checked_add(line.net_minor)?;
+            let undiscounted = InvoiceLine::compute_net(line.quantity_milli, line.unit_price_minor, 0)?;
+            discount_minor = discount_minor.checked_add(undiscounted.checked_sub(line.net_minor)?)?;
         }
-        let by_rate: Vec<VatBreakdown> = bases
+        let by_rate = bases
             .into_iter()
             .rev()
             .map(|(rate, base_minor)| {
                 let vat = div_round_half_away(i128::from(base_minor) * i128::from(rate.basis_points()), 10_000);
-                VatBreakdown {
+                Some(VatBreakdown {
                     rate,
                     base_minor,
-                    vat_minor: i64::try_from(vat).unwrap_or(i64::MAX),
-                }
+                    vat_minor: i64::try_from(vat).ok()?,
+                })
             })
-            .collect();
-        let net_minor = by_rate.iter().map(|b| b.base_minor).sum();
-        let vat_minor = by_rate.iter().map(|b| b.vat_minor).sum();
-        Self {
+            .collect::<Option<Vec<_>>>()?;
+        let net_minor = checked_sum(by_rate.iter().map(|b| b.base_minor))?;
+        let vat_minor = checked_sum(by_rate.iter().map(|b| b.vat_minor))?;
+        Some(Self {
             net_minor,
             vat_minor,
-            gross_minor: net_minor + vat_minor,
+            gross_minor: net_minor.checked_add(vat_minor)?,
             discount_minor,
             by_rate,
-        }
+        })
     }
 }
 
@@ -264,13 +274,21 @@ pub enum InvoiceRuleError {
 
 impl Invoice {
     /// What the customer still owes: the total, less credit notes
-    /// deducted and payments received.
+    /// deducted and payments received. Both are kept at most the total
+    /// (by `record_payment` and `apply_credits`), and the total at most
+    /// `MAX_AMOUNT_MINOR`, so the subtraction cannot wrap; it saturates
+    /// rather than panic if a stored item ever broke that.
     pub fn remaining_minor(&self) -> i64 {
-        self.totals.gross_minor - self.credited_minor() - self.paid_minor
+        self.totals
+            .gross_minor
+            .saturating_sub(self.credited_minor())
+            .saturating_sub(self.paid_minor)
     }
 
     pub fn credited_minor(&self) -> i64 {
-        self.credits.iter().map(|c| c.amount_minor).sum()
+        self.credits
+            .iter()
+            .fold(0i64, |sum, c| sum.saturating_add(c.amount_minor))
     }
 
     pub fn open_dispute(&self) -> Option<&Dispute> {
@@ -288,7 +306,8 @@ impl Invoice {
                 remaining,
             });
         }
-        self.paid_minor += payment.amount_minor;
+        // amount ≤ remaining = gross − credited − paid, so paid + amount ≤ gross.
+        self.paid_minor = self.paid_minor.saturating_add(payment.amount_minor);
         self.payments.push(payment);
         if self.remaining_minor() == 0 {
             self.status = InvoiceStatus::Paid;
@@ -369,6 +388,9 @@ pub struct InvoiceDraft {
     pub category: OperationCategory,
     pub purchase_order: Option<String>,
     pub lines: Vec<InvoiceLine>,
+    /// Computed once, when the lines were checked: a draft whose totals
+    /// do not fit the bounds is never made.
+    pub totals: Totals,
 }
 
 impl InvoiceInput {
@@ -432,6 +454,18 @@ impl InvoiceInput {
             .enumerate()
             .filter_map(|(i, line)| line.parse(&format!("lines[{i}]"), &mut p))
             .collect();
+        let totals = if lines.len() == self.lines.len() && !lines.is_empty() {
+            let totals = Totals::compute(&lines).filter(|t| t.gross_minor <= MAX_AMOUNT_MINOR);
+            if totals.is_none() {
+                p.push(
+                    "lines",
+                    format!("the invoice's total (VAT included) exceeds the maximum of {MAX_AMOUNT_MINOR} minor units"),
+                );
+            }
+            totals
+        } else {
+            None
+        };
         p.into_result(|| {
             Some(InvoiceDraft {
                 customer_id: customer_id?,
@@ -443,6 +477,7 @@ impl InvoiceInput {
                 category: self.category,
                 purchase_order,
                 lines,
+                totals: totals?,
             })
         })
     }
@@ -454,13 +489,18 @@ impl LineInput {
         let quantity = p.check(
             format!("{field}.quantity"),
             match &self.quantity {
-                QuantityInput::Whole(q) if *q > 0 => Ok(u64::try_from(*q).unwrap_or(0) * 1000),
+                QuantityInput::Whole(q) if *q > 0 => u64::try_from(*q)
+                    .ok()
+                    .and_then(|q| q.checked_mul(1000))
+                    .ok_or_else(|| format!("is larger than the maximum of {}", MAX_QUANTITY_MILLI / 1000)),
                 QuantityInput::Whole(_) => Err("must be greater than zero".to_string()),
                 QuantityInput::Text(t) => parse_scaled(t, QUANTITY_SCALE),
             }
             .and_then(|q| match q {
                 0 => Err("must be greater than zero".to_string()),
-                q if q > 1_000_000_000_000 => Err("is absurdly large".to_string()),
+                q if q > MAX_QUANTITY_MILLI => {
+                    Err(format!("is larger than the maximum of {}", MAX_QUANTITY_MILLI / 1000))
+                }
                 q => Ok(q),
             }),
         );
@@ -472,7 +512,7 @@ impl LineInput {
             format!("{field}.unit_price_minor"),
             match self.unit_price_minor {
                 n if n < 0 => Err("must not be negative (issue a credit note instead)".to_string()),
-                n if n > 1_000_000_000_000 => Err("is absurdly large".to_string()),
+                n if n > MAX_UNIT_PRICE_MINOR => Err(format!("is larger than the maximum of {MAX_UNIT_PRICE_MINOR}")),
                 n => Ok(n),
             },
         );
@@ -490,6 +530,14 @@ impl LineInput {
             },
         );
         let (quantity_milli, unit_price_minor, discount_bp) = (quantity?, unit_price?, discount_bp?);
+        let net_minor = InvoiceLine::compute_net(quantity_milli, unit_price_minor, discount_bp)
+            .filter(|net| *net <= MAX_AMOUNT_MINOR);
+        if net_minor.is_none() {
+            p.push(
+                field,
+                format!("quantity × unit price exceeds the maximum of {MAX_AMOUNT_MINOR} minor units for a line"),
+            );
+        }
         Some(InvoiceLine {
             description: description?,
             quantity_milli,
@@ -497,7 +545,7 @@ impl LineInput {
             unit_price_minor,
             discount_bp,
             vat_rate: vat_rate?,
-            net_minor: InvoiceLine::compute_net(quantity_milli, unit_price_minor, discount_bp),
+            net_minor: net_minor?,
         })
     }
 }
@@ -512,7 +560,7 @@ impl InvoiceDraft {
         now: DateTime<Utc>,
         actor: Actor,
     ) -> Invoice {
-        let totals = Totals::compute(&self.lines);
+        let totals = self.totals;
         Invoice {
             number,
             customer_id: self.customer_id,
@@ -552,8 +600,12 @@ mod tests {
             unit_price_minor: price,
             discount_bp,
             vat_rate: VatRate::from_basis_points(vat_bp).unwrap_or_else(|e| panic!("{e}")),
-            net_minor: InvoiceLine::compute_net(qty_milli, price, discount_bp),
+            net_minor: InvoiceLine::compute_net(qty_milli, price, discount_bp).unwrap_or(i64::MIN),
         }
+    }
+
+    fn totals(lines: &[InvoiceLine]) -> Totals {
+        Totals::compute(lines).unwrap_or_else(|| panic!("totals of {lines:?} fit"))
     }
 
     #[test]
@@ -570,7 +622,7 @@ mod tests {
         for (q, price, disc, want) in cases {
             assert_eq!(
                 InvoiceLine::compute_net(q, price, disc),
-                want,
+                Some(want),
                 "{q} × {price} − {disc}bp"
             );
         }
@@ -586,7 +638,7 @@ mod tests {
             line(1_000, 33, 0, 2000),
             line(1_000, 1000, 0, 550),
         ];
-        let t = Totals::compute(&lines);
+        let t = totals(&lines);
         assert_eq!(t.by_rate.len(), 2);
         assert_eq!((t.by_rate[0].base_minor, t.by_rate[0].vat_minor), (99, 20));
         assert_eq!((t.by_rate[1].base_minor, t.by_rate[1].vat_minor), (1000, 55));
@@ -595,8 +647,114 @@ mod tests {
 
     #[test]
     fn discounts_are_totalled() {
-        let t = Totals::compute(&[line(2_000, 5000, 1000, 2000)]);
+        let t = totals(&[line(2_000, 5000, 1000, 2000)]);
         assert_eq!((t.net_minor, t.discount_minor, t.vat_minor), (9000, 1000, 1800));
+    }
+
+    fn input(lines: Vec<LineInput>) -> InvoiceInput {
+        InvoiceInput {
+            customer_id: "c1".into(),
+            currency: "EUR".into(),
+            issue_date: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap_or_default(),
+            sale_date: None,
+            due_date: None,
+            payment_terms: Some(PaymentTerms::Days(30)),
+            category: OperationCategory::Services,
+            purchase_order: None,
+            lines,
+        }
+    }
+
+    fn line_input(quantity: QuantityInput, unit_price_minor: i64) -> LineInput {
+        LineInput {
+            description: "Travaux".into(),
+            quantity,
+            unit: None,
+            unit_price_minor,
+            vat_rate: "20".into(),
+            discount: None,
+        }
+    }
+
+    fn refused_fields(input: &InvoiceInput) -> Vec<String> {
+        match input.parse() {
+            Ok(draft) => panic!("accepted: {:?}", draft.totals),
+            Err(errors) => errors.into_iter().map(|e| e.field).collect(),
+        }
+    }
+
+    #[test]
+    fn amounts_that_would_wrap_are_refused_by_field() {
+        use QuantityInput::{Text, Whole};
+        let big = MAX_UNIT_PRICE_MINOR;
+        // (what, lines, the field that must be named)
+        let cases: Vec<(&str, Vec<LineInput>, &str)> = vec![
+            // 2305843009213693953 × 1000 wraps to exactly 1000 in u64.
+            (
+                "whole quantity × 1000",
+                vec![line_input(Whole(2_305_843_009_213_693_953), 100)],
+                "lines[0].quantity",
+            ),
+            (
+                "i64::MAX quantity",
+                vec![line_input(Whole(i64::MAX), 100)],
+                "lines[0].quantity",
+            ),
+            (
+                "text quantity",
+                vec![line_input(Text("18446744073709551.615".into()), 1)],
+                "lines[0].quantity",
+            ),
+            (
+                "price above bound",
+                vec![line_input(Whole(1), big + 1)],
+                "lines[0].unit_price_minor",
+            ),
+            (
+                "quantity × price over a line's bound",
+                vec![line_input(Whole(1_000_000_000), big)],
+                "lines[0]",
+            ),
+            (
+                "200 lines each under the bound, total over it",
+                (0..200).map(|_| line_input(Whole(100), big)).collect(),
+                "lines",
+            ),
+        ];
+        for (what, lines, field) in cases {
+            let fields = refused_fields(&input(lines));
+            assert!(
+                fields.iter().any(|f| f == field),
+                "{what}: expected {field}, got {fields:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_largest_accepted_invoice_adds_up() {
+        // Two lines of 100 × 4·10^11 at 20 %: 9.6·10^13 VAT included, just
+        // under the bound, and the breakdown still adds up exactly.
+        let lines = (0..2)
+            .map(|_| line_input(QuantityInput::Whole(100), 400_000_000_000))
+            .collect();
+        let draft = input(lines).parse().unwrap_or_else(|e| panic!("{e:?}"));
+        let t = &draft.totals;
+        assert_eq!((t.net_minor, t.vat_minor), (80_000_000_000_000, 16_000_000_000_000));
+        assert_eq!(t.gross_minor, 96_000_000_000_000);
+        assert!(t.gross_minor <= MAX_AMOUNT_MINOR);
+    }
+
+    #[test]
+    fn totals_report_a_sum_that_does_not_fit() {
+        let huge = InvoiceLine {
+            net_minor: i64::MAX,
+            quantity_milli: 1000,
+            unit_price_minor: i64::MAX,
+            ..line(1000, 1, 0, 2000)
+        };
+        assert_eq!(Totals::compute(&[huge.clone(), huge]), None);
+        assert_eq!(InvoiceLine::compute_net(u64::MAX, i64::MAX, 0), None);
+        assert_eq!(InvoiceLine::compute_net(1000, 1, 10_001), None, "a discount over 100 %");
     }
 
     #[test]

@@ -105,6 +105,24 @@ impl Money {
     }
 }
 
+/// The largest amount relance accepts anywhere: a line, an invoice's
+/// total, a payment, an instalment. 10^14 minor units is a thousand
+/// billion euros — no real invoice comes near it — and keeps every sum of
+/// such amounts (200 lines, their VAT, payments, credits) far inside `i64`,
+/// so a typo is refused with the field's name instead of wrapping.
+pub const MAX_AMOUNT_MINOR: i64 = 100_000_000_000_000;
+
+/// Adds amounts without wrapping: `None` when the sum does not fit in an
+/// `i64`. Every total of outside amounts goes through here.
+pub fn checked_sum(amounts: impl IntoIterator<Item = i64>) -> Option<i64> {
+    amounts.into_iter().try_fold(0i64, i64::checked_add)
+}
+
+/// Whether an amount is within relance's bounds (0 ..= `MAX_AMOUNT_MINOR`).
+pub fn within_bounds(minor: i64) -> bool {
+    (0..=MAX_AMOUNT_MINOR).contains(&minor)
+}
+
 /// Divides `numerator` by `denominator` and rounds half away from zero,
 /// the commercial rounding used for every amount on an invoice.
 pub fn div_round_half_away(numerator: i128, denominator: i128) -> i128 {
@@ -138,6 +156,17 @@ mod tests {
         assert_eq!(m.format(Locale::En), "€1,234.56");
         assert_eq!(Money::new(5, Currency::EUR).format(Locale::En), "€0.05");
         assert_eq!(Money::new(-4000, Currency::EUR).format(Locale::Fr), "-40,00\u{a0}€");
+    }
+
+    #[test]
+    fn sums_refuse_to_wrap() {
+        assert_eq!(checked_sum([1, 2, 3]), Some(6));
+        assert_eq!(checked_sum([i64::MAX, 1]), None);
+        assert_eq!(checked_sum([i64::MAX / 2 + 1, i64::MAX / 2 + 1]), None);
+        assert_eq!(checked_sum([]), Some(0));
+        assert!(within_bounds(MAX_AMOUNT_MINOR));
+        assert!(!within_bounds(MAX_AMOUNT_MINOR + 1));
+        assert!(!within_bounds(-1));
     }
 
     #[test]
