@@ -184,7 +184,7 @@ impl Local {
     /// Moves the clock to `hour:minute`, Paris time, on `day`.
     pub fn set(&self, day: NaiveDate, hour: u32, minute: u32) {
         let local = day.and_hms_opt(hour, minute, 0).unwrap_or_default();
-        let at = chrono_tz::Europe::Paris
+        let at = relance::domain::calendar::ZONE
             .from_local_datetime(&local)
             .earliest()
             .map_or_else(|| Utc.from_utc_datetime(&local), |t| t.with_timezone(&Utc));

@@ -120,7 +120,7 @@ pub fn render(outcome: &Outcome) -> Vec<String> {
         out.push(format!("{} — {}", c.name, c.story));
         let mut line = String::from("   ");
         for e in &c.events {
-            let day = e.at.with_timezone(&chrono_tz::Europe::Paris).date_naive();
+            let day = relance::domain::calendar::business_date(e.at);
             if day < outcome.from || day > outcome.to {
                 continue;
             }

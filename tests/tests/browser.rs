@@ -138,7 +138,7 @@ async fn link_from_email(world: &World, base: &str, subject: &str, prefix: &str)
 }
 
 async fn run_pass(world: &World, as_of: NaiveDate) -> relance::reminders::PassSummary {
-    let now = relance::delivery::pass_instant(as_of, at(2026, 1, 1, 0));
+    let now = relance::domain::calendar::pass_instant(as_of, at(2026, 1, 1, 0));
     world.set_now(now);
     let pace = relance::reminders::Pace::new(1000);
     let pass = common::reminder_pass(world, &world.state.deliverer, as_of, now, &pace);

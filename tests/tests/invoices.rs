@@ -94,6 +94,34 @@ async fn a_replayed_request_returns_the_first_answer_and_creates_nothing() {
         .call_raw("POST", "/invoices", &[("idempotency-key", "same-key")], Some(reordered))
         .await;
     assert_eq!((s3.as_u16(), &third), (201, &first));
+    // …nor do keys written in another order (the same invoice, its fields
+    // and its lines' fields reversed).
+    let reversed = |value: &serde_json::Value| -> String {
+        fn write(v: &serde_json::Value) -> String {
+            match v {
+                serde_json::Value::Object(m) => {
+                    let fields: Vec<String> = m.iter().rev().map(|(k, v)| format!("{k:?}: {}", write(v))).collect();
+                    format!("{{{}}}", fields.join(", "))
+                }
+                serde_json::Value::Array(a) => format!("[{}]", a.iter().map(write).collect::<Vec<_>>().join(", ")),
+                other => other.to_string(),
+            }
+        }
+        write(value)
+    };
+    let (s3b, fourth) = world
+        .call_raw(
+            "POST",
+            "/invoices",
+            &[("idempotency-key", "same-key")],
+            Some(reversed(&body)),
+        )
+        .await;
+    assert_eq!(
+        (s3b.as_u16(), &fourth),
+        (201, &first),
+        "keys in another order are the same request"
+    );
 
     // …but a different body with the same key is refused, naming the header.
     let mut other = body.clone();

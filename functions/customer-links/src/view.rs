@@ -56,7 +56,7 @@ fn form_status(error: Option<&str>) -> StatusCode {
 }
 
 fn today(state: &AppState) -> chrono::NaiveDate {
-    relance::delivery::today_in_paris(state.now())
+    relance::domain::calendar::business_date(state.now())
 }
 
 async fn invoice_page(state: &AppState, current: &Current, number: &InvoiceNumber) -> Response {

@@ -8,6 +8,7 @@ use relance::credits::CreditError;
 use relance::domain::FieldError;
 use relance::domain::invoice::InvoiceRuleError;
 use relance::invoicing::InvoicingError;
+use relance::retry::Safety;
 use relance::store::StoreError;
 use serde_json::json;
 
@@ -79,15 +80,24 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
-        if err.is_retryable() {
-            tracing::warn!(error = %err, "store busy");
-            return Self::new(
+        if !err.is_transient() {
+            return Self::internal(&err);
+        }
+        tracing::warn!(error = %err, "store unavailable");
+        match err.safety() {
+            Safety::DidNotHappen => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
-                "the store is busy; please retry",
-            );
+                "the store is busy; nothing was changed, please retry",
+            ),
+            // A timeout: the write may be in the table. A keyed request
+            // repeated with the same Idempotency-Key is answered once.
+            Safety::MayHaveHappened => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "uncertain",
+                "the store did not answer in time and the change may have been made: repeat the request with the same Idempotency-Key, or read before acting again",
+            ),
         }
-        Self::internal(&err)
     }
 }
 

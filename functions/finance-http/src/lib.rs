@@ -25,7 +25,7 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// The business date: relance dates documents in Paris time.
 pub fn today(now: DateTime<Utc>) -> NaiveDate {
-    now.with_timezone(&chrono_tz::Europe::Paris).date_naive()
+    relance::domain::calendar::business_date(now)
 }
 
 /// Where the caller's identity comes from.

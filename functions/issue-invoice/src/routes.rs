@@ -326,7 +326,7 @@ pub async fn preview_reminders(
     let Query(query) = query.map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "as_of", e.body_text()))?;
     let wall = state.now();
     let as_of = query.as_of.unwrap_or_else(|| state.today(wall) + chrono::Days::new(1));
-    let now = relance::delivery::pass_instant(as_of, wall);
+    let now = relance::domain::calendar::pass_instant(as_of, wall);
     let pass = relance::reminders::Pass {
         store: &state.store,
         deliverer: &state.deliverer,

@@ -18,8 +18,10 @@ use crate::domain::validation::{Problems, text};
 use crate::domain::{
     Actor, Currency, Customer, CustomerId, EventKind, FieldError, HistoryEvent, Invoice, InvoiceNumber, Money, Seller,
 };
-use crate::invoicing::{Answer, IssueGate};
+use crate::invoicing::IssueGate;
 use crate::outbox::{Message, Purpose};
+use crate::replay::{Answer, ReplayError, first_answer};
+use crate::retry::Retry;
 use crate::store::{
     CreditCaps, GrantOutcome, GrantWrite, IdempotencyWrite, Spending, Store, StoreError, TxOutcome, Versioned,
 };
@@ -28,7 +30,6 @@ use crate::store::{
 pub const WORDS_MAX_CHARS: usize = 600;
 
 const GRANT_SCOPE: &str = "grant_credit";
-const CONTENTION_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreditError {
@@ -416,15 +417,12 @@ impl CreditContext<'_> {
     }
 
     async fn replay(&self, key: &str, hash: &str, now: DateTime<Utc>) -> Result<Option<Answer>, CreditError> {
-        match self.store.get_idempotency(GRANT_SCOPE, key, now).await? {
-            Some(record) if record.request_hash != hash => Err(CreditError::KeyReused),
-            Some(record) => Ok(Some(Answer {
-                status: record.status,
-                body: record.body,
-                replayed: true,
-            })),
-            None => Ok(None),
-        }
+        first_answer(self.store, GRANT_SCOPE, key, hash, now)
+            .await
+            .map_err(|e| match e {
+                ReplayError::KeyReused => CreditError::KeyReused,
+                ReplayError::Store(e) => CreditError::Store(e),
+            })
     }
 
     /// Turns a credit into a credit note and commits it with the caps.
@@ -437,8 +435,7 @@ impl CreditContext<'_> {
         call: &Call<'_>,
     ) -> Result<(Answer, Option<(CustomerId, Ulid)>), CreditError> {
         let series = format!("{}{}", self.series_prefix, call.today.year());
-        let started = std::time::Instant::now();
-        let mut attempt = 0u32;
+        let mut retry = Retry::contention();
         loop {
             let turn = self.gate.0.lock().await;
             let (position, last_date) = self.store.sequence_state(&series).await?;
@@ -508,7 +505,7 @@ impl CreditContext<'_> {
             drop(turn);
             match outcome {
                 GrantOutcome::Granted => {
-                    tracing::info!(credit = %credit.id, %number, customer = %customer.id, attempts = attempt + 1, "credit granted");
+                    tracing::info!(credit = %credit.id, %number, customer = %customer.id, attempts = retry.attempts(), "credit granted");
                     let status = if version.is_some() { 200 } else { 201 };
                     return Ok((
                         Answer {
@@ -534,11 +531,7 @@ impl CreditContext<'_> {
                 }
                 GrantOutcome::Retry => {}
             }
-            if started.elapsed() > CONTENTION_BUDGET {
-                return Err(CreditError::Busy);
-            }
-            crate::invoicing::back_off(attempt).await;
-            attempt += 1;
+            retry.again().await.map_err(|_| CreditError::Busy)?;
             if version.is_some() {
                 // An approval re-reads the request: someone may have
                 // cancelled or approved it meanwhile.

@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use ulid::Ulid;
 
 use crate::config::company;
+use crate::domain::calendar::business_date;
 use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::links::{self, LinkGrant, LinkPurpose};
 use crate::mail::{MailStream, Mailer, OutgoingEmail, SendError};
@@ -383,7 +384,7 @@ impl<M: Mailer> Deliverer<M> {
                     invoices.push((invoice, format!("{}/i/{token}/{number}", self.public_url)));
                 }
                 let help = format!("{}/help/{token}", self.public_url);
-                let context = ReminderEmail::new(&customer, &invoices, stage, *tone, help, today_in_paris(now));
+                let context = ReminderEmail::new(&customer, &invoices, stage, *tone, help, business_date(now));
                 ("reminder", self.renderer.email("reminder", locale, &context)?)
             }
             Purpose::FinanceAlert { numbers, stage, reason } => {
@@ -518,24 +519,6 @@ impl<M: Mailer> Deliverer<M> {
             headers,
         })
     }
-}
-
-/// The business date of an instant: relance works in Paris time.
-pub fn today_in_paris(now: DateTime<Utc>) -> chrono::NaiveDate {
-    now.with_timezone(&chrono_tz::Europe::Paris).date_naive()
-}
-
-/// The instant a pass "as of" `day` runs at: now for today, 08:00 in Paris
-/// for any other day, so a replayed or previewed pass sees the contact
-/// budget as it will be (or was) that morning.
-pub fn pass_instant(day: chrono::NaiveDate, wall: DateTime<Utc>) -> DateTime<Utc> {
-    use chrono::TimeZone;
-    if day == today_in_paris(wall) {
-        return wall;
-    }
-    day.and_hms_opt(8, 0, 0)
-        .and_then(|local| chrono_tz::Europe::Paris.from_local_datetime(&local).earliest())
-        .map_or(wall, |t| t.with_timezone(&Utc))
 }
 
 /// The history event that records a sent email, by what it was about.

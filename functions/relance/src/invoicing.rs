@@ -2,11 +2,9 @@
 //! settle a dispute. Each validates, decides, and writes in one
 //! transaction; retries are safe (idempotency keys, versions).
 
-use std::time::Duration as StdDuration;
-
+use crate::replay::{ReplayError, first_answer};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use ulid::Ulid;
 
 use crate::domain::credit::{Credit, apply_credits};
@@ -17,11 +15,8 @@ use crate::domain::{
     Actor, CustomerId, EventKind, FieldError, HistoryEvent, Invoice, InvoiceInput, InvoiceNumber, Seller,
 };
 use crate::outbox::{Message, Purpose};
+use crate::retry::Retry;
 use crate::store::{IdempotencyWrite, IssueOutcome, IssueWrite, Store, StoreError, TxOutcome, Versioned};
-
-/// How long a request keeps retrying a contended write before answering
-/// "busy": well inside an API Gateway timeout.
-const CONTENTION_BUDGET: StdDuration = StdDuration::from_secs(20);
 
 #[derive(Debug, thiserror::Error)]
 pub enum InvoicingError {
@@ -49,48 +44,20 @@ impl InvoicingError {
     }
 }
 
-/// The answer to an idempotent request: the first answer, replayed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    pub status: u16,
-    pub body: String,
-    pub replayed: bool,
-}
-
-/// Hash of a request's meaning: the route and its JSON body with keys in
-/// a canonical order, so whitespace or key order do not matter.
-pub fn request_hash(route: &str, body: &serde_json::Value) -> String {
-    let digest = Sha256::new()
-        .chain_update(route.as_bytes())
-        .chain_update(body.to_string().as_bytes())
-        .finalize();
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::replay::{Answer, request_hash};
 
 /// An idempotency key: what clients put in `Idempotency-Key`.
 pub fn parse_key(key: Option<&str>) -> Result<String, InvoicingError> {
-    match key.map(str::trim) {
-        None | Some("") => Err(InvoicingError::field(
-            "Idempotency-Key",
-            "this header is required so a retried request cannot create a second invoice",
-        )),
-        Some(k) if k.len() > 128 || !k.chars().all(|c| c.is_ascii_graphic()) => Err(InvoicingError::field(
-            "Idempotency-Key",
-            "must be 1 to 128 visible ASCII characters (a UUID is ideal)",
-        )),
-        Some(k) => Ok(k.to_string()),
-    }
+    crate::replay::parse_key(key).map_err(|e| InvoicingError::Invalid(vec![e]))
 }
 
-pub(crate) async fn back_off(attempt: u32) {
-    use rand::Rng;
-    // Exponential back-off with full jitter (10 ms doubling, up to 1.6 s):
-    // contending writers spread out instead of colliding again. The cap
-    // must grow with the crowd: fifty writers on one counter retrying
-    // within 200 ms keep colliding, and few of them ever commit.
-    let cap = (10u64 << attempt.min(8)).min(1_600);
-    let ms = rand::rng().random_range(0..=cap);
-    tokio::time::sleep(StdDuration::from_millis(ms)).await;
+impl From<ReplayError> for InvoicingError {
+    fn from(err: ReplayError) -> Self {
+        match err {
+            ReplayError::KeyReused => InvoicingError::KeyReused,
+            ReplayError::Store(e) => InvoicingError::Store(e),
+        }
+    }
 }
 
 /// Lets one issue at a time per process read the sequence and commit.
@@ -141,23 +108,11 @@ pub async fn issue(
         ));
     }
     let series = format!("{series_prefix}{}", chrono::Datelike::year(&draft.issue_date));
-    let started = std::time::Instant::now();
-    let mut attempt = 0;
-    let replay = |record: crate::store::IdempotencyRecord| {
-        if record.request_hash != cmd.request_hash {
-            return Err(InvoicingError::KeyReused);
-        }
-        Ok(Issued {
-            answer: Answer {
-                status: record.status,
-                body: record.body,
-                replayed: true,
-            },
-            message: None,
-        })
-    };
-    if let Some(record) = store.get_idempotency(ISSUE_SCOPE, cmd.idempotency_key, cmd.now).await? {
-        return replay(record);
+    let mut retry = Retry::contention();
+    let replayed = || first_answer(store, ISSUE_SCOPE, cmd.idempotency_key, cmd.request_hash, cmd.now);
+    let replay = |answer| Issued { answer, message: None };
+    if let Some(answer) = replayed().await? {
+        return Ok(replay(answer));
     }
     let customer = store
         .get_customer(&draft.customer_id)
@@ -252,7 +207,7 @@ pub async fn issue(
         drop(turn);
         match outcome {
             IssueOutcome::Issued => {
-                tracing::info!(invoice = %number, customer = %invoice.customer_id, attempts = attempt + 1, "invoice issued");
+                tracing::info!(invoice = %number, customer = %invoice.customer_id, attempts = retry.attempts(), "invoice issued");
                 return Ok(Issued {
                     answer: Answer {
                         status: 201,
@@ -265,18 +220,13 @@ pub async fn issue(
             // The same request committed first (a concurrent retry): answer
             // with what it answered.
             IssueOutcome::KeyAlreadyUsed => {
-                if let Some(record) = store.get_idempotency(ISSUE_SCOPE, cmd.idempotency_key, cmd.now).await? {
-                    return replay(record);
+                if let Some(answer) = replayed().await? {
+                    return Ok(replay(answer));
                 }
             }
-            IssueOutcome::NumberTaken => {
-                if started.elapsed() > CONTENTION_BUDGET {
-                    return Err(InvoicingError::Busy);
-                }
-                back_off(attempt).await;
-            }
+            IssueOutcome::NumberTaken => {}
         }
-        attempt += 1;
+        retry.again().await.map_err(|_| InvoicingError::Busy)?;
     }
 }
 
@@ -343,21 +293,10 @@ pub async fn record_payment(
         .as_deref()
         .and_then(|r| p.check("reference", text(r, 80)));
     p.into_result(|| Some(())).map_err(InvoicingError::Invalid)?;
-    let started = std::time::Instant::now();
-    let mut attempt = 0;
+    let mut retry = Retry::contention();
     loop {
-        if let Some(record) = store.get_idempotency(PAYMENT_SCOPE, key, ctx.now).await? {
-            if record.request_hash != hash {
-                return Err(InvoicingError::KeyReused);
-            }
-            return Ok((
-                Answer {
-                    status: record.status,
-                    body: record.body,
-                    replayed: true,
-                },
-                None,
-            ));
+        if let Some(answer) = first_answer(store, PAYMENT_SCOPE, key, hash, ctx.now).await? {
+            return Ok((answer, None));
         }
         let Versioned {
             value: mut invoice,
@@ -456,10 +395,8 @@ pub async fn record_payment(
                 };
                 return Ok((answer, thanks.map(|m| (customer.clone(), m.id))));
             }
-            _ if started.elapsed() > CONTENTION_BUDGET => return Err(InvoicingError::Busy),
-            _ => back_off(attempt).await,
+            _ => retry.again().await.map_err(|_| InvoicingError::Busy)?,
         }
-        attempt += 1;
     }
 }
 
@@ -519,8 +456,7 @@ async fn change_invoice(
     ctx: &Ctx<'_>,
     mut change: impl FnMut(&mut Invoice) -> Result<EventKind, InvoicingError>,
 ) -> Result<Invoice, InvoicingError> {
-    let started = std::time::Instant::now();
-    let mut attempt = 0;
+    let mut retry = Retry::contention();
     loop {
         let Versioned {
             value: mut invoice,
@@ -533,10 +469,8 @@ async fn change_invoice(
         let event = HistoryEvent::new(customer.clone(), ctx.now, ctx.actor.clone(), kind);
         match store.update_invoice(&invoice, version, &[event], None, ctx.now).await? {
             TxOutcome::Committed => return Ok(invoice),
-            _ if started.elapsed() > CONTENTION_BUDGET => return Err(InvoicingError::Busy),
-            _ => back_off(attempt).await,
+            _ => retry.again().await.map_err(|_| InvoicingError::Busy)?,
         }
-        attempt += 1;
     }
 }
 

@@ -19,6 +19,8 @@ pub mod mail;
 pub mod outbox;
 pub mod reminders;
 pub mod render;
+pub mod replay;
+pub mod retry;
 pub mod store;
 pub mod surveys;
 pub mod telemetry;

@@ -16,12 +16,13 @@ use crate::domain::invoice::InvoiceStatus;
 use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::mail::Mailer;
 use crate::outbox::{Home, LEASE, Message, MessageStatus, Purpose};
+use crate::retry::Retry;
 use crate::store::{ClaimedStage, DunningState, Flight, Store, StoreError, TxOutcome, keys};
 
 /// How often a customer is decided again after losing a claim (to the
 /// other pass, or to a payment recorded meanwhile) before the pass leaves
 /// them to the next one.
-const CLAIM_ATTEMPTS: usize = 3;
+const CLAIM_ATTEMPTS: u32 = 3;
 
 /// Why an invoice got nothing this pass. Counted in the pass summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -289,9 +290,15 @@ impl<M: Mailer> Pass<'_, M> {
         // the order they were issued.
         let mut numbers = numbers.to_vec();
         numbers.sort();
-        for attempt in 0..CLAIM_ATTEMPTS {
-            if let Some(out) = self.attempt(&customer, &numbers, attempt > 0).await? {
+        // A lost claim already says what changed: decide again at once on
+        // fresh reads.
+        let mut retry = Retry::immediately(CLAIM_ATTEMPTS);
+        loop {
+            if let Some(out) = self.attempt(&customer, &numbers, retry.attempts() > 1).await? {
                 return Ok(out);
+            }
+            if retry.again().await.is_err() {
+                break;
             }
         }
         let mut out = CustomerOutcome {

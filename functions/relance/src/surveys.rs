@@ -100,7 +100,7 @@ impl Dispatcher<'_> {
             let invoices = self.store.customer_invoices(customer_id).await?;
             let state = self.store.survey_state(customer_id).await?;
             let dunning = self.store.get_dunning(customer_id).await?.value;
-            let today = crate::delivery::today_in_paris(now);
+            let today = crate::domain::calendar::business_date(now);
             let open: Vec<_> = invoices
                 .iter()
                 .map(|v| &v.value)

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use lambda_runtime::{LambdaEvent, service_fn};
 use relance::config::Settings;
-use relance::delivery::{Deliverer, pass_instant, today_in_paris};
+use relance::delivery::Deliverer;
+use relance::domain::calendar::{business_date, pass_instant};
 use relance::domain::dunning::Policy;
 use relance::mail::SesMailer;
 use relance::reminders::{Pace, Pass, PassSummary};
@@ -49,7 +50,7 @@ impl Function {
         // A pass replayed as of another day runs as if it were that day's
         // morning (08:00 in Paris), so the contact budget matches the date.
         let wall = chrono::Utc::now();
-        let as_of = request.as_of.unwrap_or_else(|| today_in_paris(wall));
+        let as_of = request.as_of.unwrap_or_else(|| business_date(wall));
         let now = pass_instant(as_of, wall);
         let pass = Pass {
             store: &self.store,

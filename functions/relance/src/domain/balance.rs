@@ -61,7 +61,7 @@ pub fn balance<'a>(histories: impl IntoIterator<Item = &'a [HistoryEvent]>, from
         let mut events: Vec<&HistoryEvent> = history.iter().collect();
         events.sort_by_key(|e| (e.at, e.id));
         for e in events {
-            let day = e.at.with_timezone(&chrono_tz::Europe::Paris).date_naive();
+            let day = super::calendar::business_date(e.at);
             if day > to {
                 continue;
             }

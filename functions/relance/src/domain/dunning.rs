@@ -1,7 +1,7 @@
 //! Dunning decisions: which stage an invoice is at, and which tone a
 //! customer's reminder takes. Pure functions of (facts, policy, today).
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -76,7 +76,7 @@ impl Policy {
     }
 
     pub fn sends_on(&self, day: NaiveDate) -> bool {
-        !(self.skip_weekends && matches!(day.weekday(), Weekday::Sat | Weekday::Sun))
+        !(self.skip_weekends && super::calendar::is_weekend(day))
     }
 }
 

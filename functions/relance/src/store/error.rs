@@ -2,15 +2,17 @@ use std::error::Error as StdError;
 
 use aws_sdk_dynamodb::error::SdkError;
 
+use crate::retry::Safety;
+
 /// A store failure, sorted by whether retrying is safe.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("DynamoDB {operation} failed: {source}")]
     Sdk {
         operation: &'static str,
-        /// True when the request certainly did not happen (throttled,
-        /// refused before dispatch): the caller may retry as is.
-        retryable: bool,
+        /// Whether the request certainly did not happen (throttled, never
+        /// built) or may have (timed out, lost after dispatch).
+        safety: Safety,
         #[source]
         source: Box<dyn StdError + Send + Sync>,
     },
@@ -34,25 +36,41 @@ impl StoreError {
         E: StdError + Send + Sync + 'static,
         R: std::fmt::Debug + Send + Sync + 'static,
     {
-        let retryable = matches!(err, SdkError::ConstructionFailure(_) | SdkError::TimeoutError(_))
-            || err
-                .as_service_error()
-                .map(|e| {
-                    let text = e.to_string();
-                    text.contains("Throughput") || text.contains("Throttl")
-                })
-                .unwrap_or(false);
+        // A request never built, or refused by DynamoDB for throughput,
+        // did not happen. A timeout or a failure after dispatch may have:
+        // the write can be in the table even though no answer came back.
+        let throttled = err.as_service_error().is_some_and(|e| {
+            let text = e.to_string();
+            text.contains("Throughput") || text.contains("Throttl")
+        });
+        let safety = if throttled || matches!(err, SdkError::ConstructionFailure(_)) {
+            Safety::DidNotHappen
+        } else {
+            Safety::MayHaveHappened
+        };
         Self::Sdk {
             operation,
-            retryable,
+            safety,
             source: Box::new(err),
         }
     }
 
-    pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Sdk { retryable: true, .. } | StoreError::Contention(_)
-        )
+    /// Whether the failed request may be repeated as it is
+    /// (`Safety::DidNotHappen`), or only after reading what is there.
+    /// Contention is a lost race: nothing was written.
+    pub fn safety(&self) -> Safety {
+        match self {
+            StoreError::Sdk { safety, .. } => *safety,
+            StoreError::Contention(_) => Safety::DidNotHappen,
+            // Refused before any request left (or an item read but not
+            // understood): nothing was written by this call.
+            StoreError::Decode { .. } | StoreError::Encode(_) | StoreError::Build(_) => Safety::DidNotHappen,
+        }
+    }
+
+    /// An outage or a lost race, rather than a bug: the caller may try
+    /// again (after reading, when the request may have happened).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Sdk { .. } | StoreError::Contention(_))
     }
 }

@@ -82,7 +82,7 @@ impl Store {
                 let put = PutRequest::builder().set_item(Some(item)).build()?;
                 batch.push(WriteRequest::builder().put_request(put).build());
             }
-            let mut attempt = 0u32;
+            let mut retry = crate::retry::Retry::tries(9);
             let mut pending = Some(batch);
             while let Some(batch) = pending.take().filter(|b| !b.is_empty()) {
                 let out = self
@@ -94,11 +94,7 @@ impl Store {
                     .map_err(|e| StoreError::sdk("BatchWriteItem", e))?;
                 pending = out.unprocessed_items.and_then(|mut m| m.remove(&self.table));
                 if pending.as_ref().is_some_and(|p| !p.is_empty()) {
-                    attempt += 1;
-                    if attempt > 8 {
-                        return Err(StoreError::Contention("batch load"));
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempt.min(5))).await;
+                    retry.again().await.map_err(|_| StoreError::Contention("batch load"))?;
                 }
             }
         }

@@ -89,7 +89,7 @@ impl CustomerAlert {
         respond_by: chrono::DateTime<chrono::Utc>,
         locale: Locale,
     ) -> Self {
-        let paris = respond_by.with_timezone(&chrono_tz::Europe::Paris);
+        let paris = respond_by.with_timezone(&crate::domain::calendar::ZONE);
         let respond_by = match locale {
             Locale::Fr => format!(
                 "{} à {}",
