@@ -9,12 +9,12 @@ use aws_sdk_sesv2::types::error::TooManyRequestsException;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use common::{World, deliverer, invoice_body};
 use relance::delivery::DeliveryOutcome;
+use relance::domain::message::MessageStatus;
 use relance::domain::{CustomerId, InvoiceNumber};
 use relance::mail::SesMailer;
-use relance::outbox::MessageStatus;
 use serde_json::json;
 
-async fn message_of(world: &World, customer: &str, number: &str) -> relance::outbox::Message {
+async fn message_of(world: &World, customer: &str, number: &str) -> relance::domain::message::Message {
     let id = CustomerId::parse(customer).expect("id");
     let invoice = world
         .store
@@ -116,7 +116,7 @@ async fn a_sender_killed_between_claim_and_send_is_replaced_once_its_lease_expir
 
     // A sender claims it and dies before calling SES.
     let t0 = world.state.now() + chrono::Duration::minutes(10);
-    let lease_end = t0 + relance::outbox::LEASE;
+    let lease_end = t0 + relance::domain::message::LEASE;
     let claimed = world
         .store
         .claim_message(&customer, message.id, t0, lease_end)

@@ -164,7 +164,21 @@ fn the_code_map_lists_every_crate_and_module() {
             unlisted.push(listed);
         }
     }
-    assert!(unlisted.is_empty(), "docs/code-map.md does not list:\n{}", unlisted.join("\n"));
+    assert!(
+        unlisted.is_empty(),
+        "docs/code-map.md does not list:\n{}",
+        unlisted.join("\n")
+    );
+    // …and lists nothing that is gone.
+    let gone: Vec<&str> = map
+        .split_whitespace()
+        .filter(|w| w.starts_with("src/"))
+        .filter(|w| !root().join("functions/relance").join(w).exists())
+        .collect();
+    assert!(
+        gone.is_empty(),
+        "docs/code-map.md lists what is not in the library: {gone:?}"
+    );
 }
 
 #[test]
@@ -176,7 +190,10 @@ fn the_readme_is_a_front_door() {
         assert!(readme.contains(command), "the README gives `{command}`");
     }
     for doc in documents().iter().skip(1) {
-        let name = doc.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = doc
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         assert!(
             readme.contains(&format!("docs/{name}")),
             "the README leads to docs/{name}"

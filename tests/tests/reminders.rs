@@ -529,7 +529,7 @@ async fn a_pass_killed_between_claim_and_send_leaves_the_reminder_to_the_next_on
     assert_eq!(state.stage_of(&number), Some("help_first"), "the stage was claimed");
     assert_eq!(
         state.message.as_ref().map(|m| m.status),
-        Some(relance::outbox::MessageStatus::Sending),
+        Some(relance::domain::message::MessageStatus::Sending),
         "its email is held by the dead sender"
     );
 
@@ -580,7 +580,7 @@ async fn a_claim_decided_before_a_payment_was_recorded_loses_and_the_customer_is
     let mut stale = read.value.clone();
     stale.stages.insert(
         number.clone(),
-        relance::store::ClaimedStage {
+        relance::domain::dunning_state::ClaimedStage {
             stage: "help_first".into(),
             at: morning(as_of),
         },

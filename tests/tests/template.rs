@@ -156,7 +156,7 @@ fn survey_dispatch_may_use_the_table_send_through_the_survey_set_and_report_fail
         .iter()
         .filter_map(|v| v.as_str())
         .collect();
-    let mut code = relance::surveys::trigger_kinds().to_vec();
+    let mut code = relance::domain::survey::trigger_kinds().to_vec();
     filtered.sort_unstable();
     code.sort_unstable();
     assert_eq!(filtered, code);

@@ -50,7 +50,7 @@ fn used(state: &AppState, current: &Current) -> Response {
 }
 
 /// Sends an alert now; if that fails the outbox's retry sends it later.
-async fn deliver_now(state: &AppState, message: &relance::outbox::Message) {
+async fn deliver_now(state: &AppState, message: &relance::domain::message::Message) {
     if let Err(err) = state
         .deliverer
         .deliver(&message.customer_id, message.id, state.now())

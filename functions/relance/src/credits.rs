@@ -13,13 +13,13 @@ use ulid::Ulid;
 use crate::domain::credit::{Cancellation, Credit, CreditStatus, Words, split_by_rate};
 use crate::domain::facts::customer_facts;
 use crate::domain::goodwill::{GoodwillFacts, GoodwillPolicy, Severity, Situation};
+use crate::domain::message::{Message, Purpose};
 use crate::domain::money::checked_sum;
 use crate::domain::validation::{Problems, text};
 use crate::domain::{
     Actor, Currency, Customer, CustomerId, EventKind, FieldError, HistoryEvent, Invoice, InvoiceNumber, Money, Seller,
 };
 use crate::invoicing::IssueGate;
-use crate::outbox::{Message, Purpose};
 use crate::replay::{Answer, ReplayError, first_answer};
 use crate::retry::Retry;
 use crate::store::{

@@ -10,10 +10,10 @@ use ulid::Ulid;
 
 use crate::config::company;
 use crate::domain::calendar::business_date;
+use crate::domain::message::{Home, LEASE, Message, Purpose, retry_delay};
 use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::links::{self, LinkGrant, LinkPurpose};
 use crate::mail::{MailStream, Mailer, OutgoingEmail, SendError};
-use crate::outbox::{Home, LEASE, Message, Purpose, retry_delay};
 use crate::render::{RenderError, Renderer};
 use crate::store::{Store, StoreError, TxOutcome};
 use crate::view::{CreditEmail, CustomerAlert, FinanceAlert, InvoiceEmail, InvoiceView, ReminderEmail, SurveyEmail};
@@ -225,7 +225,7 @@ impl<M: Mailer> Deliverer<M> {
         let mut summary = DeliverySummary::default();
         for due in self.store.due_messages(now).await? {
             // Due while SENDING: its sender died holding the lease.
-            if due.status == crate::outbox::MessageStatus::Sending {
+            if due.status == crate::domain::message::MessageStatus::Sending {
                 summary.stuck += 1;
             }
             match self.deliver_in(due.home, &due.customer_id, due.id, now).await? {

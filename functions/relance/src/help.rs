@@ -5,9 +5,9 @@ use chrono::{DateTime, Duration, Utc};
 use ulid::Ulid;
 
 use crate::domain::help::{HELP_NOTE_DAYS, HELP_NOTE_MAX_CHARS, HelpChoice};
+use crate::domain::message::{Message, Purpose};
 use crate::domain::validation::text;
 use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber, InvoiceStatus};
-use crate::outbox::{Message, Purpose};
 use crate::store::{Store, StoreError, TxOutcome, Versioned};
 
 #[derive(Debug, thiserror::Error)]

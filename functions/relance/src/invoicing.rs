@@ -9,12 +9,12 @@ use ulid::Ulid;
 
 use crate::domain::credit::{Credit, apply_credits};
 use crate::domain::invoice::{Dispute, InvoiceRuleError, Payment, PaymentMethod, Settlement};
+use crate::domain::message::{Message, Purpose};
 use crate::domain::money::{MAX_AMOUNT_MINOR, checked_sum};
 use crate::domain::validation::{Problems, text};
 use crate::domain::{
     Actor, CustomerId, EventKind, FieldError, HistoryEvent, Invoice, InvoiceInput, InvoiceNumber, Seller,
 };
-use crate::outbox::{Message, Purpose};
 use crate::retry::Retry;
 use crate::store::{IdempotencyWrite, IssueOutcome, IssueWrite, Store, StoreError, TxOutcome, Versioned};
 

@@ -16,7 +16,6 @@ pub mod help;
 pub mod invoicing;
 pub mod links;
 pub mod mail;
-pub mod outbox;
 pub mod reminders;
 pub mod render;
 pub mod replay;

@@ -11,13 +11,14 @@ use serde::Serialize;
 
 use crate::delivery::{Deliverer, DeliveryError, DeliveryOutcome, Known, Record};
 use crate::domain::dunning::{Policy, StageDecision, Tone, decide_stage, decide_tone};
+use crate::domain::dunning_state::{ClaimedStage, DunningState, Flight};
 use crate::domain::facts::customer_facts;
 use crate::domain::invoice::InvoiceStatus;
+use crate::domain::message::{Home, LEASE, Message, MessageStatus, Purpose};
 use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::mail::Mailer;
-use crate::outbox::{Home, LEASE, Message, MessageStatus, Purpose};
 use crate::retry::Retry;
-use crate::store::{ClaimedStage, DunningState, Flight, Store, StoreError, TxOutcome, keys};
+use crate::store::{Store, StoreError, TxOutcome, keys};
 
 /// How often a customer is decided again after losing a claim (to the
 /// other pass, or to a payment recorded meanwhile) before the pass leaves

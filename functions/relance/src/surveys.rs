@@ -1,40 +1,16 @@
 //! Surveys after interactions: deciding and claiming one (from the
-//! table's stream), and recording an answer (from the survey page).
+//! table's stream), and recording an answer (from the survey page). The
+//! decisions (which question, which events end an interaction, the signs
+//! of a scanner) are in `domain::survey`.
 
-use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
-use ulid::Ulid;
+use chrono::{DateTime, Utc};
 
 use crate::domain::dunning::Policy;
-use crate::domain::survey::{self, Drop, Question, SurveyDecision, SurveyFacts, SurveyPolicy, Trigger};
+use crate::domain::message::{Message, Purpose};
+use crate::domain::survey::{self, Drop, Survey, SurveyDecision, SurveyFacts, SurveyPolicy, suspicion, trigger_of};
 use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent, InvoiceStatus};
-use crate::outbox::{Message, Purpose};
+use crate::retry::Retry;
 use crate::store::{Part, Store, StoreError, TxOutcome};
-
-/// One question sent to one customer after one interaction. Its id is the
-/// id of the history event that ended the interaction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Survey {
-    pub id: String,
-    pub customer_id: CustomerId,
-    pub question: Question,
-    #[serde(flatten)]
-    pub trigger: Trigger,
-    pub created_at: DateTime<Utc>,
-    pub message_id: Ulid,
-    #[serde(default)]
-    pub answer: Option<u8>,
-    #[serde(default)]
-    pub answered_at: Option<DateTime<Utc>>,
-    /// Score links opened (a scanner opens them all).
-    #[serde(default)]
-    pub opened: Vec<u8>,
-    /// The hidden link was followed: no person can see it.
-    #[serde(default)]
-    pub honeypot: bool,
-    #[serde(default)]
-    pub alerted: bool,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dispatch {
@@ -46,38 +22,6 @@ pub enum Dispatch {
     /// Claimed: the message is in the outbox, ready to deliver.
     Claimed(Box<Message>),
 }
-
-/// The interaction an event ends, if it ends one.
-pub fn trigger_of(kind: &EventKind) -> Option<Trigger> {
-    match kind {
-        EventKind::InvoicePaid { number, days_late, .. } => Some(Trigger::InvoicePaid {
-            number: number.to_string(),
-            days_late: *days_late,
-        }),
-        EventKind::DisputeSettled { number, .. } => Some(Trigger::DisputeSettled {
-            number: number.to_string(),
-        }),
-        EventKind::HelpRequestAnswered { .. } => Some(Trigger::HelpAnswered),
-        EventKind::CreditFollowUpDue { number } => Some(Trigger::CreditGranted {
-            number: number.to_string(),
-        }),
-        _ => None,
-    }
-}
-
-/// The history event types that can end an interaction (the stream
-/// filter in the SAM template lists the same; a test checks it).
-pub fn trigger_kinds() -> [&'static str; 4] {
-    [
-        "invoice_paid",
-        "dispute_settled",
-        "help_request_answered",
-        "credit_follow_up_due",
-    ]
-}
-
-/// A reply this soon after delivery is faster than reading: a scanner.
-const TOO_FAST: Duration = Duration::seconds(15);
 
 pub struct Dispatcher<'a> {
     pub store: &'a Store,
@@ -92,7 +36,8 @@ impl Dispatcher<'_> {
             return Ok(Dispatch::NotATrigger);
         };
         let customer_id = &event.customer_id;
-        for _ in 0..5 {
+        let mut retry = Retry::tries(5);
+        loop {
             let Some(customer) = self.store.get_customer(customer_id).await? else {
                 return Ok(Dispatch::NotATrigger);
             };
@@ -163,10 +108,13 @@ impl Dispatcher<'_> {
                 // Another survey was claimed meanwhile: this one falls in
                 // its cooling-off period and is dropped.
                 TxOutcome::ConditionFailed(_) => return Ok(Dispatch::Dropped(Drop::CoolingOff)),
-                TxOutcome::Conflict => continue,
+                TxOutcome::Conflict => {}
             }
+            retry
+                .again()
+                .await
+                .map_err(|_| StoreError::Contention("survey claim"))?;
         }
-        Err(StoreError::Contention("survey claim"))
     }
 }
 
@@ -192,7 +140,8 @@ pub async fn answer(
     comment: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<AnswerOutcome, StoreError> {
-    for _ in 0..5 {
+    let mut retry = Retry::tries(5);
+    loop {
         let Some(survey) = store.get_survey(customer, survey_id).await? else {
             return Ok(AnswerOutcome::UnknownSurvey);
         };
@@ -237,55 +186,10 @@ pub async fn answer(
                 });
             }
             // Alerted by a concurrent answer, or a conflict: read again.
-            _ => continue,
+            _ => retry
+                .again()
+                .await
+                .map_err(|_| StoreError::Contention("survey answer"))?,
         }
-    }
-    Err(StoreError::Contention("survey answer"))
-}
-
-/// Why an answer looks like a mail scanner's rather than a person's.
-pub fn suspicion(survey: &Survey, sent_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Vec<String> {
-    let mut flags = Vec::new();
-    if sent_at.is_some_and(|sent| now - sent < TOO_FAST) {
-        flags.push("answered within seconds of delivery".to_string());
-    }
-    if survey.question.scores().all(|s| survey.opened.contains(&s)) {
-        flags.push("every score link was opened".to_string());
-    }
-    if survey.honeypot {
-        flags.push("the hidden link was followed".to_string());
-    }
-    flags
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scanner_signs() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_default();
-        let mut survey = Survey {
-            id: "s".into(),
-            customer_id: CustomerId::parse("acme").unwrap_or_else(|_| panic!("id")),
-            question: Question::Csat,
-            trigger: Trigger::CreditGranted {
-                number: "AV2026-000001".into(),
-            },
-            created_at: now,
-            message_id: Ulid::nil(),
-            answer: None,
-            answered_at: None,
-            opened: vec![4],
-            honeypot: false,
-            alerted: false,
-        };
-        assert!(suspicion(&survey, Some(now - Duration::minutes(5)), now).is_empty());
-        assert_eq!(suspicion(&survey, Some(now - Duration::seconds(3)), now).len(), 1);
-        survey.opened = vec![1, 2, 3, 4, 5];
-        survey.honeypot = true;
-        assert_eq!(suspicion(&survey, None, now).len(), 2);
     }
 }

@@ -1,14 +1,11 @@
 //! The customer history: an append-only log of what happened, in time order.
 
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use ulid::Ulid;
 
 use super::feedback::{Action, Stream};
-use super::ids::{Actor, CustomerId, InvoiceNumber};
+use super::ids::{Actor, CustomerId, InvoiceNumber, ulid_at};
 use super::invoice::PaymentMethod;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,29 +21,13 @@ pub struct HistoryEvent {
 impl HistoryEvent {
     pub fn new(customer_id: CustomerId, at: DateTime<Utc>, actor: Actor, kind: EventKind) -> Self {
         Self {
-            id: event_id(at),
+            id: ulid_at(at),
             at,
             customer_id,
             actor,
             kind,
         }
     }
-}
-
-/// An event's id: a ULID whose time is the event's own instant (never
-/// the wall clock), so a simulated or replayed day writes ids of that
-/// day. Its other 80 bits keep ids unique and ordered: the high 40 are
-/// drawn once per process (two Lambda instances writing in the same
-/// millisecond never collide), the low 40 count up, so events made in the
-/// same instant (a payment and the `invoice_paid` it causes) keep the
-/// order they were created in; the key sorts by time, then by id.
-fn event_id(at: DateTime<Utc>) -> Ulid {
-    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
-    static PROCESS: OnceLock<u128> = OnceLock::new();
-    let process = *PROCESS.get_or_init(|| u128::from(rand::random::<u64>() & ((1 << 40) - 1)));
-    let count = u128::from(SEQUENCE.fetch_add(1, Ordering::Relaxed) & ((1 << 40) - 1));
-    let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
-    Ulid::from_parts(ms, (process << 40) | count)
 }
 
 /// Everything that can happen to a customer. The `type` tag is a plain
@@ -291,10 +272,14 @@ mod id_tests {
     fn an_event_id_carries_its_instant_and_keeps_creation_order() {
         let at = Utc.with_ymd_and_hms(2026, 11, 5, 7, 0, 0).single().unwrap_or_default();
         let earlier = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).single().unwrap_or_default();
-        let ids: Vec<Ulid> = [at, at, at, earlier].into_iter().map(event_id).collect();
+        let ids: Vec<Ulid> = [at, at, at, earlier].into_iter().map(ulid_at).collect();
         let ms = |id: &Ulid| i64::try_from(id.timestamp_ms()).unwrap_or(-1);
         assert_eq!(ms(&ids[0]), at.timestamp_millis(), "the instant, not the wall clock");
-        assert_eq!(ms(&ids[3]), earlier.timestamp_millis(), "a simulated past day keeps its day");
+        assert_eq!(
+            ms(&ids[3]),
+            earlier.timestamp_millis(),
+            "a simulated past day keeps its day"
+        );
         assert!(ids[0] < ids[1] && ids[1] < ids[2], "same instant: creation order");
     }
 }

@@ -221,6 +221,22 @@ impl Actor {
     }
 }
 
+/// An id for something that happens at `at` (an event, a message): a
+/// ULID whose time is that instant (never the wall clock), so a simulated
+/// or replayed day writes ids of that day. Its other 80 bits keep ids unique and ordered: the high 40 are
+/// drawn once per process (two Lambda instances writing in the same
+/// millisecond never collide), the low 40 count up, so events made in the
+/// same instant (a payment and the `invoice_paid` it causes) keep the
+/// order they were created in; the key sorts by time, then by id.
+pub fn ulid_at(at: chrono::DateTime<chrono::Utc>) -> ulid::Ulid {
+    static SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    static PROCESS: std::sync::OnceLock<u128> = std::sync::OnceLock::new();
+    let process = *PROCESS.get_or_init(|| u128::from(rand::random::<u64>() & ((1 << 40) - 1)));
+    let count = u128::from(SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed) & ((1 << 40) - 1));
+    let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
+    ulid::Ulid::from_parts(ms, (process << 40) | count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

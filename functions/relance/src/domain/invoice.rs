@@ -245,7 +245,7 @@ pub struct CreditDeduction {
 }
 
 /// What pauses an invoice's reminders. The stage it has reached is the
-/// reminder pass's own record (`store::DunningState`).
+/// reminder pass's own record (`dunning_state::DunningState`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dunning {
     /// The customer promised to pay by this date.

@@ -4,6 +4,9 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use ulid::Ulid;
+
+use super::{CustomerId, EventKind};
 
 /// The one question a survey email asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,6 +175,78 @@ pub fn decide(policy: &SurveyPolicy, trigger: &Trigger, facts: &SurveyFacts, now
             }
         }
     })
+}
+
+/// One question sent to one customer after one interaction. Its id is the
+/// id of the history event that ended the interaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Survey {
+    pub id: String,
+    pub customer_id: CustomerId,
+    pub question: Question,
+    #[serde(flatten)]
+    pub trigger: Trigger,
+    pub created_at: DateTime<Utc>,
+    pub message_id: Ulid,
+    #[serde(default)]
+    pub answer: Option<u8>,
+    #[serde(default)]
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Score links opened (a scanner opens them all).
+    #[serde(default)]
+    pub opened: Vec<u8>,
+    /// The hidden link was followed: no person can see it.
+    #[serde(default)]
+    pub honeypot: bool,
+    #[serde(default)]
+    pub alerted: bool,
+}
+
+/// The interaction an event ends, if it ends one.
+pub fn trigger_of(kind: &EventKind) -> Option<Trigger> {
+    match kind {
+        EventKind::InvoicePaid { number, days_late, .. } => Some(Trigger::InvoicePaid {
+            number: number.to_string(),
+            days_late: *days_late,
+        }),
+        EventKind::DisputeSettled { number, .. } => Some(Trigger::DisputeSettled {
+            number: number.to_string(),
+        }),
+        EventKind::HelpRequestAnswered { .. } => Some(Trigger::HelpAnswered),
+        EventKind::CreditFollowUpDue { number } => Some(Trigger::CreditGranted {
+            number: number.to_string(),
+        }),
+        _ => None,
+    }
+}
+
+/// The history event types that can end an interaction (the stream
+/// filter in the SAM template lists the same; a test checks it).
+pub fn trigger_kinds() -> [&'static str; 4] {
+    [
+        "invoice_paid",
+        "dispute_settled",
+        "help_request_answered",
+        "credit_follow_up_due",
+    ]
+}
+
+/// A reply this soon after delivery is faster than reading: a scanner.
+const TOO_FAST: Duration = Duration::seconds(15);
+
+/// Why an answer looks like a mail scanner's rather than a person's.
+pub fn suspicion(survey: &Survey, sent_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Vec<String> {
+    let mut flags = Vec::new();
+    if sent_at.is_some_and(|sent| now - sent < TOO_FAST) {
+        flags.push("answered within seconds of delivery".to_string());
+    }
+    if survey.question.scores().all(|s| survey.opened.contains(&s)) {
+        flags.push("every score link was opened".to_string());
+    }
+    if survey.honeypot {
+        flags.push("the hidden link was followed".to_string());
+    }
+    flags
 }
 
 #[cfg(test)]
@@ -366,5 +441,32 @@ mod tests {
         assert!(!Question::Ces.is_detractor(3));
         assert_eq!(Question::Nps.scores().count(), 11);
         assert_eq!(Question::Ces.scores().count(), 5);
+    }
+
+    #[test]
+    fn scanner_signs() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        let mut survey = Survey {
+            id: "s".into(),
+            customer_id: CustomerId::parse("acme").unwrap_or_else(|_| panic!("id")),
+            question: Question::Csat,
+            trigger: Trigger::CreditGranted {
+                number: "AV2026-000001".into(),
+            },
+            created_at: now,
+            message_id: Ulid::nil(),
+            answer: None,
+            answered_at: None,
+            opened: vec![4],
+            honeypot: false,
+            alerted: false,
+        };
+        assert!(suspicion(&survey, Some(now - Duration::minutes(5)), now).is_empty());
+        assert_eq!(suspicion(&survey, Some(now - Duration::seconds(3)), now).len(), 1);
+        survey.opened = vec![1, 2, 3, 4, 5];
+        survey.honeypot = true;
+        assert_eq!(suspicion(&survey, None, now).len(), 2);
     }
 }

@@ -6,8 +6,8 @@ use super::keys;
 use super::tx::{Cond, Part, Tx, TxOutcome, n, s, to_item};
 use super::{Store, StoreError, Versioned};
 use crate::domain::credit::Credit;
+use crate::domain::message::Message;
 use crate::domain::{CustomerId, HistoryEvent, Invoice, InvoiceNumber, InvoiceStatus};
-use crate::outbox::Message;
 
 #[derive(Serialize, Deserialize)]
 struct InvoiceItem {

@@ -52,10 +52,10 @@ pub fn message_sk(id: ulid::Ulid) -> String {
 pub const DUNNING_SK: &str = "DUNNING";
 
 /// The sort key of a message item, by where it lives.
-pub fn message_home_sk(home: crate::outbox::Home, id: ulid::Ulid) -> String {
+pub fn message_home_sk(home: crate::domain::message::Home, id: ulid::Ulid) -> String {
     match home {
-        crate::outbox::Home::Own => message_sk(id),
-        crate::outbox::Home::Dunning => DUNNING_SK.to_string(),
+        crate::domain::message::Home::Own => message_sk(id),
+        crate::domain::message::Home::Dunning => DUNNING_SK.to_string(),
     }
 }
 

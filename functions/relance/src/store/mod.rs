@@ -22,7 +22,6 @@ use serde::de::DeserializeOwned;
 
 pub use credits::{Caps as CreditCaps, GrantOutcome, GrantWrite, Spending};
 pub use customers::SaveOutcome;
-pub use dunning::{ClaimedStage, DunningState, Flight};
 pub use error::StoreError;
 pub use feedback::FeedbackWrite;
 pub use history::{HistoryPage, valid_cursor};

@@ -7,8 +7,8 @@ use ulid::Ulid;
 use super::keys;
 use super::tx::{Cond, Part, Tx, TxOutcome, n, s, to_item};
 use super::{Store, StoreError};
+use crate::domain::message::{Home, Message, MessageStatus};
 use crate::domain::{CustomerId, HistoryEvent};
-use crate::outbox::{Home, Message, MessageStatus};
 
 #[derive(Serialize, Deserialize)]
 struct MessageItem {

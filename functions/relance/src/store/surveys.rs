@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::keys;
 use super::tx::{Cond, Part, Tx, TxOutcome, n, s, to_item};
 use super::{Store, StoreError};
+use crate::domain::message::Message;
+use crate::domain::survey::Survey;
 use crate::domain::{CustomerId, HistoryEvent, Invoice};
-use crate::outbox::Message;
-use crate::surveys::Survey;
 
 #[derive(Serialize, Deserialize)]
 struct SurveyItem {

@@ -1,12 +1,14 @@
-//! The outbox: every email relance sends is first a message item that
-//! moves PENDING → SENDING (a lease) → SENT by conditional writes. SES has
-//! no idempotency token; this is ours.
+//! The outbox's messages: every email relance sends is first a message
+//! item that moves PENDING → SENDING (a lease) → SENT by conditional
+//! writes. SES has no idempotency token; this is ours. (The store keeps
+//! them, `delivery` sends them.)
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use ulid::Ulid;
 
-use crate::domain::{CustomerId, InvoiceNumber};
+use super::ids::ulid_at;
+use super::{CustomerId, InvoiceNumber};
 
 /// How long a sender owns a message. Longer than an SES call can take
 /// (the SDK's operation timeout is far shorter), so a live sender never
@@ -32,7 +34,7 @@ pub enum Purpose {
     Reminder {
         numbers: Vec<InvoiceNumber>,
         stage: String,
-        tone: crate::domain::dunning::Tone,
+        tone: super::dunning::Tone,
         reason: String,
     },
     /// Thanks to a customer who paid after being reminded.
@@ -49,13 +51,13 @@ pub enum Purpose {
     /// One survey question, one link per score.
     Survey {
         survey_id: String,
-        question: crate::domain::survey::Question,
+        question: super::survey::Question,
     },
     /// To finance: a detractor answered a survey; a person responds
     /// within 48 hours.
     SurveyAlert {
         survey_id: String,
-        question: crate::domain::survey::Question,
+        question: super::survey::Question,
         score: u8,
     },
     /// A goodwill credit: the apology or thanks, with its credit note.
@@ -67,7 +69,7 @@ pub enum Purpose {
     HelpAlert {
         numbers: Vec<InvoiceNumber>,
         request_id: String,
-        choice: crate::domain::help::HelpChoice,
+        choice: super::help::HelpChoice,
     },
 }
 
@@ -134,7 +136,7 @@ pub struct Message {
 impl Message {
     pub fn new(customer_id: CustomerId, purpose: Purpose, now: DateTime<Utc>) -> Self {
         Self {
-            id: Ulid::new(),
+            id: ulid_at(now),
             customer_id,
             purpose,
             status: MessageStatus::Pending,
