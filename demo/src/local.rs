@@ -196,19 +196,9 @@ impl Local {
     pub async fn reminder_pass(&self, day: NaiveDate) -> Result<(PassSummary, usize)> {
         self.set(day, 8, 0);
         let now = self.now();
-        let pass = Pass {
-            store: &self.store,
-            deliverer: &self.deliverer,
-            policy: &self.policy,
-            as_of: day,
-            now,
-            dry_run: false,
-            concurrency: 16,
-            // The local endpoint has no quota; SES's would be respected.
-            pace: &Pace::new(1000),
-            deadline: None,
-            resume_after: None,
-        };
+        // The local endpoint has no quota; SES's would be respected.
+        let pace = Pace::new(1000);
+        let pass = Pass::new(&self.store, &self.deliverer, &self.policy, day, now, &pace);
         let summary = pass.run().await?;
         let follow_ups = relance::credits::follow_up_credits(&self.store, day, now).await?;
         Ok((summary, follow_ups))

@@ -26,17 +26,11 @@ fn morning(day: &str) -> DateTime<Utc> {
 
 async fn pass(world: &World, day: &str) -> PassSummary {
     world.set_now(morning(day));
+    let pace = relance::reminders::Pace::new(1000);
+    let as_of = day.parse().expect("date");
     Pass {
-        store: &world.store,
-        deliverer: &world.state.deliverer,
-        policy: &world.state.policy,
-        as_of: day.parse().expect("date"),
-        now: morning(day),
-        dry_run: false,
         concurrency: 4,
-        pace: &relance::reminders::Pace::new(1000),
-        deadline: None,
-        resume_after: None,
+        ..common::reminder_pass(world, &world.state.deliverer, as_of, morning(day), &pace)
     }
     .run()
     .await

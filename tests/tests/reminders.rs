@@ -27,17 +27,11 @@ fn morning(day: NaiveDate) -> DateTime<Utc> {
 
 async fn pass(world: &World, as_of: NaiveDate, dry_run: bool) -> PassSummary {
     world.set_now(morning(as_of));
+    let pace = relance::reminders::Pace::new(1000);
     Pass {
-        store: &world.store,
-        deliverer: &world.state.deliverer,
-        policy: &world.state.policy,
-        as_of,
-        now: morning(as_of),
         dry_run,
         concurrency: 8,
-        pace: &relance::reminders::Pace::new(1000),
-        deadline: None,
-        resume_after: None,
+        ..common::reminder_pass(world, &world.state.deliverer, as_of, morning(as_of), &pace)
     }
     .run()
     .await
@@ -461,17 +455,10 @@ async fn a_pass_cut_short_by_its_deadline_continues_where_it_stopped() {
         invocations += 1;
         assert!(invocations <= names.len(), "the chain must end");
         let summary = Pass {
-            store: &world.store,
-            deliverer: &world.state.deliverer,
-            policy: &world.state.policy,
-            as_of,
-            now: morning(as_of),
-            dry_run: false,
-            concurrency: 1,
-            pace: &pace,
             // Already past: each invocation does the one customer it must.
             deadline: Some(tokio::time::Instant::now()),
             resume_after: resume_after.take(),
+            ..common::reminder_pass(&world, &world.state.deliverer, as_of, morning(as_of), &pace)
         }
         .run()
         .await

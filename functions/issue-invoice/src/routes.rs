@@ -327,18 +327,12 @@ pub async fn preview_reminders(
     let wall = state.now();
     let as_of = query.as_of.unwrap_or_else(|| state.today(wall) + chrono::Days::new(1));
     let now = relance::domain::calendar::pass_instant(as_of, wall);
+    // A preview sends nothing, so nothing to pace.
+    let pace = relance::reminders::Pace::new(1000);
     let pass = relance::reminders::Pass {
-        store: &state.store,
-        deliverer: &state.deliverer,
-        policy: &state.policy,
-        as_of,
-        now,
         dry_run: true,
         concurrency: 8,
-        // A preview sends nothing, so nothing to pace.
-        pace: &relance::reminders::Pace::new(1000),
-        deadline: None,
-        resume_after: None,
+        ..relance::reminders::Pass::new(&state.store, &state.deliverer, &state.policy, as_of, now, &pace)
     };
     let summary = pass.run().await.map_err(|e| ApiError::internal(&e))?;
     Ok(Json(summary).into_response())

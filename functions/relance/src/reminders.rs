@@ -209,6 +209,35 @@ pub struct Pass<'a, M> {
     pub resume_after: Option<CustomerId>,
 }
 
+/// How many customers a scheduled pass works on at once.
+pub const CONCURRENCY: usize = 16;
+
+impl<'a, M> Pass<'a, M> {
+    /// A pass that sends, for every due customer, `CONCURRENCY` at a time,
+    /// with no deadline; change a field with `Pass { dry_run: true, ..pass }`.
+    pub fn new(
+        store: &'a Store,
+        deliverer: &'a Deliverer<M>,
+        policy: &'a Policy,
+        as_of: NaiveDate,
+        now: DateTime<Utc>,
+        pace: &'a Pace,
+    ) -> Self {
+        Self {
+            store,
+            deliverer,
+            policy,
+            as_of,
+            now,
+            dry_run: false,
+            concurrency: CONCURRENCY,
+            pace,
+            deadline: None,
+            resume_after: None,
+        }
+    }
+}
+
 impl<M: Mailer> Pass<'_, M> {
     pub async fn run(&self) -> Result<PassSummary, PassError> {
         let mut summary = PassSummary {

@@ -147,20 +147,7 @@ async fn main() -> Result<()> {
     });
     let cpu_before = cpu_seconds();
     let started = Instant::now();
-    let summary = Pass {
-        store: &store,
-        deliverer: &deliverer,
-        policy: &policy,
-        as_of,
-        now,
-        dry_run: false,
-        concurrency: 16,
-        pace: &pace,
-        deadline: None,
-        resume_after: None,
-    }
-    .run()
-    .await?;
+    let summary = Pass::new(&store, &deliverer, &policy, as_of, now, &pace).run().await?;
     let wall = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu_before;
     janitor.abort();

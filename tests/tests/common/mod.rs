@@ -59,16 +59,8 @@ pub fn reminder_pass<'a, M: relance::mail::Mailer>(
     pace: &'a relance::reminders::Pace,
 ) -> relance::reminders::Pass<'a, M> {
     relance::reminders::Pass {
-        store: &world.store,
-        deliverer,
-        policy: &world.state.policy,
-        as_of,
-        now,
-        dry_run: false,
         concurrency: 1,
-        pace,
-        deadline: None,
-        resume_after: None,
+        ..relance::reminders::Pass::new(&world.store, deliverer, &world.state.policy, as_of, now, pace)
     }
 }
 
