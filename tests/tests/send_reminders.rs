@@ -107,6 +107,15 @@ async fn the_fixture_previews_and_a_real_pass_sends() {
     assert_eq!((preview.emails_sent, received().await), (0, 1));
     assert_eq!(world.item_count().await, before, "a dry run writes nothing");
 
+    // Every line of the pass is captured as JSON, as Lambda writes it.
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(logs.clone())
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
+
     // Monday 6 April, five days after the due date (1 April), as the
     // scheduler would run it: the help-first stage.
     let request = Request {
@@ -126,9 +135,55 @@ async fn the_fixture_previews_and_a_real_pass_sends() {
             .iter()
             .any(|e| matches!(&e.kind, EventKind::ReminderSent { stage, .. } if stage == "help_first"))
     );
+    // The reminder can be followed through the logs: the line that says
+    // it was sent carries the customer's span (id and date), and no line
+    // carries the customer's address.
+    let lines = logs.lines();
+    let sent = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "email sent")
+        .unwrap_or_else(|| panic!("an `email sent` line in {lines:?}"));
+    assert_eq!(sent["span"]["name"], "customer", "{sent}");
+    assert_eq!(sent["span"]["customer"], "c1", "{sent}");
+    assert_eq!(sent["span"]["as_of"], "2026-04-06", "{sent}");
+    assert!(
+        lines.iter().all(|l| !l.to_string().contains(&email)),
+        "no address in the logs"
+    );
     let line: serde_json::Value =
         serde_json::from_str(&metrics(&summary, "relance-dev-send-reminders", at(2026, 4, 6, 6)))
             .expect("one JSON line");
     assert_eq!(line["RemindersSent"], 1, "{line}");
     assert_eq!(line["Function"], "relance-dev-send-reminders", "{line}");
+}
+
+/// A log sink the test reads back: one JSON document per line.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn lines(&self) -> Vec<serde_json::Value> {
+        let bytes = self.0.lock().expect("logs").clone();
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("logs").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
 }

@@ -56,7 +56,7 @@ async fn deliver_now(state: &AppState, message: &relance::domain::message::Messa
         .deliver(&message.customer_id, message.id, state.now())
         .await
     {
-        tracing::warn!(message = %message.id, error = %err, "alert left for the retry sweep");
+        tracing::warn!(message_id = %message.id, error = %err, "alert left for the retry sweep");
     }
 }
 

@@ -65,6 +65,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/portal/invoices/{number}", get(view::portal_invoice))
         .route("/assets/site.css", get(page::stylesheet))
         .fallback(page::not_found)
+        .route_layer(axum::middleware::from_fn(finance_http::trace::request_span))
         .layer(DefaultBodyLimit::max(MAX_FORM))
         .layer(axum::middleware::map_response(move |response: Response| {
             let csp = csp.clone();

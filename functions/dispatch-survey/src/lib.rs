@@ -14,6 +14,7 @@ use relance::domain::survey::SurveyPolicy;
 use relance::mail::Mailer;
 use relance::store::Store;
 use relance::surveys::{Dispatch, Dispatcher};
+use tracing::Instrument;
 
 pub struct Deps<M> {
     pub store: Store,
@@ -58,29 +59,53 @@ pub async fn handle<M: Mailer>(deps: &Deps<M>, event: Event, now: DateTime<Utc>)
         let Some(history_event) = inserted_event(record) else {
             continue;
         };
-        match dispatcher.dispatch(&history_event, now).await {
-            Ok(Dispatch::Claimed(message)) => {
-                tracing::info!(customer = %history_event.customer_id, event = %history_event.id, "survey claimed");
-                // A failed send stays in the outbox and is retried there:
-                // the record itself is done.
-                if let Err(err) = deps.deliverer.deliver(&message.customer_id, message.id, now).await {
-                    tracing::warn!(message = %message.id, error = %err, "survey left for the retry sweep");
-                }
-            }
-            Ok(Dispatch::Dropped(reason)) => {
-                tracing::info!(customer = %history_event.customer_id, ?reason, "no survey");
-            }
-            Ok(Dispatch::AlreadyClaimed | Dispatch::NotATrigger) => {}
-            Err(err) => {
-                tracing::error!(event = %history_event.id, error = %err, "survey dispatch failed; record will be retried");
-                let mut failure = DynamoDbBatchItemFailure::default();
-                failure.item_identifier = record.change.sequence_number.clone();
-                response.batch_item_failures.push(failure);
-                // Lambda retries from the first failure: stop here so the
-                // records after it are not handled twice.
-                break;
-            }
+        // One span per stream record: its lines carry the event and the
+        // customer ids, and nothing personal.
+        let span = tracing::info_span!(
+            "stream_record",
+            event = %history_event.id,
+            kind = history_event.kind.name(),
+            customer = %history_event.customer_id
+        );
+        let handled = handle_one(deps, &dispatcher, &history_event, now)
+            .instrument(span)
+            .await;
+        if !handled {
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = record.change.sequence_number.clone();
+            response.batch_item_failures.push(failure);
+            // Lambda retries from the first failure: stop here so the
+            // records after it are not handled twice.
+            break;
         }
     }
     response
+}
+
+/// One record's survey: claimed and sent, dropped, or (false) to retry.
+async fn handle_one<M: Mailer>(
+    deps: &Deps<M>,
+    dispatcher: &Dispatcher<'_>,
+    history_event: &HistoryEvent,
+    now: DateTime<Utc>,
+) -> bool {
+    match dispatcher.dispatch(history_event, now).await {
+        Ok(Dispatch::Claimed(message)) => {
+            tracing::info!(customer = %history_event.customer_id, event = %history_event.id, "survey claimed");
+            // A failed send stays in the outbox and is retried there:
+            // the record itself is done.
+            if let Err(err) = deps.deliverer.deliver(&message.customer_id, message.id, now).await {
+                tracing::warn!(message_id = %message.id, error = %err, "survey left for the retry sweep");
+            }
+        }
+        Ok(Dispatch::Dropped(reason)) => {
+            tracing::info!(customer = %history_event.customer_id, ?reason, "no survey");
+        }
+        Ok(Dispatch::AlreadyClaimed | Dispatch::NotATrigger) => {}
+        Err(err) => {
+            tracing::error!(event = %history_event.id, error = %err, "survey dispatch failed; record will be retried");
+            return false;
+        }
+    }
+    true
 }

@@ -4,6 +4,7 @@
 
 mod body;
 mod error;
+pub mod trace;
 
 use std::sync::Arc;
 

@@ -63,6 +63,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/customers/{id}/credits/{credit}/cancel", post(routes::cancel))
         .route("/credits/portfolio", get(routes::portfolio))
         .fallback(routes::not_found)
+        .route_layer(axum::middleware::from_fn(finance_http::trace::request_span))
         .layer(DefaultBodyLimit::max(finance_http::MAX_BODY))
         .with_state(state)
 }

@@ -67,6 +67,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/reminders/preview", get(routes::preview_reminders))
         .route("/deliveries/retry", post(routes::retry_deliveries))
         .fallback(routes::not_found)
+        .route_layer(axum::middleware::from_fn(finance_http::trace::request_span))
         .layer(DefaultBodyLimit::max(finance_http::MAX_BODY))
         .with_state(state)
 }

@@ -192,23 +192,23 @@ impl<M: Mailer> Deliverer<M> {
                         TxOutcome::Committed => {}
                         // Our lease ran out while SES was answering and another
                         // sender took over: rare, and logged for the operator.
-                        _ => tracing::warn!(message = %message.id, "sent after the lease expired"),
+                        _ => tracing::warn!(message_id = %message.id, "sent after the lease expired"),
                     },
                 }
-                tracing::info!(message = %message.id, provider_message_id = %provider_id, domain = email.to.domain(), "email sent");
+                tracing::info!(message_id = %message.id, provider_message_id = %provider_id, domain = email.to.domain(), "email sent");
                 Ok(DeliveryOutcome::Sent {
                     provider_message_id: provider_id,
                 })
             }
             Err(SendError::Unknown(reason)) => {
-                tracing::warn!(message = %message.id, %reason, "send outcome unknown; the lease will settle it");
+                tracing::warn!(message_id = %message.id, %reason, "send outcome unknown; the lease will settle it");
                 Ok(DeliveryOutcome::Unknown { reason })
             }
             Err(err) => {
                 let throttled = matches!(err, SendError::Retryable(_));
                 let reason = err.to_string();
                 let retry_at = now + retry_delay(message.attempts);
-                tracing::warn!(message = %message.id, %reason, "send failed; will retry");
+                tracing::warn!(message_id = %message.id, %reason, "send failed; will retry");
                 self.release(home, message, &reason, retry_at, now).await?;
                 Ok(DeliveryOutcome::Failed {
                     reason,

@@ -19,6 +19,7 @@ use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent, Invoic
 use crate::mail::Mailer;
 use crate::retry::Retry;
 use crate::store::{Store, StoreError, TxOutcome, keys};
+use tracing::Instrument;
 
 /// How often a customer is decided again after losing a claim (to the
 /// other pass, or to a payment recorded meanwhile) before the pass leaves
@@ -288,7 +289,10 @@ impl<M: Mailer> Pass<'_, M> {
                 if let Ok(mut last) = last_started.lock() {
                     *last = Some(customer.clone());
                 }
-                async move { self.customer(&customer, &numbers).await }
+                // Every line logged for this customer (the claim, the send,
+                // a failure) carries its id and the pass's date: ids only.
+                let span = tracing::info_span!("customer", customer = %customer, as_of = %self.as_of);
+                async move { self.customer(&customer, &numbers).await }.instrument(span)
             });
         let mut outcomes = work.buffer_unordered(self.concurrency.max(1));
         while let Some(outcome) = outcomes.next().await {

@@ -4,11 +4,12 @@
 //! destination keeps it (an alarm watches the queue), so a notification
 //! is never dropped quietly. Recording is idempotent per notification.
 
-use aws_lambda_events::event::sns::SnsEvent;
+use aws_lambda_events::event::sns::{SnsEvent, SnsRecord};
 use chrono::{DateTime, Utc};
 use relance::feedback::{Outcome, apply};
 use relance::mail::parse_notification;
 use relance::store::{Store, StoreError};
+use tracing::Instrument;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FeedbackError {
@@ -24,27 +25,34 @@ pub enum FeedbackError {
 pub async fn handle(store: &Store, event: SnsEvent, now: DateTime<Utc>) -> Result<Vec<Outcome>, FeedbackError> {
     let mut outcomes = Vec::new();
     for record in event.records {
-        let notice = parse_notification(&record.sns.message).map_err(|reason| FeedbackError::Unreadable {
-            message: record.sns.message_id.clone(),
-            reason,
-        })?;
-        let Some(notice) = notice else {
-            tracing::debug!(message = %record.sns.message_id, "not a bounce or complaint");
-            continue;
-        };
-        for outcome in apply(store, &notice, now).await? {
-            match &outcome {
-                Outcome::Applied { customer, action } => {
-                    tracing::info!(%customer, action = action.name(), notification = %notice.notification_id, "mail feedback recorded");
-                }
-                Outcome::Duplicate { customer } => {
-                    tracing::info!(%customer, notification = %notice.notification_id, "mail feedback already recorded");
-                }
-                Outcome::Unknown => {
-                    tracing::warn!(notification = %notice.notification_id, "mail feedback about no known customer");
-                }
+        // One span per SNS record: its lines carry the notification id.
+        let span = tracing::info_span!("sns_record", notification = %record.sns.message_id);
+        outcomes.extend(handle_record(store, &record, now).instrument(span).await?);
+    }
+    Ok(outcomes)
+}
+
+async fn handle_record(store: &Store, record: &SnsRecord, now: DateTime<Utc>) -> Result<Vec<Outcome>, FeedbackError> {
+    let notice = parse_notification(&record.sns.message).map_err(|reason| FeedbackError::Unreadable {
+        message: record.sns.message_id.clone(),
+        reason,
+    })?;
+    let Some(notice) = notice else {
+        tracing::debug!(message_id = %record.sns.message_id, "not a bounce or complaint");
+        return Ok(Vec::new());
+    };
+    let outcomes = apply(store, &notice, now).await?;
+    for outcome in &outcomes {
+        match outcome {
+            Outcome::Applied { customer, action } => {
+                tracing::info!(%customer, action = action.name(), notification = %notice.notification_id, "mail feedback recorded");
             }
-            outcomes.push(outcome);
+            Outcome::Duplicate { customer } => {
+                tracing::info!(%customer, notification = %notice.notification_id, "mail feedback already recorded");
+            }
+            Outcome::Unknown => {
+                tracing::warn!(notification = %notice.notification_id, "mail feedback about no known customer");
+            }
         }
     }
     Ok(outcomes)
