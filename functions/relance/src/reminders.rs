@@ -10,11 +10,11 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use crate::delivery::{Deliverer, DeliveryError, DeliveryOutcome, Known, Record};
-use crate::domain::dunning::{Policy, StageDecision, Tone, decide_stage, decide_tone};
-use crate::domain::dunning_state::{ClaimedStage, DunningState, Flight};
+use crate::domain::dunning::{Policy, Tone};
+use crate::domain::dunning_state::{ClaimedStage, DunningState};
 use crate::domain::facts::customer_facts;
-use crate::domain::invoice::InvoiceStatus;
 use crate::domain::message::{Home, LEASE, Message, MessageStatus, Purpose};
+use crate::domain::pass_plan::{Action, Seen, Situation, plan};
 use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::mail::Mailer;
 use crate::retry::Retry;
@@ -26,26 +26,7 @@ use tracing::Instrument;
 /// them to the next one.
 const CLAIM_ATTEMPTS: u32 = 3;
 
-/// Why an invoice got nothing this pass. Counted in the pass summary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Skip {
-    Paid,
-    DisputeOpen,
-    HelpRequestOpen,
-    PromiseToPay,
-    PaymentPlan,
-    CustomerPaused,
-    EmailSuppressed,
-    ContactBudget,
-    NotYetDue,
-    AlreadySent,
-    Weekend,
-    /// Another writer kept winning the claim.
-    ClaimedElsewhere,
-    /// The customer's previous reminder has not gone out yet.
-    ReminderPending,
-}
+pub use crate::domain::pass_plan::Skip;
 
 /// One reminder the pass sends (or, in a dry run, would send).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -362,113 +343,63 @@ impl<M: Mailer> Pass<'_, M> {
         }
         let (dunning, history) = self.store.dunning_and_history(id, consistent).await?;
         let facts = customer_facts(customer, &history, self.as_of);
-
-        // Decide each invoice on its own.
-        let mut invoices: Vec<Invoice> = Vec::new();
-        let mut due: Vec<(InvoiceNumber, usize)> = Vec::new();
+        let mut invoices: Vec<Invoice> = Vec::with_capacity(numbers.len());
         for number in numbers {
-            let Some(invoice) = self.store.read_invoice(id, number, consistent).await? else {
-                continue;
-            };
-            let invoice = invoice.value;
-            let last = dunning.value.stage_of(number).and_then(|s| self.policy.index_of(s));
-            match self.invoice_decision(&invoice, last, facts.reminded_before) {
-                Ok(stage) => due.push((invoice.number.clone(), stage)),
-                Err(reason) => *out.skipped.entry(reason).or_default() += 1,
+            if let Some(invoice) = self.store.read_invoice(id, number, consistent).await? {
+                invoices.push(invoice.value);
             }
-            invoices.push(invoice);
         }
+        let seen: Vec<Seen<'_>> = invoices
+            .iter()
+            .map(|invoice| Seen {
+                invoice,
+                last_stage: dunning
+                    .value
+                    .stage_of(&invoice.number)
+                    .and_then(|s| self.policy.index_of(s)),
+            })
+            .collect();
+        let decided = plan(&Situation {
+            policy: self.policy,
+            as_of: self.as_of,
+            now: self.now,
+            paused: customer.paused,
+            email_suppressed: customer.email_suppressed,
+            facts: &facts,
+            invoices: &seen,
+            flight: dunning.value.flight(&history, self.now),
+        });
+        out.skipped = decided.skipped.into_iter().collect();
         let known = Known {
             customer,
             invoices: &invoices,
             history: &history,
         };
-        match dunning.value.flight(&history, self.now) {
-            Flight::Clear => {}
-            // Its sender died between claim and send: this pass sends it,
-            // once (the lease is taken again first), and nothing new today.
-            Flight::Stuck(stuck) => {
-                out.stuck = true;
-                if let Some(message) = self
-                    .store
-                    .claim_message_in(Home::Dunning, id, stuck.id, self.now, self.now + LEASE)
-                    .await?
-                {
-                    let outcome = self.send(&message, &known, &mut out).await?;
-                    out.redelivered = matches!(outcome, DeliveryOutcome::Sent { .. });
-                    out.sent = false;
-                    out.alerted = false;
-                }
-                *out.skipped.entry(Skip::ReminderPending).or_default() += due.len();
+        let reminder = match decided.action {
+            Action::Nothing => return Ok(Some(out)),
+            Action::Redeliver(message_id) => {
+                self.redeliver(id, message_id, &known, &mut out).await?;
                 return Ok(Some(out));
             }
-            // A reminder claimed earlier has not gone out (SES refused it,
-            // or another pass is sending it): it goes first, and a new one
-            // waits.
-            Flight::Waiting if !due.is_empty() => {
-                *out.skipped.entry(Skip::ReminderPending).or_default() += due.len();
-                return Ok(Some(out));
-            }
-            Flight::Waiting => {}
-        }
-        if due.is_empty() {
-            return Ok(Some(out));
-        }
-        // One message per customer: the most advanced stage speaks for all.
-        let stage_index = due.iter().map(|(_, s)| *s).max().unwrap_or(0);
-        let stage = &self.policy.stages[stage_index];
-        // A bounced or complained address gets no email: finance is told
-        // instead, once per stage (the stage is claimed all the same).
-        let suppressed = stage.email && customer.email_suppressed;
-        if suppressed {
-            *out.skipped.entry(Skip::EmailSuppressed).or_default() += due.len();
-        }
-        let gap = chrono::Duration::hours(self.policy.contact_gap_hours);
-        if stage.email && !suppressed && facts.last_contact.is_some_and(|last| self.now - last < gap) {
-            *out.skipped.entry(Skip::ContactBudget).or_default() += due.len();
-            return Ok(Some(out));
-        }
-        let (tone, reason) = decide_tone(&self.policy.tone, &facts);
-        let plan = Planned {
+            Action::Remind(reminder) => reminder,
+        };
+        let stage = &self.policy.stages[reminder.stage];
+        let planned = Planned {
             customer_id: id.clone(),
-            invoices: due.iter().map(|(number, _)| number.clone()).collect(),
+            invoices: reminder.due.iter().map(|(number, _)| number.clone()).collect(),
             stage: stage.name.clone(),
-            tone,
-            reason: reason.clone(),
-            email: stage.email && !suppressed,
+            tone: reminder.tone,
+            reason: reminder.reason.clone(),
+            email: stage.email && !reminder.suppressed,
             handoff: !stage.email,
         };
         if self.dry_run {
-            out.planned = Some(plan);
+            out.planned = Some(planned);
             return Ok(Some(out));
         }
-
-        let (purpose, events) = self.purpose(customer, stage, &plan, suppressed);
+        let (purpose, events) = self.purpose(customer, stage, &planned, reminder.suppressed);
         let is_alert = matches!(purpose, Purpose::FinanceAlert { .. });
-        // Claimed straight into SENDING, with its lease: this pass sends it
-        // now, and if it dies first the sweep finds it once the lease ends.
-        let mut message = Message::new(id.clone(), purpose, self.now);
-        message.status = MessageStatus::Sending;
-        message.attempts = 1;
-        message.next_attempt_at = self.now + LEASE;
-        // The stages of invoices still open and due, the new ones on top:
-        // a paid invoice's entry is dropped here.
-        let mut state = DunningState {
-            stages: dunning
-                .value
-                .stages
-                .into_iter()
-                .filter(|(number, _)| numbers.contains(number))
-                .collect(),
-            message: Some(message),
-        };
-        for (number, stage_of_invoice) in &due {
-            let claimed = ClaimedStage {
-                stage: self.policy.stages[*stage_of_invoice].name.clone(),
-                at: self.now,
-            };
-            state.stages.insert(number.clone(), claimed);
-        }
+        let state = self.claimed_state(id, dunning.value, numbers, &reminder.due, purpose);
         match self.store.claim_reminder(id, dunning.version, &state, &events).await? {
             TxOutcome::Committed => {}
             TxOutcome::ConditionFailed(_) | TxOutcome::Conflict => return Ok(None),
@@ -481,8 +412,66 @@ impl<M: Mailer> Pass<'_, M> {
             out.sent = false;
             out.alerted = true;
         }
-        out.planned = Some(plan);
+        out.planned = Some(planned);
         Ok(Some(out))
+    }
+
+    /// The reminder whose sender died between claim and send: this pass
+    /// takes its lease again and sends it, once.
+    async fn redeliver(
+        &self,
+        id: &CustomerId,
+        message_id: ulid::Ulid,
+        known: &Known<'_>,
+        out: &mut CustomerOutcome,
+    ) -> Result<(), PassError> {
+        out.stuck = true;
+        if let Some(message) = self
+            .store
+            .claim_message_in(Home::Dunning, id, message_id, self.now, self.now + LEASE)
+            .await?
+        {
+            let outcome = self.send(&message, known, out).await?;
+            out.redelivered = matches!(outcome, DeliveryOutcome::Sent { .. });
+            out.sent = false;
+            out.alerted = false;
+        }
+        Ok(())
+    }
+
+    /// The dunning item after the claim: the stages of invoices still open
+    /// and listed, the new ones on top (a paid invoice's entry is dropped
+    /// here), and the message claimed straight into SENDING with its lease
+    /// — this pass sends it now, and if it dies first the next pass finds
+    /// it stuck once the lease ends.
+    fn claimed_state(
+        &self,
+        id: &CustomerId,
+        before: DunningState,
+        listed: &[InvoiceNumber],
+        due: &[(InvoiceNumber, usize)],
+        purpose: Purpose,
+    ) -> DunningState {
+        let mut message = Message::new(id.clone(), purpose, self.now);
+        message.status = MessageStatus::Sending;
+        message.attempts = 1;
+        message.next_attempt_at = self.now + LEASE;
+        let mut state = DunningState {
+            stages: before
+                .stages
+                .into_iter()
+                .filter(|(number, _)| listed.contains(number))
+                .collect(),
+            message: Some(message),
+        };
+        for (number, stage) in due {
+            let claimed = ClaimedStage {
+                stage: self.policy.stages[*stage].name.clone(),
+                at: self.now,
+            };
+            state.stages.insert(number.clone(), claimed);
+        }
+        state
     }
 
     /// Sends a reminder this pass holds the lease on, at the pace, with
@@ -567,48 +556,5 @@ impl<M: Mailer> Pass<'_, M> {
             reason,
         };
         (purpose, events)
-    }
-
-    /// The stage an invoice should get now, or why it gets none.
-    fn invoice_decision(&self, invoice: &Invoice, last: Option<usize>, reminded_before: bool) -> Result<usize, Skip> {
-        if invoice.status == InvoiceStatus::Paid || invoice.remaining_minor() <= 0 {
-            return Err(Skip::Paid);
-        }
-        if invoice.open_dispute().is_some() {
-            return Err(Skip::DisputeOpen);
-        }
-        let dunning = &invoice.dunning;
-        if dunning.help_request_open {
-            return Err(Skip::HelpRequestOpen);
-        }
-        if dunning.promise_to_pay.is_some_and(|d| d >= self.as_of) {
-            return Err(Skip::PromiseToPay);
-        }
-        // A plan replaces the due date by its first instalment not yet
-        // covered by payments; while that date is ahead, nothing is sent.
-        let mut reference = dunning.promise_to_pay.unwrap_or(invoice.due_date).max(invoice.due_date);
-        if !dunning.plan.is_empty() {
-            let mut covered = invoice.paid_minor;
-            let next = dunning.plan.iter().find(|(_, amount)| {
-                covered -= amount;
-                covered < 0
-            });
-            match next {
-                Some((date, _)) if *date >= self.as_of => return Err(Skip::PaymentPlan),
-                Some((date, _)) => reference = *date,
-                None => return Err(Skip::PaymentPlan),
-            }
-        }
-        match decide_stage(
-            self.policy,
-            reference,
-            self.as_of,
-            last,
-            reminded_before || last.is_some(),
-        ) {
-            StageDecision::Send(index) => Ok(index),
-            StageDecision::NotYet => Err(Skip::NotYetDue),
-            StageDecision::AlreadySent => Err(Skip::AlreadySent),
-        }
     }
 }

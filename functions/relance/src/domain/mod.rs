@@ -16,6 +16,7 @@ pub mod ids;
 pub mod invoice;
 pub mod message;
 pub mod money;
+pub mod pass_plan;
 pub mod seller;
 pub mod survey;
 pub mod validation;
