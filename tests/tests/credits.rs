@@ -532,7 +532,7 @@ async fn fifty_concurrent_grants_against_a_budget_for_twenty_grant_twenty() {
     let grants = (0..50).map(|i| {
         let (store, policy, seller, customer, input) = (&world.store, &policy, &seller, &customer, &input);
         async move {
-            let gate = relance::invoicing::IssueGate::default();
+            let gate = relance::context::IssueGate::default();
             let actor = relance::domain::Actor(format!("local:finance-{i}"));
             let ctx = CreditContext {
                 store,
@@ -541,7 +541,7 @@ async fn fifty_concurrent_grants_against_a_budget_for_twenty_grant_twenty() {
                 seller,
                 series_prefix: "AV",
             };
-            let call = relance::credits::Call {
+            let call = relance::context::Call {
                 actor: &actor,
                 now,
                 today,

@@ -49,17 +49,6 @@ fn used(state: &AppState, current: &Current) -> Response {
     )
 }
 
-/// Sends an alert now; if that fails the outbox's retry sends it later.
-async fn deliver_now(state: &AppState, message: &relance::domain::message::Message) {
-    if let Err(err) = state
-        .deliverer
-        .deliver(&message.customer_id, message.id, state.now())
-        .await
-    {
-        tracing::warn!(message_id = %message.id, error = %err, "alert left for the retry sweep");
-    }
-}
-
 #[derive(Deserialize)]
 pub struct PayForm {
     once: Option<String>,
@@ -148,7 +137,13 @@ pub async fn help(
     .await
     {
         Ok(recorded) => {
-            deliver_now(&state, &recorded.alert).await;
+            state
+                .deliverer
+                .deliver_now(
+                    Some((recorded.alert.customer_id.clone(), recorded.alert.id)),
+                    state.now(),
+                )
+                .await;
             page::message(
                 &state,
                 locale,
@@ -225,7 +220,10 @@ pub async fn survey(
     {
         Ok(AnswerOutcome::Recorded { alert, replaced }) => {
             if let Some(alert) = &alert {
-                deliver_now(&state, alert).await;
+                state
+                    .deliverer
+                    .deliver_now(Some((alert.customer_id.clone(), alert.id)), state.now())
+                    .await;
             }
             page::render(
                 &state,

@@ -25,8 +25,7 @@ use relance::store::Store;
 
 pub use session::ClientAddress;
 
-/// Reads the time. Only the edge reads the wall clock; tests pass another.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+pub use relance::context::Clock;
 
 pub struct AppState {
     pub store: Store,

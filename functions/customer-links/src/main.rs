@@ -27,7 +27,7 @@ async fn main() -> Result<(), Error> {
         store,
         renderer,
         seller: company()?,
-        clock: Arc::new(chrono::Utc::now),
+        clock: relance::context::system_clock(),
         secure_cookies: settings.public_url.starts_with("https://"),
     });
     let app = router(state);

@@ -6,23 +6,18 @@ mod body;
 mod error;
 pub mod trace;
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use relance::delivery::Deliverer;
-use relance::domain::{Actor, CustomerId};
+use relance::domain::Actor;
 use relance::invoicing::Answer;
-use relance::mail::Mailer;
 
 pub use body::{MAX_BODY, Parsed, parse};
 pub use error::ApiError;
 
-/// Reads the time. Only the edge reads the wall clock; tests pass another.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+pub use relance::context::Clock;
 
 /// The business date: relance dates documents in Paris time.
 pub fn today(now: DateTime<Utc>) -> NaiveDate {
@@ -82,19 +77,6 @@ pub fn answer(a: Answer) -> Response {
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     response
-}
-
-/// Sends a just-queued email now when SES answers; otherwise the outbox
-/// keeps it for the next delivery sweep. The request succeeds either way.
-pub async fn deliver_now<M: Mailer>(
-    deliverer: &Deliverer<M>,
-    message: Option<(CustomerId, ulid::Ulid)>,
-    now: DateTime<Utc>,
-) {
-    let Some((customer, message)) = message else { return };
-    if let Err(err) = deliverer.deliver(&customer, message, now).await {
-        tracing::warn!(error = %err, %message, "email not sent yet; it stays in the outbox");
-    }
 }
 
 /// Serves a router: through `lambda_http` in Lambda, otherwise as a plain

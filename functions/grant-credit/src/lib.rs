@@ -10,11 +10,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use relance::credits::{Call, CreditContext};
+use relance::context::Call;
+use relance::context::IssueGate;
+use relance::credits::CreditContext;
 use relance::delivery::Deliverer;
 use relance::domain::goodwill::GoodwillPolicy;
 use relance::domain::{Actor, Seller};
-use relance::invoicing::IssueGate;
 use relance::mail::SesMailer;
 use relance::store::Store;
 
@@ -45,12 +46,7 @@ impl AppState {
 
     /// Who calls (checked first) and when.
     fn call<'a>(&self, actor: &'a Actor) -> Call<'a> {
-        let now = (self.clock)();
-        Call {
-            actor,
-            now,
-            today: finance_http::today(now),
-        }
+        Call::at(actor, (self.clock)())
     }
 }
 

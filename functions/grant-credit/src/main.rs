@@ -29,7 +29,7 @@ async fn main() -> Result<(), Error> {
         policy: GoodwillPolicy::configured()?,
         series: settings.credit_series.clone(),
         gate: Default::default(),
-        clock: Arc::new(chrono::Utc::now),
+        clock: relance::context::system_clock(),
         identity: if in_lambda { Identity::Iam } else { Identity::Header },
     });
     finance_http::serve(router(state), in_lambda, "RELANCE_CREDITS_LISTEN", "127.0.0.1:3002").await

@@ -58,7 +58,7 @@ pub async fn grant(
         .context()
         .request(&id, &parsed.value, &key, &hash, &state.call(&actor))
         .await?;
-    finance_http::deliver_now(&state.deliverer, message, (state.clock)()).await;
+    state.deliverer.deliver_now(message, (state.clock)()).await;
     Ok(answer(a))
 }
 
@@ -70,7 +70,7 @@ pub async fn approve(
     let actor = state.identity.actor(&parts)?;
     let (id, credit) = (customer_id(&id)?, credit_id(&credit)?);
     let (a, message) = state.context().approve(&id, &credit, &state.call(&actor)).await?;
-    finance_http::deliver_now(&state.deliverer, message, (state.clock)()).await;
+    state.deliverer.deliver_now(message, (state.clock)()).await;
     Ok(answer(a))
 }
 

@@ -22,7 +22,7 @@ pub struct AppState {
     pub deliverer: Deliverer<SesMailer>,
     pub seller: Seller,
     pub invoice_series: String,
-    pub issue_gate: relance::invoicing::IssueGate,
+    pub issue_gate: relance::context::IssueGate,
     pub policy: relance::domain::dunning::Policy,
     pub clock: Clock,
     pub identity: Identity,

@@ -28,7 +28,7 @@ async fn main() -> Result<(), Error> {
         invoice_series: settings.invoice_series.clone(),
         issue_gate: Default::default(),
         policy: relance::domain::dunning::Policy::configured()?,
-        clock: Arc::new(chrono::Utc::now),
+        clock: relance::context::system_clock(),
         identity: if in_lambda { Identity::Iam } else { Identity::Header },
     });
     finance_http::serve(router(state), in_lambda, "RELANCE_LISTEN", "127.0.0.1:3000").await

@@ -7,8 +7,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use relance::context::Call;
 use relance::domain::{CustomerId, CustomerInput, InvoiceInput, InvoiceNumber};
-use relance::invoicing::{self, Ctx, DisputeChange, DisputeInput, IssueCommand, PaymentInput, SettlementInput};
+use relance::invoicing::{self, DisputeChange, DisputeInput, IssueCommand, PaymentInput, SettlementInput};
 use relance::store::{SaveOutcome, valid_cursor};
 use serde::Deserialize;
 use serde_json::json;
@@ -55,8 +56,8 @@ impl InvoiceCall {
         })
     }
 
-    fn ctx(&self) -> Ctx<'_> {
-        Ctx {
+    fn ctx(&self) -> Call<'_> {
+        Call {
             actor: &self.actor,
             now: self.now,
             today: self.today,
@@ -160,7 +161,7 @@ pub async fn issue_invoice(
         },
     )
     .await?;
-    finance_http::deliver_now(&state.deliverer, issued.message, now).await;
+    state.deliverer.deliver_now(issued.message, now).await;
     Ok(answer(issued.answer))
 }
 
@@ -207,7 +208,7 @@ pub async fn record_payment(
     );
     let ctx = call.ctx();
     let (a, thanks) = invoicing::record_payment(&state.store, id, number, &parsed.value, &key, &hash, ctx).await?;
-    finance_http::deliver_now(&state.deliverer, thanks, call.now).await;
+    state.deliverer.deliver_now(thanks, call.now).await;
     Ok(answer(a))
 }
 

@@ -10,6 +10,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use ulid::Ulid;
 
+use crate::context::{Call, IssueGate};
 use crate::domain::credit::{Cancellation, Credit, CreditStatus, Words, split_by_rate};
 use crate::domain::facts::customer_facts;
 use crate::domain::goodwill::{GoodwillFacts, GoodwillPolicy, Severity, Situation};
@@ -19,7 +20,6 @@ use crate::domain::validation::{Problems, text};
 use crate::domain::{
     Actor, Currency, Customer, CustomerId, EventKind, FieldError, HistoryEvent, Invoice, InvoiceNumber, Money, Seller,
 };
-use crate::invoicing::IssueGate;
 use crate::replay::{Answer, ReplayError, first_answer};
 use crate::retry::Retry;
 use crate::store::{
@@ -140,12 +140,6 @@ pub struct CreditContext<'a> {
     pub seller: &'a Seller,
     /// The credit-note series prefix; the year is appended (`AV2026`).
     pub series_prefix: &'a str,
-}
-
-pub struct Call<'a> {
-    pub actor: &'a Actor,
-    pub now: DateTime<Utc>,
-    pub today: NaiveDate,
 }
 
 fn month_of(day: NaiveDate) -> (i32, u32) {

@@ -119,6 +119,16 @@ pub struct Known<'a> {
 }
 
 impl<M: Mailer> Deliverer<M> {
+    /// Sends a just-queued email now when SES answers; otherwise the
+    /// outbox keeps it for the next sweep. The caller's request succeeds
+    /// either way, so a failure is only logged.
+    pub async fn deliver_now(&self, message: Option<(CustomerId, Ulid)>, now: DateTime<Utc>) {
+        let Some((customer, id)) = message else { return };
+        if let Err(err) = self.deliver(&customer, id, now).await {
+            tracing::warn!(error = %err, message_id = %id, "email not sent yet; it stays in the outbox");
+        }
+    }
+
     /// Claims a message of its own item and sends it.
     pub async fn deliver(
         &self,

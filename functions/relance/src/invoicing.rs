@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use ulid::Ulid;
 
+use crate::context::{Call, IssueGate};
 use crate::domain::credit::{Credit, apply_credits};
 use crate::domain::invoice::{Dispute, InvoiceRuleError, Payment, PaymentMethod, Settlement};
 use crate::domain::message::{Message, Purpose};
@@ -59,13 +60,6 @@ impl From<ReplayError> for InvoicingError {
         }
     }
 }
-
-/// Lets one issue at a time per process read the sequence and commit.
-/// Writers in the same process would otherwise collide on the sequence
-/// and waste transactions; writers in other processes (other Lambda
-/// instances) are still kept apart by the conditional write.
-#[derive(Default)]
-pub struct IssueGate(pub(crate) tokio::sync::Mutex<()>);
 
 /// What an issued invoice answers: the invoice and the email carrying it.
 #[derive(Debug, Serialize, Deserialize)]
@@ -259,12 +253,6 @@ pub struct SettlementInput {
 
 const PAYMENT_SCOPE: &str = "record_payment";
 
-pub struct Ctx<'a> {
-    pub actor: &'a Actor,
-    pub now: DateTime<Utc>,
-    pub today: NaiveDate,
-}
-
 /// Records a payment. A full payment closes the invoice (it leaves the
 /// open-invoices index) and writes `invoice_paid`.
 pub async fn record_payment(
@@ -274,7 +262,7 @@ pub async fn record_payment(
     input: &PaymentInput,
     key: &str,
     hash: &str,
-    ctx: Ctx<'_>,
+    ctx: Call<'_>,
 ) -> Result<(Answer, Option<(CustomerId, Ulid)>), InvoicingError> {
     let mut p = Problems::default();
     if input.amount_minor <= 0 {
@@ -406,7 +394,7 @@ pub async fn change_dispute(
     customer: &CustomerId,
     number: &InvoiceNumber,
     change: DisputeChange,
-    ctx: Ctx<'_>,
+    ctx: Call<'_>,
 ) -> Result<Invoice, InvoicingError> {
     let field = match &change {
         DisputeChange::Open(_) => "reason",
@@ -453,7 +441,7 @@ async fn change_invoice(
     store: &Store,
     customer: &CustomerId,
     number: &InvoiceNumber,
-    ctx: &Ctx<'_>,
+    ctx: &Call<'_>,
     mut change: impl FnMut(&mut Invoice) -> Result<EventKind, InvoicingError>,
 ) -> Result<Invoice, InvoicingError> {
     let mut retry = Retry::contention();
@@ -511,7 +499,7 @@ pub async fn arrange(
     customer: &CustomerId,
     number: &InvoiceNumber,
     arrangement: Arrangement,
-    ctx: Ctx<'_>,
+    ctx: Call<'_>,
 ) -> Result<Invoice, InvoicingError> {
     change_invoice(store, customer, number, &ctx, |invoice| {
         if invoice.remaining_minor() <= 0 {
