@@ -10,11 +10,14 @@ use ulid::Ulid;
 
 use crate::config::company;
 use crate::domain::calendar::business_date;
+use crate::domain::dunning::Tone;
+use crate::domain::help::HelpChoice;
 use crate::domain::message::{Home, LEASE, Message, Purpose, retry_delay};
-use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
+use crate::domain::survey::Question;
+use crate::domain::{Actor, Customer, CustomerId, Email, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::links::{self, LinkGrant, LinkPurpose};
-use crate::mail::{MailStream, Mailer, OutgoingEmail, SendError};
-use crate::render::{RenderError, Renderer};
+use crate::mail::{Mailer, OutgoingEmail, SendError};
+use crate::render::{RenderError, RenderedEmail, Renderer};
 use crate::store::{Store, StoreError, TxOutcome};
 use crate::view::{CreditEmail, CustomerAlert, FinanceAlert, InvoiceEmail, InvoiceView, ReminderEmail, SurveyEmail};
 
@@ -190,7 +193,7 @@ impl<M: Mailer> Deliverer<M> {
                     message.customer_id.clone(),
                     now,
                     Actor::system("mailer"),
-                    sent_event(message, &provider_id),
+                    message.purpose.sent_event(message.id, &provider_id),
                 );
                 match record {
                     Record::EventOnly => self.store.record_sent_event(&event).await?,
@@ -362,236 +365,259 @@ impl<M: Mailer> Deliverer<M> {
                     .value
             }
         };
-        let locale = customer.locale;
-        let mut finance_to = None;
-        let mut headers = Vec::new();
-        let (name, rendered) = match &message.purpose {
+        let composed = match &message.purpose {
             Purpose::Invoice { number } | Purpose::Thanks { number } => {
-                let name = if matches!(message.purpose, Purpose::Invoice { .. }) {
-                    "invoice"
-                } else {
-                    "thanks"
-                };
-                let (invoice, link) = self.invoice_with_link(&customer.id, number, now, known).await?;
-                let context = InvoiceEmail {
-                    invoice: InvoiceView::new(&invoice, locale),
-                    link,
-                };
-                (name, self.renderer.email(name, locale, &context)?)
+                self.invoice_email(message, &customer, number, now, known).await?
             }
             Purpose::Reminder {
                 numbers, stage, tone, ..
             } => {
-                // One token for the whole email: each invoice's page and the
-                // difficulty form (a stored grant costs a write).
-                let objects: Vec<&str> = numbers.iter().map(InvoiceNumber::as_str).collect();
-                let token = self
-                    .token(LinkPurpose::Reminder, &customer.id, objects.join(","), now)
-                    .await?;
-                let mut invoices = Vec::new();
-                for number in numbers {
-                    let invoice = self.invoice(&customer.id, number, known).await?;
-                    invoices.push((invoice, format!("{}/i/{token}/{number}", self.public_url)));
-                }
-                let help = format!("{}/help/{token}", self.public_url);
-                let context = ReminderEmail::new(&customer, &invoices, stage, *tone, help, business_date(now));
-                ("reminder", self.renderer.email("reminder", locale, &context)?)
+                self.reminder_email(&customer, numbers, stage, *tone, now, known)
+                    .await?
             }
             Purpose::FinanceAlert { numbers, stage, reason } => {
-                let mut invoices = Vec::new();
-                for number in numbers {
-                    invoices.push(self.invoice(&customer.id, number, known).await?);
-                }
-                let seller = &invoices.first().ok_or(ComposeError::Orphan)?.seller;
-                finance_to = Some(seller.contact.email.clone());
-                let history = self.history(&customer.id, known).await?;
-                let context = FinanceAlert::new(&customer, &invoices, stage, reason, &history, seller.locale);
-                (
-                    "finance_alert",
-                    self.renderer.email("finance_alert", seller.locale, &context)?,
-                )
-            }
-            Purpose::Survey { survey_id, question } => {
-                let survey = self
-                    .store
-                    .get_survey(&customer.id, survey_id)
+                self.finance_alert_email(&customer, numbers, stage, reason, known)
                     .await?
-                    .ok_or(ComposeError::Orphan)?;
-                let seller = company()?;
-                let link = self
-                    .link(LinkPurpose::Survey, &customer.id, survey_id.clone(), now)
-                    .await?;
-                let unsubscribe = self
-                    .link(LinkPurpose::Unsubscribe, &customer.id, "surveys".into(), now)
-                    .await?;
-                // RFC 8058 one-click unsubscribe: mail clients show their own
-                // button and POST to the link.
-                headers.push(("List-Unsubscribe".to_string(), format!("<{unsubscribe}>")));
-                headers.push((
-                    "List-Unsubscribe-Post".to_string(),
-                    "List-Unsubscribe=One-Click".to_string(),
-                ));
-                let context = SurveyEmail::new(&customer, *question, &survey.trigger, &link, unsubscribe, &seller);
-                ("survey", self.renderer.email("survey", locale, &context)?)
             }
-            Purpose::Credit { credit_id, .. } => {
-                let credit = self
-                    .store
-                    .get_credit(&customer.id, credit_id)
+            Purpose::Survey { survey_id, question } => self.survey_email(&customer, survey_id, *question, now).await?,
+            Purpose::Credit { credit_id, .. } => self.credit_email(&customer, credit_id).await?,
+            Purpose::SurveyAlert { question, score, .. } => {
+                self.survey_alert_email(message, &customer, *question, *score, known)
                     .await?
-                    .ok_or(ComposeError::Orphan)?
-                    .value;
-                let context = CreditEmail::new(&credit, &customer, &company()?).ok_or(ComposeError::Orphan)?;
-                ("credit", self.renderer.email("credit", locale, &context)?)
-            }
-            Purpose::SurveyAlert {
-                survey_id: _,
-                question,
-                score,
-            } => {
-                let seller = company()?;
-                finance_to = Some(seller.contact.email.clone());
-                let history = self.history(&customer.id, known).await?;
-                let mut context = CustomerAlert::new(
-                    "survey",
-                    &customer,
-                    &[],
-                    &history,
-                    message.created_at + RESPOND_WITHIN,
-                    seller.locale,
-                );
-                context.question = Some(question.name());
-                context.score = Some(*score);
-                context.max_score = Some(*question.scores().end());
-                context.comment = history.iter().rev().find_map(|e| match &e.kind {
-                    EventKind::SurveyAnswered { comment, .. } => comment.clone(),
-                    _ => None,
-                });
-                (
-                    "customer_alert",
-                    self.renderer.email("customer_alert", seller.locale, &context)?,
-                )
             }
             Purpose::HelpAlert {
                 numbers,
                 request_id,
                 choice,
             } => {
-                let seller = company()?;
-                finance_to = Some(seller.contact.email.clone());
-                let mut invoices = Vec::new();
-                for number in numbers {
-                    invoices.push(self.invoice(&customer.id, number, known).await?);
-                }
-                let history = self.history(&customer.id, known).await?;
-                let mut context = CustomerAlert::new(
-                    "help",
-                    &customer,
-                    &invoices,
-                    &history,
-                    message.created_at + RESPOND_WITHIN,
-                    seller.locale,
-                );
-                context.choice = Some(choice.name());
-                context.comment = self.store.help_note(&customer.id, request_id, now).await?;
-                (
-                    "customer_alert",
-                    self.renderer.email("customer_alert", seller.locale, &context)?,
-                )
+                self.help_alert_email(message, &customer, numbers, request_id, *choice, now, known)
+                    .await?
             }
         };
-        let stream = if headers.is_empty() {
-            MailStream::Transactional
+        let to = if message.purpose.to_finance() {
+            composed.finance_to.ok_or(ComposeError::Orphan)?
         } else {
-            MailStream::Survey
+            customer.email
         };
-        let to = match &message.purpose {
-            Purpose::FinanceAlert { .. } | Purpose::SurveyAlert { .. } | Purpose::HelpAlert { .. } => {
-                finance_to.ok_or(ComposeError::Orphan)?
-            }
-            _ => customer.email,
-        };
+        let stream = message.purpose.stream();
         Ok(OutgoingEmail {
             to,
-            subject: rendered.subject,
-            html: rendered.html,
-            text: rendered.text,
+            subject: composed.rendered.subject,
+            html: composed.rendered.html,
+            text: composed.rendered.text,
             reply_to: self.reply_to.clone(),
             // What a bounce or complaint notification needs to find its way
             // back: SES returns these tags with it.
             tags: vec![
-                ("kind".into(), name.into()),
+                ("kind".into(), message.purpose.template().into()),
                 ("message".into(), message.id.to_string()),
                 ("customer".into(), message.customer_id.to_string()),
                 ("stream".into(), stream.name().into()),
             ],
             stream,
-            headers,
+            headers: composed.headers,
         })
+    }
+
+    async fn invoice_email(
+        &self,
+        message: &Message,
+        customer: &Customer,
+        number: &InvoiceNumber,
+        now: DateTime<Utc>,
+        known: Option<&Known<'_>>,
+    ) -> Result<Composed, ComposeError> {
+        let (invoice, link) = self.invoice_with_link(&customer.id, number, now, known).await?;
+        let context = InvoiceEmail {
+            invoice: InvoiceView::new(&invoice, customer.locale),
+            link,
+        };
+        let rendered = self
+            .renderer
+            .email(message.purpose.template(), customer.locale, &context)?;
+        Ok(Composed::to_customer(rendered))
+    }
+
+    async fn reminder_email(
+        &self,
+        customer: &Customer,
+        numbers: &[InvoiceNumber],
+        stage: &str,
+        tone: Tone,
+        now: DateTime<Utc>,
+        known: Option<&Known<'_>>,
+    ) -> Result<Composed, ComposeError> {
+        // One token for the whole email: each invoice's page and the
+        // difficulty form (a stored grant costs a write).
+        let objects: Vec<&str> = numbers.iter().map(InvoiceNumber::as_str).collect();
+        let token = self
+            .token(LinkPurpose::Reminder, &customer.id, objects.join(","), now)
+            .await?;
+        let mut invoices = Vec::new();
+        for number in numbers {
+            let invoice = self.invoice(&customer.id, number, known).await?;
+            invoices.push((invoice, format!("{}/i/{token}/{number}", self.public_url)));
+        }
+        let help = format!("{}/help/{token}", self.public_url);
+        let context = ReminderEmail::new(customer, &invoices, stage, tone, help, business_date(now));
+        Ok(Composed::to_customer(self.renderer.email(
+            "reminder",
+            customer.locale,
+            &context,
+        )?))
+    }
+
+    async fn finance_alert_email(
+        &self,
+        customer: &Customer,
+        numbers: &[InvoiceNumber],
+        stage: &str,
+        reason: &str,
+        known: Option<&Known<'_>>,
+    ) -> Result<Composed, ComposeError> {
+        let mut invoices = Vec::new();
+        for number in numbers {
+            invoices.push(self.invoice(&customer.id, number, known).await?);
+        }
+        let seller = &invoices.first().ok_or(ComposeError::Orphan)?.seller;
+        let history = self.history(&customer.id, known).await?;
+        let context = FinanceAlert::new(customer, &invoices, stage, reason, &history, seller.locale);
+        let rendered = self.renderer.email("finance_alert", seller.locale, &context)?;
+        Ok(Composed::to_finance(rendered, seller))
+    }
+
+    async fn survey_email(
+        &self,
+        customer: &Customer,
+        survey_id: &str,
+        question: Question,
+        now: DateTime<Utc>,
+    ) -> Result<Composed, ComposeError> {
+        let survey = self
+            .store
+            .get_survey(&customer.id, survey_id)
+            .await?
+            .ok_or(ComposeError::Orphan)?;
+        let seller = company()?;
+        let link = self
+            .link(LinkPurpose::Survey, &customer.id, survey_id.to_string(), now)
+            .await?;
+        let unsubscribe = self
+            .link(LinkPurpose::Unsubscribe, &customer.id, "surveys".into(), now)
+            .await?;
+        let context = SurveyEmail::new(customer, question, &survey.trigger, &link, unsubscribe.clone(), &seller);
+        let mut composed = Composed::to_customer(self.renderer.email("survey", customer.locale, &context)?);
+        // RFC 8058 one-click unsubscribe: mail clients show their own
+        // button and POST to the link.
+        composed.headers = vec![
+            ("List-Unsubscribe".to_string(), format!("<{unsubscribe}>")),
+            (
+                "List-Unsubscribe-Post".to_string(),
+                "List-Unsubscribe=One-Click".to_string(),
+            ),
+        ];
+        Ok(composed)
+    }
+
+    async fn credit_email(&self, customer: &Customer, credit_id: &str) -> Result<Composed, ComposeError> {
+        let credit = self
+            .store
+            .get_credit(&customer.id, credit_id)
+            .await?
+            .ok_or(ComposeError::Orphan)?
+            .value;
+        let context = CreditEmail::new(&credit, customer, &company()?).ok_or(ComposeError::Orphan)?;
+        Ok(Composed::to_customer(self.renderer.email(
+            "credit",
+            customer.locale,
+            &context,
+        )?))
+    }
+
+    async fn survey_alert_email(
+        &self,
+        message: &Message,
+        customer: &Customer,
+        question: Question,
+        score: u8,
+        known: Option<&Known<'_>>,
+    ) -> Result<Composed, ComposeError> {
+        let seller = company()?;
+        let history = self.history(&customer.id, known).await?;
+        let mut context = CustomerAlert::new(
+            "survey",
+            customer,
+            &[],
+            &history,
+            message.created_at + RESPOND_WITHIN,
+            seller.locale,
+        );
+        context.question = Some(question.name());
+        context.score = Some(score);
+        context.max_score = Some(*question.scores().end());
+        context.comment = history.iter().rev().find_map(|e| match &e.kind {
+            EventKind::SurveyAnswered { comment, .. } => comment.clone(),
+            _ => None,
+        });
+        let rendered = self.renderer.email("customer_alert", seller.locale, &context)?;
+        Ok(Composed::to_finance(rendered, &seller))
+    }
+
+    #[allow(clippy::too_many_arguments)] // the alert's own fields, then the call's
+    async fn help_alert_email(
+        &self,
+        message: &Message,
+        customer: &Customer,
+        numbers: &[InvoiceNumber],
+        request_id: &str,
+        choice: HelpChoice,
+        now: DateTime<Utc>,
+        known: Option<&Known<'_>>,
+    ) -> Result<Composed, ComposeError> {
+        let seller = company()?;
+        let mut invoices = Vec::new();
+        for number in numbers {
+            invoices.push(self.invoice(&customer.id, number, known).await?);
+        }
+        let history = self.history(&customer.id, known).await?;
+        let mut context = CustomerAlert::new(
+            "help",
+            customer,
+            &invoices,
+            &history,
+            message.created_at + RESPOND_WITHIN,
+            seller.locale,
+        );
+        context.choice = Some(choice.name());
+        context.comment = self.store.help_note(&customer.id, request_id, now).await?;
+        let rendered = self.renderer.email("customer_alert", seller.locale, &context)?;
+        Ok(Composed::to_finance(rendered, &seller))
     }
 }
 
-/// The history event that records a sent email, by what it was about.
-fn sent_event(message: &Message, provider_id: &str) -> EventKind {
-    let message_id = message.id.to_string();
-    let provider_message_id = provider_id.to_string();
-    match &message.purpose {
-        Purpose::Invoice { number } => EventKind::InvoiceEmailed {
-            number: number.clone(),
-            message_id,
-            provider_message_id,
-        },
-        Purpose::Reminder {
-            numbers,
-            stage,
-            tone,
-            reason,
-        } => EventKind::ReminderSent {
-            numbers: numbers.clone(),
-            stage: stage.clone(),
-            tone: tone.name().to_string(),
-            reason: reason.clone(),
-            message_id,
-            provider_message_id,
-        },
-        Purpose::Thanks { number } => EventKind::ThanksSent {
-            number: number.clone(),
-            message_id,
-            provider_message_id,
-        },
-        Purpose::FinanceAlert { numbers, reason, .. } => EventKind::FinanceAlerted {
-            numbers: numbers.clone(),
-            reason: reason.clone(),
-            message_id,
-        },
-        Purpose::Survey { survey_id, question } => EventKind::SurveySent {
-            survey_id: survey_id.clone(),
-            question: question.name().to_string(),
-            message_id,
-            provider_message_id,
-        },
-        Purpose::Credit { number, .. } => EventKind::CreditEmailed {
-            number: number.clone(),
-            message_id,
-            provider_message_id,
-        },
-        Purpose::SurveyAlert { question, score, .. } => EventKind::FinanceAlerted {
-            numbers: Vec::new(),
-            reason: format!(
-                "{} answer {score} of {}: a person responds within 48 hours",
-                question.name(),
-                question.scores().end()
-            ),
-            message_id,
-        },
-        Purpose::HelpAlert { numbers, choice, .. } => EventKind::FinanceAlerted {
-            numbers: numbers.clone(),
-            reason: format!(
-                "the customer asked for help ({}): a person responds within 48 hours",
-                choice.name()
-            ),
-            message_id,
-        },
+/// One email's content, before its envelope.
+struct Composed {
+    rendered: RenderedEmail,
+    /// The finance contact, for messages to finance.
+    finance_to: Option<Email>,
+    headers: Vec<(String, String)>,
+}
+
+impl Composed {
+    fn to_customer(rendered: RenderedEmail) -> Self {
+        Self {
+            rendered,
+            finance_to: None,
+            headers: Vec::new(),
+        }
+    }
+
+    fn to_finance(rendered: RenderedEmail, seller: &crate::domain::Seller) -> Self {
+        Self {
+            rendered,
+            finance_to: Some(seller.contact.email.clone()),
+            headers: Vec::new(),
+        }
     }
 }
 

@@ -7,8 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use ulid::Ulid;
 
+use super::feedback::Stream;
 use super::ids::ulid_at;
-use super::{CustomerId, InvoiceNumber};
+use super::{CustomerId, EventKind, InvoiceNumber};
 
 /// How long a sender owns a message. Longer than an SES call can take
 /// (the SDK's operation timeout is far shorter), so a live sender never
@@ -74,6 +75,99 @@ pub enum Purpose {
 }
 
 impl Purpose {
+    /// The template set the email is rendered from.
+    pub fn template(&self) -> &'static str {
+        match self {
+            Purpose::Invoice { .. } => "invoice",
+            Purpose::Thanks { .. } => "thanks",
+            Purpose::Reminder { .. } => "reminder",
+            Purpose::FinanceAlert { .. } => "finance_alert",
+            Purpose::Survey { .. } => "survey",
+            Purpose::Credit { .. } => "credit",
+            Purpose::SurveyAlert { .. } | Purpose::HelpAlert { .. } => "customer_alert",
+        }
+    }
+
+    /// The SES stream it goes through: surveys apart, so a complaint about
+    /// a survey never puts the invoices' reputation at risk.
+    pub fn stream(&self) -> Stream {
+        match self {
+            Purpose::Survey { .. } => Stream::Survey,
+            _ => Stream::Transactional,
+        }
+    }
+
+    /// Whether it goes to the company's finance contact, not the customer.
+    pub fn to_finance(&self) -> bool {
+        matches!(
+            self,
+            Purpose::FinanceAlert { .. } | Purpose::SurveyAlert { .. } | Purpose::HelpAlert { .. }
+        )
+    }
+
+    /// The history event that records a sent email, by what it was about.
+    pub fn sent_event(&self, message_id: Ulid, provider_id: &str) -> EventKind {
+        let message_id = message_id.to_string();
+        let provider_message_id = provider_id.to_string();
+        match self {
+            Purpose::Invoice { number } => EventKind::InvoiceEmailed {
+                number: number.clone(),
+                message_id,
+                provider_message_id,
+            },
+            Purpose::Reminder {
+                numbers,
+                stage,
+                tone,
+                reason,
+            } => EventKind::ReminderSent {
+                numbers: numbers.clone(),
+                stage: stage.clone(),
+                tone: tone.name().to_string(),
+                reason: reason.clone(),
+                message_id,
+                provider_message_id,
+            },
+            Purpose::Thanks { number } => EventKind::ThanksSent {
+                number: number.clone(),
+                message_id,
+                provider_message_id,
+            },
+            Purpose::FinanceAlert { numbers, reason, .. } => EventKind::FinanceAlerted {
+                numbers: numbers.clone(),
+                reason: reason.clone(),
+                message_id,
+            },
+            Purpose::Survey { survey_id, question } => EventKind::SurveySent {
+                survey_id: survey_id.clone(),
+                question: question.name().to_string(),
+                message_id,
+                provider_message_id,
+            },
+            Purpose::Credit { number, .. } => EventKind::CreditEmailed {
+                number: number.clone(),
+                message_id,
+                provider_message_id,
+            },
+            Purpose::SurveyAlert { question, score, .. } => EventKind::FinanceAlerted {
+                numbers: Vec::new(),
+                reason: format!(
+                    "{} answer {score} of {}: a person responds within 48 hours",
+                    question.name(),
+                    question.scores().end()
+                ),
+                message_id,
+            },
+            Purpose::HelpAlert { numbers, choice, .. } => EventKind::FinanceAlerted {
+                numbers: numbers.clone(),
+                reason: format!(
+                    "the customer asked for help ({}): a person responds within 48 hours",
+                    choice.name()
+                ),
+                message_id,
+            },
+        }
+    }
     /// A short description for the history ("invoice F2026-000001").
     pub fn describe(&self) -> String {
         match self {
@@ -158,6 +252,90 @@ pub fn retry_delay(attempts: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_purpose_says_its_template_stream_and_recipient() {
+        use crate::domain::help::HelpChoice;
+        use crate::domain::survey::Question;
+        let n = || InvoiceNumber::new("F2026", 1);
+        // (purpose, template, stream, to finance)
+        let cases = [
+            (
+                Purpose::Invoice { number: n() },
+                "invoice",
+                Stream::Transactional,
+                false,
+            ),
+            (Purpose::Thanks { number: n() }, "thanks", Stream::Transactional, false),
+            (
+                Purpose::Reminder {
+                    numbers: vec![n()],
+                    stage: "courtesy".into(),
+                    tone: crate::domain::dunning::Tone::Warm,
+                    reason: String::new(),
+                },
+                "reminder",
+                Stream::Transactional,
+                false,
+            ),
+            (
+                Purpose::FinanceAlert {
+                    numbers: vec![n()],
+                    stage: "handoff".into(),
+                    reason: String::new(),
+                },
+                "finance_alert",
+                Stream::Transactional,
+                true,
+            ),
+            (
+                Purpose::Survey {
+                    survey_id: "s".into(),
+                    question: Question::Nps,
+                },
+                "survey",
+                Stream::Survey,
+                false,
+            ),
+            (
+                Purpose::Credit {
+                    credit_id: "c".into(),
+                    number: InvoiceNumber::new("AV2026", 1),
+                },
+                "credit",
+                Stream::Transactional,
+                false,
+            ),
+            (
+                Purpose::SurveyAlert {
+                    survey_id: "s".into(),
+                    question: Question::Csat,
+                    score: 1,
+                },
+                "customer_alert",
+                Stream::Transactional,
+                true,
+            ),
+            (
+                Purpose::HelpAlert {
+                    numbers: vec![n()],
+                    request_id: "r".into(),
+                    choice: HelpChoice::PaymentPlan,
+                },
+                "customer_alert",
+                Stream::Transactional,
+                true,
+            ),
+        ];
+        for (purpose, template, stream, finance) in cases {
+            let what = purpose.describe();
+            assert_eq!(
+                (purpose.template(), purpose.stream(), purpose.to_finance()),
+                (template, stream, finance),
+                "{what}"
+            );
+        }
+    }
 
     #[test]
     fn back_off_grows_then_caps() {
