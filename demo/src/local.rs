@@ -54,6 +54,8 @@ type SimClock = Arc<Mutex<DateTime<Utc>>>;
 pub struct Local {
     clock: SimClock,
     pub store: Store,
+    /// Reads items as the table's stream would hand them over.
+    dynamodb: aws_sdk_dynamodb::Client,
     pub api: Api,
     pub finance_url: String,
     pub credits_url: String,
@@ -90,7 +92,7 @@ impl Local {
         // A previous run's table of the same name: start afresh.
         let _ = dynamodb.delete_table().table_name(table).send().await;
         relance_e2e::table::create_table(&dynamodb, table).await?;
-        let store = Store::new(dynamodb, table);
+        let store = Store::new(dynamodb.clone(), table);
 
         let (finance, finance_url) = bind(ports.finance).await?;
         let (credits, credits_url) = bind(ports.credits).await?;
@@ -157,6 +159,7 @@ impl Local {
             }),
         ];
         Ok(Self {
+            dynamodb,
             api: Api::new(&finance_url, &credits_url, FINANCE_PERSON),
             surveys: dispatch_survey::Deps {
                 store: store.clone(),
@@ -233,7 +236,7 @@ impl Local {
         if fresh.is_empty() {
             return Ok(fresh);
         }
-        let batch = relance_e2e::stream::inserted(&self.store, &fresh).await?;
+        let batch = relance_e2e::stream::inserted(&self.dynamodb, self.store.table(), &fresh).await?;
         let response = dispatch_survey::handle(&self.surveys, batch, self.now()).await;
         anyhow::ensure!(
             response.batch_item_failures.is_empty(),

@@ -5,20 +5,22 @@
 
 use anyhow::{Context, Result};
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use relance::domain::HistoryEvent;
-use relance::store::Store;
 
 /// One stream batch with an INSERT record per event, in the given order.
-pub async fn inserted(store: &Store, events: &[HistoryEvent]) -> Result<Event> {
+/// The items are read with the caller's own client: production code has
+/// no reason to hand its client out.
+pub async fn inserted(client: &Client, table: &str, events: &[HistoryEvent]) -> Result<Event> {
     let mut batch = Event::default();
     for event in events {
-        batch.records.push(record(store, event).await?);
+        batch.records.push(record(client, table, event).await?);
     }
     Ok(batch)
 }
 
-async fn record(store: &Store, event: &HistoryEvent) -> Result<EventRecord> {
+async fn record(client: &Client, table: &str, event: &HistoryEvent) -> Result<EventRecord> {
     let key = [
         (
             "PK".to_string(),
@@ -33,10 +35,9 @@ async fn record(store: &Store, event: &HistoryEvent) -> Result<EventRecord> {
             )),
         ),
     ];
-    let item = store
-        .client()
+    let item = client
         .get_item()
-        .table_name(store.table())
+        .table_name(table)
         .set_key(Some(key.into_iter().collect()))
         .send()
         .await

@@ -100,7 +100,7 @@ type IndexShape = (String, Vec<(String, String)>, Vec<String>);
 async fn the_tests_table_is_the_templates_and_the_codes() {
     use relance::store::keys;
     let world = World::new("shape").await;
-    let client = world.store.client();
+    let client = world.dynamodb();
     let described = client
         .describe_table()
         .table_name(world.store.table())

@@ -51,8 +51,7 @@ async fn an_invoice_is_issued_numbered_stored_and_emailed_with_its_link() {
     assert_eq!(grant.customer_id.as_str(), "boulangerie-martin");
     assert_eq!(grant.object, "F2026-000001");
     let scan = world
-        .store
-        .client()
+        .dynamodb()
         .scan()
         .table_name(world.store.table())
         .send()

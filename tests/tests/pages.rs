@@ -568,8 +568,7 @@ async fn stream_records_that_are_not_interaction_ends_are_skipped_without_failin
 /// Stored link grants (each costs a write).
 async fn token_items(world: &World) -> usize {
     let out = world
-        .store
-        .client()
+        .dynamodb()
         .scan()
         .table_name(world.store.table())
         .filter_expression("begins_with(PK, :t)")

@@ -14,7 +14,8 @@ use crate::domain::message::{Message, Purpose};
 use crate::domain::money::{MAX_AMOUNT_MINOR, checked_sum};
 use crate::domain::validation::{Problems, text};
 use crate::domain::{
-    Actor, CustomerId, EventKind, FieldError, HistoryEvent, Invoice, InvoiceInput, InvoiceNumber, Seller,
+    Actor, Customer, CustomerId, EventKind, FieldError, HistoryEvent, Invoice, InvoiceDraft, InvoiceInput,
+    InvoiceNumber, Seller,
 };
 use crate::retry::Retry;
 use crate::store::{IdempotencyWrite, IssueOutcome, IssueWrite, Store, StoreError, TxOutcome, Versioned};
@@ -123,33 +124,14 @@ pub async fn issue(
             ));
         }
         let number = InvoiceNumber::new(&series, position + 1);
-        let mut invoice = draft.clone().issue(
-            number.clone(),
-            seller.clone(),
-            customer.clone(),
-            cmd.now,
-            cmd.actor.clone(),
-        );
-        let message = Message::new(
-            invoice.customer_id.clone(),
-            Purpose::Invoice { number: number.clone() },
-            cmd.now,
-        );
-        invoice.email_message_id = Some(message.id);
-        // Open credit notes are deducted from this invoice; each credit
-        // written back at the version read, so none is spent twice.
-        let open: Vec<Versioned<Credit>> = store
-            .customer_credits(&invoice.customer_id)
-            .await?
-            .into_iter()
-            .filter(|c| c.value.is_open())
-            .collect();
-        let mut credits: Vec<Credit> = open.iter().map(|c| c.value.clone()).collect();
-        let applied = apply_credits(&mut invoice, &mut credits, cmd.now);
-        let body = serde_json::to_string(&IssuedInvoice {
-            invoice: invoice.clone(),
-        })
-        .map_err(InvoicingError::Encode)?;
+        let numbered = number_invoice(store, &draft, number.clone(), seller, &customer, &cmd).await?;
+        let Numbered {
+            invoice,
+            message,
+            body,
+            events,
+            credits,
+        } = &numbered;
         let idempotency = IdempotencyWrite::new(
             ISSUE_SCOPE,
             cmd.idempotency_key,
@@ -158,57 +140,25 @@ pub async fn issue(
             body.clone(),
             cmd.now,
         );
-        let mut events = vec![HistoryEvent::new(
-            invoice.customer_id.clone(),
-            cmd.now,
-            cmd.actor.clone(),
-            EventKind::InvoiceIssued {
-                number: number.clone(),
-                gross_minor: invoice.totals.gross_minor,
-                currency: invoice.currency.to_string(),
-                due_date: invoice.due_date,
-            },
-        )];
-        let mut credit_writes = Vec::with_capacity(applied.len());
-        for (i, amount) in &applied {
-            let credit = &credits[*i];
-            if let Some(credit_number) = &credit.number {
-                events.push(HistoryEvent::new(
-                    invoice.customer_id.clone(),
-                    cmd.now,
-                    cmd.actor.clone(),
-                    EventKind::CreditApplied {
-                        number: credit_number.clone(),
-                        invoice: number.clone(),
-                        amount_minor: *amount,
-                        remaining_minor: credit.remaining_minor,
-                    },
-                ));
-            }
-            credit_writes.push((credit, open[*i].version));
-        }
+        let credit_writes: Vec<(&Credit, u64)> = credits.iter().map(|(credit, version)| (credit, *version)).collect();
         let write = IssueWrite {
             series: &series,
             position: position + 1,
             issue_date: invoice.issue_date,
-            invoice: &invoice,
-            events: &events,
+            invoice,
+            events,
             idempotency: &idempotency,
-            message: &message,
+            message,
             credits: &credit_writes,
         };
         let outcome = store.issue_invoice(write, cmd.now).await?;
         drop(turn);
         match outcome {
             IssueOutcome::Issued => {
-                tracing::info!(invoice = %number, customer = %invoice.customer_id, attempts = retry.attempts(), "invoice issued");
+                tracing::info!(invoice = %number, customer = %numbered.invoice.customer_id, attempts = retry.attempts(), "invoice issued");
                 return Ok(Issued {
-                    answer: Answer {
-                        status: 201,
-                        body,
-                        replayed: false,
-                    },
-                    message: Some((invoice.customer_id, message.id)),
+                    answer: Answer::first(201, numbered.body),
+                    message: Some((numbered.invoice.customer_id, numbered.message.id)),
                 });
             }
             // The same request committed first (a concurrent retry): answer
@@ -222,6 +172,82 @@ pub async fn issue(
         }
         retry.again().await.map_err(|_| InvoicingError::Busy)?;
     }
+}
+
+/// An invoice numbered and ready to commit, with everything written with it.
+struct Numbered {
+    invoice: Invoice,
+    message: Message,
+    /// The answer, as stored for replays.
+    body: String,
+    events: Vec<HistoryEvent>,
+    /// The credits it deducts, as they will be, each with the version it
+    /// was read at (so none is spent twice).
+    credits: Vec<(Credit, u64)>,
+}
+
+/// Gives the draft its number, its email and the open credit notes it
+/// deducts, oldest first, and says what happened in events.
+async fn number_invoice(
+    store: &Store,
+    draft: &InvoiceDraft,
+    number: InvoiceNumber,
+    seller: &Seller,
+    customer: &Customer,
+    cmd: &IssueCommand<'_>,
+) -> Result<Numbered, InvoicingError> {
+    let mut invoice = draft.clone().issue(
+        number.clone(),
+        seller.clone(),
+        customer.clone(),
+        cmd.now,
+        cmd.actor.clone(),
+    );
+    let message = Message::new(
+        invoice.customer_id.clone(),
+        Purpose::Invoice { number: number.clone() },
+        cmd.now,
+    );
+    invoice.email_message_id = Some(message.id);
+    let open: Vec<Versioned<Credit>> = store
+        .customer_credits(&invoice.customer_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.value.is_open())
+        .collect();
+    let mut credits: Vec<Credit> = open.iter().map(|c| c.value.clone()).collect();
+    let applied = apply_credits(&mut invoice, &mut credits, cmd.now);
+    let body = serde_json::to_string(&IssuedInvoice {
+        invoice: invoice.clone(),
+    })
+    .map_err(InvoicingError::Encode)?;
+    let event = |kind| HistoryEvent::new(invoice.customer_id.clone(), cmd.now, cmd.actor.clone(), kind);
+    let mut events = vec![event(EventKind::InvoiceIssued {
+        number: number.clone(),
+        gross_minor: invoice.totals.gross_minor,
+        currency: invoice.currency.to_string(),
+        due_date: invoice.due_date,
+    })];
+    let mut deducted = Vec::with_capacity(applied.len());
+    for (i, amount) in applied {
+        let credit = &credits[i];
+        if let Some(credit_number) = &credit.number {
+            events.push(event(EventKind::CreditApplied {
+                number: credit_number.clone(),
+                invoice: number.clone(),
+                amount_minor: amount,
+                remaining_minor: credit.remaining_minor,
+            }));
+        }
+        deducted.push((credit.clone(), open[i].version));
+    }
+    Ok(Numbered {
+        invoice,
+        message,
+        body,
+        events,
+        credits: deducted,
+    })
 }
 
 /// A payment as finance records it.
@@ -314,40 +340,16 @@ pub async fn record_payment(
                 format!("is before the invoice's issue date ({})", invoice.issue_date),
             ));
         }
-        invoice.record_payment(Payment {
+        let payment = Payment {
             amount_minor: input.amount_minor,
             date: input.date,
             method: input.method,
             reference: reference.clone(),
             recorded_at: ctx.now,
             recorded_by: ctx.actor.clone(),
-        })?;
-        let mut events = vec![HistoryEvent::new(
-            customer.clone(),
-            ctx.now,
-            ctx.actor.clone(),
-            EventKind::PaymentRecorded {
-                number: number.clone(),
-                amount_minor: input.amount_minor,
-                currency: invoice.currency.to_string(),
-                date: input.date,
-                method: input.method,
-                reference: reference.clone(),
-                remaining_minor: invoice.remaining_minor(),
-            },
-        )];
-        if invoice.remaining_minor() == 0 {
-            events.push(HistoryEvent::new(
-                customer.clone(),
-                ctx.now,
-                ctx.actor.clone(),
-                EventKind::InvoicePaid {
-                    number: number.clone(),
-                    paid_on: input.date,
-                    days_late: (input.date - invoice.due_date).num_days().max(0),
-                },
-            ));
-        }
+        };
+        invoice.record_payment(payment.clone())?;
+        let events = invoice.payment_events(&payment);
         // A customer who had been reminded and now pays is thanked, not
         // met with silence. Only a payment in full asks (one more read).
         let paid_in_full = invoice.remaining_minor() == 0;
@@ -376,12 +378,7 @@ pub async fn record_payment(
         };
         match outcome {
             TxOutcome::Committed => {
-                let answer = Answer {
-                    status: 200,
-                    body,
-                    replayed: false,
-                };
-                return Ok((answer, thanks.map(|m| (customer.clone(), m.id))));
+                return Ok((Answer::first(200, body), thanks.map(|m| (customer.clone(), m.id))));
             }
             _ => retry.again().await.map_err(|_| InvoicingError::Busy)?,
         }

@@ -154,6 +154,10 @@ impl Pace {
         let _ = self
             .interval_us
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |i| Some((i * 2).min(5_000_000)));
+        tracing::warn!(
+            interval_ms = self.interval().as_millis(),
+            "SES is throttling: sending more slowly"
+        );
     }
 
     pub fn speed_up(&self) {
@@ -164,7 +168,7 @@ impl Pace {
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |i| Some((i * 15 / 16).max(floor)));
     }
 
-    /// The current gap between sends, for tests and logs.
+    /// The current gap between sends.
     pub fn interval(&self) -> std::time::Duration {
         std::time::Duration::from_micros(self.interval_us.load(std::sync::atomic::Ordering::Relaxed))
     }

@@ -133,6 +133,12 @@ impl World {
         }
     }
 
+    /// The test's own DynamoDB client, for what only a test may do (scan,
+    /// describe the table, read raw items).
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.config)
+    }
+
     pub fn set_now(&self, now: DateTime<Utc>) {
         *self.clock.lock().expect("clock") = now;
     }
@@ -207,8 +213,7 @@ impl World {
     /// Every item in this test's table (tests may scan; production never does).
     pub async fn item_count(&self) -> usize {
         let out = self
-            .store
-            .client()
+            .dynamodb()
             .scan()
             .table_name(self.store.table())
             .send()

@@ -165,7 +165,7 @@ pub fn links_in(text: &str, prefix: &str) -> Vec<String> {
 /// The table's stream record for a history event, built from the item
 /// as stored (what Lambda's event source would hand the function).
 pub async fn stream_record(world: &World, event: &HistoryEvent) -> aws_lambda_events::event::dynamodb::Event {
-    relance_e2e::stream::inserted(&world.store, std::slice::from_ref(event))
+    relance_e2e::stream::inserted(&world.dynamodb(), world.store.table(), std::slice::from_ref(event))
         .await
         .expect("stream record")
 }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::customer::Customer;
 use super::decimal::{format_scaled, parse_scaled};
+use super::event::{EventKind, HistoryEvent};
 use super::ids::{Actor, CustomerId, InvoiceNumber};
 use super::money::{Currency, MAX_AMOUNT_MINOR, checked_sum, div_round_half_away};
 use super::seller::Seller;
@@ -313,6 +314,37 @@ impl Invoice {
             self.status = InvoiceStatus::Paid;
         }
         Ok(())
+    }
+
+    /// What recording `payment` (already applied to this invoice) writes
+    /// in the history: the payment with what is left, and `invoice_paid`
+    /// when it settles the invoice.
+    pub fn payment_events(&self, payment: &Payment) -> Vec<HistoryEvent> {
+        let event = |kind| {
+            HistoryEvent::new(
+                self.customer_id.clone(),
+                payment.recorded_at,
+                payment.recorded_by.clone(),
+                kind,
+            )
+        };
+        let mut events = vec![event(EventKind::PaymentRecorded {
+            number: self.number.clone(),
+            amount_minor: payment.amount_minor,
+            currency: self.currency.to_string(),
+            date: payment.date,
+            method: payment.method,
+            reference: payment.reference.clone(),
+            remaining_minor: self.remaining_minor(),
+        })];
+        if self.remaining_minor() == 0 {
+            events.push(event(EventKind::InvoicePaid {
+                number: self.number.clone(),
+                paid_on: payment.date,
+                days_late: (payment.date - self.due_date).num_days().max(0),
+            }));
+        }
+        events
     }
 
     pub fn open_new_dispute(&mut self, dispute: Dispute) -> Result<(), InvoiceRuleError> {

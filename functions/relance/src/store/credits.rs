@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::idempotency::IdempotencyWrite;
 use super::keys;
-use super::tx::{Cond, Part, Tx, TxOutcome, n, s, to_item};
+use super::sharded::Sharded;
+use super::tx::{Cond, Part, Tx, TxOutcome, n, to_item};
 use super::{Store, StoreError, Versioned};
 use crate::domain::credit::{Credit, CreditStatus};
 use crate::domain::message::Message;
@@ -230,38 +231,25 @@ impl Store {
     /// Credits whose follow-up is due on or before `day`, from every
     /// shard of the sparse index.
     pub async fn due_follow_ups(&self, day: NaiveDate) -> Result<Vec<(CustomerId, String)>, StoreError> {
+        #[derive(Deserialize)]
+        struct Key {
+            customer_id: CustomerId,
+            open_sk: String,
+        }
+        let index = Sharded {
+            index: keys::OPEN_INVOICES_INDEX,
+            pk: keys::OPEN_PK,
+            sk: keys::OPEN_SK,
+            prefix: "FOLLOW",
+            projection: Some("customer_id, #sk"),
+        };
         let mut due = Vec::new();
         for shard in 0..keys::SHARDS {
-            let mut pages = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::OPEN_INVOICES_INDEX)
-                .key_condition_expression("#pk = :pk AND #sk <= :until")
-                .expression_attribute_names("#pk", keys::OPEN_PK)
-                .expression_attribute_names("#sk", keys::OPEN_SK)
-                .expression_attribute_values(":pk", s(format!("FOLLOW#{shard}")))
-                .expression_attribute_values(":until", s(format!("{day}#~")))
-                .projection_expression("customer_id, #sk")
-                .into_paginator()
-                .items()
-                .send();
-            while let Some(item) = pages.next().await {
-                let item = item.map_err(|e| StoreError::sdk("Query", e))?;
-                #[derive(Deserialize)]
-                struct Key {
-                    customer_id: CustomerId,
-                    open_sk: String,
-                }
-                let key: Key =
-                    serde_dynamo::aws_sdk_dynamodb_1::from_item(item).map_err(|source| StoreError::Decode {
-                        key: "follow-ups".into(),
-                        source,
-                    })?;
-                if let Some(id) = key.open_sk.rsplit('#').next() {
-                    due.push((key.customer_id, id.to_string()));
-                }
-            }
+            let found: Vec<Key> = self.shard_items(index, shard, &day.to_string()).await?;
+            due.extend(found.into_iter().filter_map(|key| {
+                let id = key.open_sk.rsplit('#').next()?.to_string();
+                Some((key.customer_id, id))
+            }));
         }
         Ok(due)
     }

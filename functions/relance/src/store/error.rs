@@ -7,9 +7,12 @@ use crate::retry::Safety;
 /// A store failure, sorted by whether retrying is safe.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("DynamoDB {operation} failed: {source}")]
+    #[error("DynamoDB {operation} failed: {detail}")]
     Sdk {
         operation: &'static str,
+        /// The error with its causes and the service's code and message
+        /// ("service error" alone tells an operator nothing).
+        detail: String,
         /// Whether the request certainly did not happen (throttled, never
         /// built) or may have (timed out, lost after dispatch).
         safety: Safety,
@@ -50,6 +53,7 @@ impl StoreError {
         };
         Self::Sdk {
             operation,
+            detail: aws_sdk_dynamodb::error::DisplayErrorContext(&err).to_string(),
             safety,
             source: Box::new(err),
         }

@@ -3,7 +3,8 @@ use serde::{Deserialize, Serialize};
 
 use super::idempotency::IdempotencyWrite;
 use super::keys;
-use super::tx::{Cond, Part, Tx, TxOutcome, n, s, to_item};
+use super::sharded::Sharded;
+use super::tx::{Cond, Part, Tx, TxOutcome, n, to_item};
 use super::{Store, StoreError, Versioned};
 use crate::domain::credit::Credit;
 use crate::domain::message::Message;
@@ -289,36 +290,19 @@ impl Store {
         shard: u32,
         until: chrono::NaiveDate,
     ) -> Result<Vec<(CustomerId, InvoiceNumber)>, StoreError> {
-        let mut keys_out = Vec::new();
-        let mut pages = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::OPEN_INVOICES_INDEX)
-            .key_condition_expression("#pk = :pk AND #sk <= :until")
-            .expression_attribute_names("#pk", keys::OPEN_PK)
-            .expression_attribute_names("#sk", keys::OPEN_SK)
-            .expression_attribute_values(":pk", s(format!("OPEN#{shard}")))
-            // '~' sorts after every character used in the key's tail.
-            .expression_attribute_values(":until", s(format!("{until}#~")))
-            .projection_expression("customer_id, #num")
-            .expression_attribute_names("#num", "number")
-            .into_paginator()
-            .items()
-            .send();
-        while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| StoreError::sdk("Query", e))?;
-            #[derive(Deserialize)]
-            struct Key {
-                customer_id: CustomerId,
-                number: InvoiceNumber,
-            }
-            let key: Key = serde_dynamo::aws_sdk_dynamodb_1::from_item(item).map_err(|source| StoreError::Decode {
-                key: "open-invoices".into(),
-                source,
-            })?;
-            keys_out.push((key.customer_id, key.number));
+        #[derive(Deserialize)]
+        struct Key {
+            customer_id: CustomerId,
+            number: InvoiceNumber,
         }
-        Ok(keys_out)
+        let index = Sharded {
+            index: keys::OPEN_INVOICES_INDEX,
+            pk: keys::OPEN_PK,
+            sk: keys::OPEN_SK,
+            prefix: "OPEN",
+            projection: Some("customer_id, #num"),
+        };
+        let found: Vec<Key> = self.shard_items(index, shard, &until.to_string()).await?;
+        Ok(found.into_iter().map(|k| (k.customer_id, k.number)).collect())
     }
 }

@@ -12,6 +12,7 @@ mod invoices;
 pub mod keys;
 mod outbox;
 mod sessions;
+mod sharded;
 mod surveys;
 mod tokens;
 pub mod tx;
@@ -55,10 +56,6 @@ impl Store {
 
     pub fn table(&self) -> &str {
         &self.table
-    }
-
-    pub fn client(&self) -> &Client {
-        &self.client
     }
 
     fn key(pk: impl Into<String>, sk: impl Into<String>) -> tx::Item {

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use ulid::Ulid;
 
 use super::keys;
+use super::sharded::Sharded;
 use super::tx::{Cond, Part, Tx, TxOutcome, n, s, to_item};
 use super::{Store, StoreError};
 use crate::domain::message::{Home, Message, MessageStatus};
@@ -234,39 +235,29 @@ impl Store {
             id: Ulid,
             status: MessageStatus,
         }
+        let index = Sharded {
+            index: keys::OUTBOX_INDEX,
+            pk: "outbox_pk",
+            sk: "outbox_sk",
+            prefix: "OUTBOX",
+            projection: None,
+        };
+        let until = now.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
         let mut due = Vec::new();
         for shard in 0..keys::SHARDS {
-            let mut pages = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::OUTBOX_INDEX)
-                .key_condition_expression("outbox_pk = :pk AND outbox_sk <= :now")
-                .expression_attribute_values(":pk", s(format!("OUTBOX#{shard}")))
-                .expression_attribute_values(":now", s(format!("{}#~", now.format("%Y-%m-%dT%H:%M:%S%.3fZ"))))
-                .into_paginator()
-                .items()
-                .send();
-            while let Some(item) = pages.next().await {
-                let item = item.map_err(|e| StoreError::sdk("Query", e))?;
-                let key: Key =
-                    serde_dynamo::aws_sdk_dynamodb_1::from_item(item).map_err(|source| StoreError::Decode {
-                        key: "outbox".into(),
-                        source,
-                    })?;
-                if key.status != MessageStatus::Sent {
-                    let home = if key.sk == keys::DUNNING_SK {
-                        Home::Dunning
-                    } else {
-                        Home::Own
-                    };
-                    due.push(DueMessage {
-                        customer_id: key.customer_id,
-                        id: key.id,
-                        status: key.status,
-                        home,
-                    });
-                }
+            let found: Vec<Key> = self.shard_items(index, shard, &until).await?;
+            for key in found.into_iter().filter(|k| k.status != MessageStatus::Sent) {
+                let home = if key.sk == keys::DUNNING_SK {
+                    Home::Dunning
+                } else {
+                    Home::Own
+                };
+                due.push(DueMessage {
+                    customer_id: key.customer_id,
+                    id: key.id,
+                    status: key.status,
+                    home,
+                });
             }
         }
         Ok(due)
