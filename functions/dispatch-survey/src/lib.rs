@@ -67,9 +67,9 @@ pub async fn handle<M: Mailer>(deps: &Deps<M>, event: Event, now: DateTime<Utc>)
             kind = history_event.kind.name(),
             customer = %history_event.customer_id
         );
-        let handled = handle_one(deps, &dispatcher, &history_event, now)
-            .instrument(span)
-            .await;
+        // Boxed: nested in the runtime's future, the instrumented one
+        // overflows the compiler's type-layout depth in a clean build.
+        let handled = Box::pin(handle_one(deps, &dispatcher, &history_event, now).instrument(span)).await;
         if !handled {
             let mut failure = DynamoDbBatchItemFailure::default();
             failure.item_identifier = record.change.sequence_number.clone();
