@@ -24,6 +24,16 @@ fn with(mut body: Value, path: &[&str], value: Value) -> Value {
     body
 }
 
+/// The fields an error answer names.
+fn error_fields(answer: &Value) -> Vec<&str> {
+    answer["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["field"].as_str())
+        .collect()
+}
+
 fn without(mut body: Value, key: &str) -> Value {
     body.as_object_mut().map(|o| o.remove(key));
     body
@@ -120,12 +130,7 @@ async fn each_bad_invoice_request_names_its_field_and_writes_nothing() {
     for (i, (name, body, status, field)) in cases.into_iter().enumerate() {
         let (got, answer) = world.issue(&format!("bad-{i}"), &body).await;
         assert_eq!(got.as_u16(), status, "{name}: {answer}");
-        let fields: Vec<&str> = answer["errors"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e["field"].as_str())
-            .collect();
+        let fields = error_fields(&answer);
         assert!(fields.contains(&field), "{name}: expected field {field}, got {answer}");
         let reason = answer["errors"][0]["reason"].as_str().unwrap_or_default();
         assert!(!reason.is_empty(), "{name}: a reason is given");
@@ -190,12 +195,7 @@ async fn each_bad_customer_names_its_field_and_writes_nothing() {
     for (name, body, field) in cases {
         let (status, answer) = world.call("PUT", "/customers/c1", &[], Some(&body)).await;
         assert_eq!(status, 422, "{name}: {answer}");
-        let fields: Vec<&str> = answer["errors"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e["field"].as_str())
-            .collect();
+        let fields = error_fields(&answer);
         assert!(fields.contains(&field), "{name}: expected {field}, got {answer}");
     }
     let (status, answer) = world.call("PUT", "/customers/bad%20id", &[], Some(&good)).await;
@@ -257,12 +257,7 @@ async fn amounts_that_would_overflow_are_refused_and_write_nothing() {
     for (i, (name, body, field)) in cases.into_iter().enumerate() {
         let (status, answer) = world.issue(&format!("overflow-{i}"), &body).await;
         assert_eq!(status.as_u16(), 422, "{name}: {answer}");
-        let fields: Vec<&str> = answer["errors"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e["field"].as_str())
-            .collect();
+        let fields = error_fields(&answer);
         assert!(fields.contains(&field), "{name}: expected field {field}, got {answer}");
     }
     assert_eq!(world.item_count().await, before, "no invoice was written");
