@@ -9,10 +9,11 @@ use ulid::Ulid;
 
 use crate::context::{Call, IssueGate};
 use crate::domain::credit::{Credit, apply_credits};
-use crate::domain::invoice::{Dispute, InvoiceRuleError, Payment, PaymentMethod, Settlement};
+pub use crate::domain::invoice::{
+    Arrangement, DisputeChange, DisputeInput, InstalmentInput, PaymentInput, PlanInput, PromiseInput, SettlementInput,
+};
+use crate::domain::invoice::{InvoiceRuleError, Refused};
 use crate::domain::message::{Message, Purpose};
-use crate::domain::money::{MAX_AMOUNT_MINOR, checked_sum};
-use crate::domain::validation::{Problems, text};
 use crate::domain::{
     Actor, Customer, CustomerId, EventKind, FieldError, HistoryEvent, Invoice, InvoiceDraft, InvoiceInput,
     InvoiceNumber, Seller,
@@ -51,6 +52,15 @@ pub use crate::replay::{Answer, request_hash};
 /// An idempotency key: what clients put in `Idempotency-Key`.
 pub fn parse_key(key: Option<&str>) -> Result<String, InvoicingError> {
     crate::replay::parse_key(key).map_err(|e| InvoicingError::Invalid(vec![e]))
+}
+
+impl From<Refused> for InvoicingError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Fields(fields) => InvoicingError::Invalid(fields),
+            Refused::Rule(rule) => InvoicingError::Rule(rule),
+        }
+    }
 }
 
 impl From<ReplayError> for InvoicingError {
@@ -250,33 +260,6 @@ async fn number_invoice(
     })
 }
 
-/// A payment as finance records it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PaymentInput {
-    pub amount_minor: i64,
-    /// When given, must be the invoice's currency.
-    #[serde(default)]
-    pub currency: Option<String>,
-    pub date: NaiveDate,
-    pub method: PaymentMethod,
-    #[serde(default)]
-    pub reference: Option<String>,
-}
-
-/// A dispute opened or settled by finance.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DisputeInput {
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SettlementInput {
-    pub resolution: String,
-}
-
 const PAYMENT_SCOPE: &str = "record_payment";
 
 /// Records a payment. A full payment closes the invoice (it leaves the
@@ -290,23 +273,7 @@ pub async fn record_payment(
     hash: &str,
     ctx: Call<'_>,
 ) -> Result<(Answer, Option<(CustomerId, Ulid)>), InvoicingError> {
-    let mut p = Problems::default();
-    if input.amount_minor <= 0 {
-        p.push("amount_minor", "must be greater than zero");
-    } else if input.amount_minor > MAX_AMOUNT_MINOR {
-        p.push(
-            "amount_minor",
-            format!("is larger than the maximum of {MAX_AMOUNT_MINOR}"),
-        );
-    }
-    if input.date > ctx.today {
-        p.push("date", format!("must not be after today ({})", ctx.today));
-    }
-    let reference = input
-        .reference
-        .as_deref()
-        .and_then(|r| p.check("reference", text(r, 80)));
-    p.into_result(|| Some(())).map_err(InvoicingError::Invalid)?;
+    let checked = input.check(ctx.today).map_err(InvoicingError::Invalid)?;
     let mut retry = Retry::contention();
     loop {
         if let Some(answer) = first_answer(store, PAYMENT_SCOPE, key, hash, ctx.now).await? {
@@ -319,37 +286,7 @@ pub async fn record_payment(
             .get_invoice(customer, number)
             .await?
             .ok_or(InvoicingError::UnknownInvoice)?;
-        if let Some(currency) = input
-            .currency
-            .as_deref()
-            .filter(|c| c.trim() != invoice.currency.code())
-        {
-            return Err(InvoicingError::field(
-                "currency",
-                format!(
-                    "{} is not the invoice's currency ({}); record the payment in {}",
-                    currency.trim(),
-                    invoice.currency,
-                    invoice.currency
-                ),
-            ));
-        }
-        if input.date < invoice.issue_date {
-            return Err(InvoicingError::field(
-                "date",
-                format!("is before the invoice's issue date ({})", invoice.issue_date),
-            ));
-        }
-        let payment = Payment {
-            amount_minor: input.amount_minor,
-            date: input.date,
-            method: input.method,
-            reference: reference.clone(),
-            recorded_at: ctx.now,
-            recorded_by: ctx.actor.clone(),
-        };
-        invoice.record_payment(payment.clone())?;
-        let events = invoice.payment_events(&payment);
+        let (_, events) = invoice.take_payment(&checked, ctx.now, ctx.actor)?;
         // A customer who had been reminded and now pays is thanked, not
         // met with silence. Only a payment in full asks (one more read).
         let paid_in_full = invoice.remaining_minor() == 0;
@@ -385,7 +322,7 @@ pub async fn record_payment(
     }
 }
 
-/// Opens (`settle == None`) or settles a dispute on an invoice.
+/// Opens or settles a dispute on an invoice.
 pub async fn change_dispute(
     store: &Store,
     customer: &CustomerId,
@@ -393,39 +330,8 @@ pub async fn change_dispute(
     change: DisputeChange,
     ctx: Call<'_>,
 ) -> Result<Invoice, InvoicingError> {
-    let field = match &change {
-        DisputeChange::Open(_) => "reason",
-        DisputeChange::Settle(_) => "resolution",
-    };
-    let note = match &change {
-        DisputeChange::Open(t) | DisputeChange::Settle(t) => {
-            text(t, 1000).map_err(|r| InvoicingError::field(field, r))?
-        }
-    };
-    change_invoice(store, customer, number, &ctx, |invoice| match &change {
-        DisputeChange::Open(_) => {
-            invoice.open_new_dispute(Dispute {
-                reason: note.clone(),
-                opened_by: ctx.actor.clone(),
-                opened_at: ctx.now,
-                settled: None,
-            })?;
-            Ok(EventKind::DisputeOpened {
-                number: number.clone(),
-                reason: note.clone(),
-            })
-        }
-        DisputeChange::Settle(_) => {
-            invoice.settle_dispute(Settlement {
-                resolution: note.clone(),
-                settled_by: ctx.actor.clone(),
-                settled_at: ctx.now,
-            })?;
-            Ok(EventKind::DisputeSettled {
-                number: number.clone(),
-                resolution: note.clone(),
-            })
-        }
+    change_invoice(store, customer, number, &ctx, |invoice| {
+        Ok(invoice.change_dispute(&change, ctx.actor, ctx.now)?)
     })
     .await
 }
@@ -459,37 +365,6 @@ async fn change_invoice(
     }
 }
 
-pub enum DisputeChange {
-    Open(String),
-    Settle(String),
-}
-
-/// A promise to pay by a date, or an agreed instalment plan. Reminders
-/// then follow the promise or the plan instead of the due date.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PromiseInput {
-    pub date: NaiveDate,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlanInput {
-    pub instalments: Vec<InstalmentInput>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InstalmentInput {
-    pub due_date: NaiveDate,
-    pub amount_minor: i64,
-}
-
-pub enum Arrangement {
-    Promise(PromiseInput),
-    Plan(PlanInput),
-}
-
 /// Records a promise to pay or a payment plan on an open invoice.
 pub async fn arrange(
     store: &Store,
@@ -499,79 +374,7 @@ pub async fn arrange(
     ctx: Call<'_>,
 ) -> Result<Invoice, InvoicingError> {
     change_invoice(store, customer, number, &ctx, |invoice| {
-        if invoice.remaining_minor() <= 0 {
-            return Err(InvoiceRuleError::AlreadyPaid.into());
-        }
-        Ok(match &arrangement {
-            Arrangement::Promise(p) => {
-                if p.date < ctx.today {
-                    return Err(InvoicingError::field(
-                        "date",
-                        format!("must not be before today ({})", ctx.today),
-                    ));
-                }
-                if p.date > ctx.today + chrono::Days::new(180) {
-                    return Err(InvoicingError::field("date", "must be within 180 days"));
-                }
-                invoice.dunning.promise_to_pay = Some(p.date);
-                EventKind::PromiseToPayRecorded {
-                    number: number.clone(),
-                    date: p.date,
-                }
-            }
-            Arrangement::Plan(plan) => {
-                let mut p = Problems::default();
-                if plan.instalments.is_empty() || plan.instalments.len() > 24 {
-                    p.push("instalments", "a plan has 1 to 24 instalments");
-                }
-                let mut previous = ctx.today.pred_opt().unwrap_or(ctx.today);
-                for (i, inst) in plan.instalments.iter().enumerate() {
-                    if inst.amount_minor <= 0 {
-                        p.push(format!("instalments[{i}].amount_minor"), "must be greater than zero");
-                    } else if inst.amount_minor > MAX_AMOUNT_MINOR {
-                        p.push(
-                            format!("instalments[{i}].amount_minor"),
-                            format!("is larger than the maximum of {MAX_AMOUNT_MINOR}"),
-                        );
-                    }
-                    if inst.due_date <= previous {
-                        p.push(
-                            format!("instalments[{i}].due_date"),
-                            "dates must be from today on, in increasing order",
-                        );
-                    }
-                    previous = inst.due_date;
-                }
-                match checked_sum(plan.instalments.iter().map(|i| i.amount_minor)) {
-                    Some(total) if total == invoice.remaining_minor() => {}
-                    Some(total) => p.push(
-                        "instalments",
-                        format!(
-                            "the instalments add up to {total}; they must add up to the {} still due",
-                            invoice.remaining_minor()
-                        ),
-                    ),
-                    None => p.push(
-                        "instalments",
-                        format!(
-                            "the instalments add up to more than any amount; they must add up to the {} still due",
-                            invoice.remaining_minor()
-                        ),
-                    ),
-                }
-                p.into_result(|| Some(())).map_err(InvoicingError::Invalid)?;
-                // Instalments are counted from what is already paid.
-                let schedule: Vec<(NaiveDate, i64)> = std::iter::once((invoice.issue_date, invoice.paid_minor))
-                    .filter(|(_, paid)| *paid > 0)
-                    .chain(plan.instalments.iter().map(|i| (i.due_date, i.amount_minor)))
-                    .collect();
-                invoice.dunning.plan = schedule;
-                EventKind::PaymentPlanAgreed {
-                    number: number.clone(),
-                    instalments: plan.instalments.iter().map(|i| (i.due_date, i.amount_minor)).collect(),
-                }
-            }
-        })
+        Ok(invoice.arrange(&arrangement, ctx.today)?)
     })
     .await
 }

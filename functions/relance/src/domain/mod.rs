@@ -10,6 +10,8 @@ pub mod dunning_state;
 pub mod event;
 pub mod facts;
 pub mod feedback;
+#[cfg(test)]
+mod fixtures;
 pub mod goodwill;
 pub mod help;
 pub mod ids;
