@@ -7,27 +7,18 @@
 //! conditions keep the caps, whatever runs at the same time.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use ulid::Ulid;
 
 use crate::context::{Call, IssueGate};
-use crate::domain::credit::{Cancellation, Credit, CreditStatus, Words, split_by_rate};
+use crate::domain::credit::{CheckedCredit, Credit, CreditRefused, Grant, already_credited, fits};
+pub use crate::domain::credit::{CreditInput, Room, WORDS_MAX_CHARS};
 use crate::domain::facts::customer_facts;
 use crate::domain::goodwill::{GoodwillFacts, GoodwillPolicy, Severity, Situation};
-use crate::domain::message::{Message, Purpose};
-use crate::domain::money::checked_sum;
-use crate::domain::validation::{Problems, text};
-use crate::domain::{
-    Actor, Currency, Customer, CustomerId, EventKind, FieldError, HistoryEvent, Invoice, InvoiceNumber, Money, Seller,
-};
+use crate::domain::{Currency, Customer, CustomerId, FieldError, Invoice, InvoiceNumber, Locale, Seller};
 use crate::replay::{Answer, ReplayError, first_answer};
 use crate::retry::Retry;
-use crate::store::{
-    CreditCaps, GrantOutcome, GrantWrite, IdempotencyWrite, Spending, Store, StoreError, TxOutcome, Versioned,
-};
-
-/// The longest a person's words to the customer may be: a few sentences.
-pub const WORDS_MAX_CHARS: usize = 600;
+use crate::store::{CreditCaps, GrantOutcome, GrantWrite, IdempotencyWrite, Store, StoreError, TxOutcome, Versioned};
 
 const GRANT_SCOPE: &str = "grant_credit";
 
@@ -65,42 +56,18 @@ fn invalid(field: &str, reason: impl Into<String>) -> CreditError {
     CreditError::Invalid(vec![FieldError::new(field, reason)])
 }
 
-/// A credit as finance asks for it (quote and grant take the same body).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreditInput {
-    pub situation: String,
-    #[serde(default)]
-    pub severity: Option<String>,
-    /// The invoice the credit corrects (for thanks: the invoice it is
-    /// attached to, usually the latest).
-    pub invoice: String,
-    /// For the customer, in their language: what happened (required for
-    /// a repair) ...
-    #[serde(default)]
-    pub what_happened: Option<String>,
-    /// ... and what was done about it (required for a repair).
-    #[serde(default)]
-    pub what_we_did: Option<String>,
-    /// Less than the proposal, if finance decides so; never more.
-    #[serde(default)]
-    pub net_minor: Option<i64>,
-}
-
-/// Where a cap stands.
-#[derive(Debug, Clone, Serialize)]
-pub struct Room {
-    pub cap_minor: i64,
-    pub spent_minor: i64,
-    pub remaining_minor: i64,
-}
-
-impl Room {
-    fn new(cap: i64, spent: Spending) -> Self {
-        Self {
-            cap_minor: cap,
-            spent_minor: spent.spent_minor,
-            remaining_minor: (cap - spent.spent_minor).max(0),
+impl From<CreditRefused> for CreditError {
+    fn from(refused: CreditRefused) -> Self {
+        match refused {
+            CreditRefused::Fields(fields) => CreditError::Invalid(fields),
+            CreditRefused::OverCap { cap, remaining, needed } => CreditError::OverCap {
+                cap,
+                remaining_minor: remaining.minor,
+                remaining: remaining.format(Locale::En),
+                needed: needed.format(Locale::En),
+            },
+            CreditRefused::SameApprover => CreditError::SameApprover,
+            CreditRefused::Conflict(reason) => CreditError::Conflict(reason),
         }
     }
 }
@@ -147,73 +114,33 @@ fn month_of(day: NaiveDate) -> (i32, u32) {
 }
 
 impl CreditContext<'_> {
-    fn money(&self, minor: i64) -> String {
-        Money::new(minor, self.policy.currency).format(crate::domain::Locale::En)
-    }
-
     async fn rooms(&self, customer: &CustomerId, today: NaiveDate) -> Result<(Room, Room), StoreError> {
         let (year, month) = month_of(today);
         let month_spent = self.store.spending(&format!("{year}-{month:02}")).await?;
         let customer_spent = self.store.customer_spending(customer, year).await?;
         Ok((
-            Room::new(self.policy.caps.monthly_budget_minor, month_spent),
-            Room::new(self.policy.caps.per_customer_year_max_minor, customer_spent),
+            Room::new(self.policy.caps.monthly_budget_minor, month_spent.spent_minor),
+            Room::new(self.policy.caps.per_customer_year_max_minor, customer_spent.spent_minor),
         ))
     }
 
+    /// Whether both caps, read now, can take `net_minor`.
+    async fn check_rooms(&self, customer: &CustomerId, today: NaiveDate, net_minor: i64) -> Result<(), CreditError> {
+        let (month, year) = self.rooms(customer, today).await?;
+        Ok(fits(&month, &year, net_minor, self.policy.currency)?)
+    }
+
+    /// Reads what the policy needs (the customer, the invoice, earlier
+    /// credits on it, the history) and makes the request a credit with the
+    /// policy's proposal.
     async fn prepare(
         &self,
         customer_id: &CustomerId,
         input: &CreditInput,
         call: &Call<'_>,
     ) -> Result<Prepared, CreditError> {
-        let mut p = Problems::default();
-        let situation = p.check("situation", Situation::parse(&input.situation));
-        let severity = match input.severity.as_deref() {
-            None => None,
-            Some(s) => p.check("severity", Severity::parse(s)),
-        };
-        let number = p.check("invoice", InvoiceNumber::parse(input.invoice.trim()));
-        let mut words = Words::default();
-        for (field, value, slot) in [
-            ("what_happened", &input.what_happened, &mut words.what_happened),
-            ("what_we_did", &input.what_we_did, &mut words.what_we_did),
-        ] {
-            if let Some(v) = value {
-                *slot = p.check(field, text(v, WORDS_MAX_CHARS));
-            }
-        }
-        if let Some(situation) = situation.filter(|s| s.is_repair()) {
-            // An apology says what went wrong and what was done; only a
-            // person knows that, so the request must say it.
-            for (field, value) in [
-                ("what_happened", &input.what_happened),
-                ("what_we_did", &input.what_we_did),
-            ] {
-                if value.is_none() {
-                    p.push(
-                        field,
-                        format!(
-                            "is required for a {}: the customer's email says it in your words",
-                            situation.name().replace('_', " ")
-                        ),
-                    );
-                }
-            }
-        }
-        match input.net_minor {
-            Some(n) if n <= 0 => p.push("net_minor", "must be greater than zero"),
-            Some(n) if n > self.policy.caps.per_credit_max_minor => p.push(
-                "net_minor",
-                format!(
-                    "is above the per-credit maximum ({})",
-                    self.money(self.policy.caps.per_credit_max_minor)
-                ),
-            ),
-            _ => {}
-        }
-        let (situation, number) = p
-            .into_result(|| Some((situation?, number?)))
+        let checked: CheckedCredit = input
+            .check(&self.policy.caps, self.policy.currency)
             .map_err(CreditError::Invalid)?;
         let customer = self
             .store
@@ -221,9 +148,10 @@ impl CreditContext<'_> {
             .await?
             .ok_or(CreditError::UnknownCustomer)?
             .value;
+        let number = &checked.invoice;
         let invoice: Invoice = self
             .store
-            .get_invoice(customer_id, &number)
+            .get_invoice(customer_id, number)
             .await?
             .ok_or_else(|| invalid("invoice", format!("{number} is not an invoice of this customer")))?
             .value;
@@ -237,99 +165,22 @@ impl CreditContext<'_> {
             ));
         }
         let earlier = self.store.customer_credits(customer_id).await?;
-        let already_credited_minor = earlier
-            .iter()
-            .map(|c| &c.value)
-            .filter(|c| c.invoice == number && c.status != CreditStatus::Cancelled)
-            .map(|c| c.net_minor)
-            .fold(0i64, i64::saturating_add);
         let history = self.store.full_history(customer_id).await?;
         let facts = customer_facts(&customer, &history, call.today);
         let proposal = self
             .policy
             .propose(&GoodwillFacts {
-                situation,
-                severity,
+                situation: checked.situation,
+                severity: checked.severity,
                 invoice_net_minor: invoice.totals.net_minor,
-                already_credited_minor,
+                already_credited_minor: already_credited(earlier.iter().map(|c| &c.value), number),
                 revenue_12m_minor: facts.revenue_12m_minor,
                 tenure_years: facts.tenure_years,
             })
             .map_err(|e| invalid(e.field, e.reason))?;
-        let net_minor = match input.net_minor {
-            Some(n) if n > proposal.net_minor => {
-                return Err(invalid(
-                    "net_minor",
-                    format!(
-                        "must not exceed the policy's proposal ({}): the same situation gets the same gesture",
-                        self.money(proposal.net_minor)
-                    ),
-                ));
-            }
-            Some(n) => n,
-            None => proposal.net_minor,
-        };
-        let mut reasons = proposal.reasons;
-        if net_minor < proposal.net_minor {
-            reasons.push(format!("granted less than proposed: {}", self.money(net_minor)));
-        }
-        let by_rate = split_by_rate(net_minor, &invoice.totals.by_rate);
-        // The net is at most the invoice's net (the policy's room), so these
-        // sums stay far inside i64; checked all the same.
-        let vat_minor = checked_sum(by_rate.iter().map(|r| r.vat_minor))
-            .ok_or_else(|| invalid("net_minor", "is too large".to_string()))?;
-        let credit = Credit {
-            id: Ulid::new().to_string(),
-            customer_id: customer_id.clone(),
-            status: CreditStatus::PendingApproval,
-            situation,
-            severity,
-            invoice: number,
-            invoice_date: invoice.issue_date,
-            currency: invoice.currency,
-            proposed_net_minor: proposal.net_minor,
-            reasons,
-            net_minor,
-            by_rate,
-            vat_minor,
-            gross_minor: net_minor
-                .checked_add(vat_minor)
-                .ok_or_else(|| invalid("net_minor", "is too large".to_string()))?,
-            words,
-            requested_by: call.actor.clone(),
-            requested_at: call.now,
-            approved_by: None,
-            number: None,
-            issue_date: None,
-            granted_at: None,
-            seller: None,
-            buyer: None,
-            remaining_minor: 0,
-            applications: Vec::new(),
-            cancelled: None,
-            email_message_id: None,
-            follow_up_on: None,
-        };
+        let id = crate::domain::ids::ulid_at(call.now).to_string();
+        let credit = checked.into_credit(id, &invoice, proposal, call.actor, call.now)?;
         Ok(Prepared { customer, credit })
-    }
-
-    fn over_cap(&self, cap: &'static str, room: &Room, needed: i64) -> CreditError {
-        CreditError::OverCap {
-            cap,
-            remaining_minor: room.remaining_minor,
-            remaining: self.money(room.remaining_minor),
-            needed: self.money(needed),
-        }
-    }
-
-    fn check_rooms(&self, month: &Room, year: &Room, net: i64) -> Result<(), CreditError> {
-        if net > year.remaining_minor {
-            return Err(self.over_cap("the customer's yearly cap", year, net));
-        }
-        if net > month.remaining_minor {
-            return Err(self.over_cap("this month's goodwill budget", month, net));
-        }
-        Ok(())
     }
 
     /// The proposal for a situation, with its reasons and the caps.
@@ -374,40 +225,23 @@ impl CreditContext<'_> {
             return Ok((answer, None));
         }
         let Prepared { customer, mut credit } = self.prepare(customer_id, input, call).await?;
-        let (month, year) = self.rooms(customer_id, call.today).await?;
-        self.check_rooms(&month, &year, credit.net_minor)?;
-        if self.policy.needs_approval(credit.net_minor) {
-            let event = HistoryEvent::new(
-                customer_id.clone(),
-                call.now,
-                call.actor.clone(),
-                EventKind::CreditRequested {
-                    credit_id: credit.id.clone(),
-                    situation: credit.situation.name().into(),
-                    severity: credit.severity.map(|s| s.name().into()),
-                    invoice: credit.invoice.clone(),
-                    net_minor: credit.net_minor,
-                    currency: credit.currency.to_string(),
-                },
-            );
-            let body = serde_json::to_string(&credit).map_err(CreditError::Encode)?;
-            let idem = IdempotencyWrite::new(GRANT_SCOPE, key, hash, 202, body.clone(), call.now);
-            return match self.store.request_credit(&credit, &[event], &idem, call.now).await? {
-                TxOutcome::Committed => Ok((
-                    Answer {
-                        status: 202,
-                        body,
-                        replayed: false,
-                    },
-                    None,
-                )),
-                _ => match self.replay(key, hash, call.now).await? {
-                    Some(answer) => Ok((answer, None)),
-                    None => Err(CreditError::Busy),
-                },
-            };
+        self.check_rooms(customer_id, call.today, credit.net_minor).await?;
+        if !self.policy.needs_approval(credit.net_minor) {
+            return self.grant(&customer, &mut credit, None, Some((key, hash)), call).await;
         }
-        self.grant(&customer, &mut credit, None, Some((key, hash)), call).await
+        let body = serde_json::to_string(&credit).map_err(CreditError::Encode)?;
+        let idem = IdempotencyWrite::new(GRANT_SCOPE, key, hash, 202, body.clone(), call.now);
+        match self
+            .store
+            .request_credit(&credit, &[credit.requested_event()], &idem, call.now)
+            .await?
+        {
+            TxOutcome::Committed => Ok((Answer::first(202, body), None)),
+            _ => match self.replay(key, hash, call.now).await? {
+                Some(answer) => Ok((answer, None)),
+                None => Err(CreditError::Busy),
+            },
+        }
     }
 
     async fn replay(&self, key: &str, hash: &str, now: DateTime<Utc>) -> Result<Option<Answer>, CreditError> {
@@ -419,7 +253,9 @@ impl CreditContext<'_> {
             })
     }
 
-    /// Turns a credit into a credit note and commits it with the caps.
+    /// Turns a credit into a credit note and commits it with the caps:
+    /// the next number of the series, under the gate, with another try
+    /// when a concurrent grant took the number or the caps' room.
     async fn grant(
         &self,
         customer: &Customer,
@@ -438,83 +274,45 @@ impl CreditContext<'_> {
                     "the last credit note of series {series} is dated after today; numbering is chronological"
                 )));
             }
-            let number = InvoiceNumber::new(&series, position + 1);
-            credit.status = CreditStatus::Granted;
-            credit.number = Some(number.clone());
-            credit.issue_date = Some(call.today);
-            credit.granted_at = Some(call.now);
-            credit.seller = Some(self.seller.clone());
-            credit.buyer = Some(customer.clone());
-            credit.remaining_minor = credit.gross_minor;
-            credit.follow_up_on = Some(call.today + chrono::Days::new(u64::from(self.policy.follow_up.days)));
-            let message = Message::new(
-                customer.id.clone(),
-                Purpose::Credit {
-                    credit_id: credit.id.clone(),
-                    number: number.clone(),
-                },
-                call.now,
-            );
-            credit.email_message_id = Some(message.id);
-            let event = HistoryEvent::new(
-                customer.id.clone(),
-                call.now,
-                call.actor.clone(),
-                EventKind::CreditGranted {
-                    credit_id: credit.id.clone(),
-                    number: number.clone(),
-                    situation: credit.situation.name().into(),
-                    severity: credit.severity.map(|s| s.name().into()),
-                    invoice: credit.invoice.clone(),
-                    net_minor: credit.net_minor,
-                    gross_minor: credit.gross_minor,
-                    currency: credit.currency.to_string(),
-                    approved_by: credit.approved_by.as_ref().map(|a| a.0.clone()),
-                },
-            );
+            let (message, event) = credit.grant(Grant {
+                number: InvoiceNumber::new(&series, position + 1),
+                today: call.today,
+                now: call.now,
+                seller: self.seller,
+                buyer: customer,
+                follow_up_days: self.policy.follow_up.days,
+                by: call.actor,
+            });
             let body = serde_json::to_string(&credit).map_err(CreditError::Encode)?;
             let idem = idempotency
                 .map(|(key, hash)| IdempotencyWrite::new(GRANT_SCOPE, key, hash, 201, body.clone(), call.now));
-            let outcome = self
-                .store
-                .grant_credit(
-                    GrantWrite {
-                        credit,
-                        version,
-                        series: &series,
-                        position: position + 1,
-                        issue_date: call.today,
-                        caps: CreditCaps {
-                            month: month_of(call.today),
-                            monthly_budget_minor: self.policy.caps.monthly_budget_minor,
-                            customer_year_max_minor: self.policy.caps.per_customer_year_max_minor,
-                        },
-                        events: std::slice::from_ref(&event),
-                        message: &message,
-                        idempotency: idem.as_ref(),
-                    },
-                    call.now,
-                )
-                .await?;
+            let write = GrantWrite {
+                credit,
+                version,
+                series: &series,
+                position: position + 1,
+                issue_date: call.today,
+                caps: CreditCaps {
+                    month: month_of(call.today),
+                    monthly_budget_minor: self.policy.caps.monthly_budget_minor,
+                    customer_year_max_minor: self.policy.caps.per_customer_year_max_minor,
+                },
+                events: std::slice::from_ref(&event),
+                message: &message,
+                idempotency: idem.as_ref(),
+            };
+            let outcome = self.store.grant_credit(write, call.now).await?;
             drop(turn);
             match outcome {
                 GrantOutcome::Granted => {
-                    tracing::info!(credit = %credit.id, %number, customer = %customer.id, attempts = retry.attempts(), "credit granted");
+                    tracing::info!(credit = %credit.id, number = credit.number.as_ref().map_or("", InvoiceNumber::as_str), customer = %customer.id, attempts = retry.attempts(), "credit granted");
                     let status = if version.is_some() { 200 } else { 201 };
-                    return Ok((
-                        Answer {
-                            status,
-                            body,
-                            replayed: false,
-                        },
-                        Some((customer.id.clone(), message.id)),
-                    ));
+                    return Ok((Answer::first(status, body), Some((customer.id.clone(), message.id))));
                 }
+                // The caps had room when re-read: a concurrent grant
+                // failed meanwhile. Try again.
                 GrantOutcome::OverBudget | GrantOutcome::OverCustomerCap => {
-                    let (month, year) = self.rooms(&customer.id, call.today).await?;
-                    self.check_rooms(&month, &year, credit.net_minor)?;
-                    // The caps had room when re-read: a concurrent grant
-                    // failed meanwhile. Try again.
+                    self.check_rooms(&customer.id, call.today, credit.net_minor).await?;
                 }
                 GrantOutcome::KeyAlreadyUsed => {
                     if let Some((key, hash)) = idempotency
@@ -529,17 +327,7 @@ impl CreditContext<'_> {
             if version.is_some() {
                 // An approval re-reads the request: someone may have
                 // cancelled or approved it meanwhile.
-                let fresh = self
-                    .store
-                    .get_credit(&customer.id, &credit.id)
-                    .await?
-                    .ok_or(CreditError::UnknownCredit)?;
-                if fresh.value.status != CreditStatus::PendingApproval {
-                    return Err(CreditError::Conflict(format!(
-                        "this credit is {} now",
-                        status_name(fresh.value.status)
-                    )));
-                }
+                self.pending(&customer.id, &credit.id).await?;
             }
         }
     }
@@ -555,35 +343,26 @@ impl CreditContext<'_> {
             value: mut credit,
             version,
         } = self.pending(customer_id, id).await?;
-        if &credit.requested_by == call.actor {
-            return Err(CreditError::SameApprover);
-        }
+        credit.approve(call.actor)?;
         let customer = self
             .store
             .get_customer(customer_id)
             .await?
             .ok_or(CreditError::UnknownCustomer)?
             .value;
-        let (month, year) = self.rooms(customer_id, call.today).await?;
-        self.check_rooms(&month, &year, credit.net_minor)?;
-        credit.approved_by = Some(call.actor.clone());
+        self.check_rooms(customer_id, call.today, credit.net_minor).await?;
         self.grant(&customer, &mut credit, Some(version), None, call).await
     }
 
+    /// The credit, if it still waits for approval.
     async fn pending(&self, customer_id: &CustomerId, id: &str) -> Result<Versioned<Credit>, CreditError> {
         let found = self
             .store
             .get_credit(customer_id, id)
             .await?
             .ok_or(CreditError::UnknownCredit)?;
-        match found.value.status {
-            CreditStatus::PendingApproval => Ok(found),
-            CreditStatus::Granted => Err(CreditError::Conflict(format!(
-                "this credit is already granted (credit note {}); a credit note is a legal document and stays",
-                found.value.number.as_ref().map_or("", InvoiceNumber::as_str)
-            ))),
-            CreditStatus::Cancelled => Err(CreditError::Conflict("this credit was cancelled".into())),
-        }
+        found.value.check_pending()?;
+        Ok(found)
     }
 
     /// Withdraws a request that waits for approval. A granted credit
@@ -595,26 +374,15 @@ impl CreditContext<'_> {
         reason: &str,
         call: &Call<'_>,
     ) -> Result<Credit, CreditError> {
-        let reason = text(reason, 300).map_err(|r| invalid("reason", r))?;
         let Versioned {
             value: mut credit,
             version,
-        } = self.pending(customer_id, id).await?;
-        credit.status = CreditStatus::Cancelled;
-        credit.cancelled = Some(Cancellation {
-            by: call.actor.clone(),
-            at: call.now,
-            reason: reason.clone(),
-        });
-        let event = HistoryEvent::new(
-            customer_id.clone(),
-            call.now,
-            call.actor.clone(),
-            EventKind::CreditCancelled {
-                credit_id: credit.id.clone(),
-                reason,
-            },
-        );
+        } = self
+            .store
+            .get_credit(customer_id, id)
+            .await?
+            .ok_or(CreditError::UnknownCredit)?;
+        let event = credit.cancel(reason, call.actor, call.now)?;
         match self.store.update_credit(&credit, version, &[event]).await? {
             TxOutcome::Committed => Ok(credit),
             _ => Err(CreditError::Conflict(
@@ -632,7 +400,7 @@ impl CreditContext<'_> {
             currency: self.policy.currency,
             month: format!("{year}-{month:02}"),
             month_credits: this_month.credits,
-            month_budget: Room::new(self.policy.caps.monthly_budget_minor, this_month),
+            month_budget: Room::new(self.policy.caps.monthly_budget_minor, this_month.spent_minor),
             year,
             year_credits: this_year.credits,
             year_granted_minor: this_year.spent_minor,
@@ -651,14 +419,6 @@ pub struct Portfolio {
     pub year_granted_minor: i64,
 }
 
-fn status_name(status: CreditStatus) -> &'static str {
-    match status {
-        CreditStatus::PendingApproval => "waiting for approval",
-        CreditStatus::Granted => "granted",
-        CreditStatus::Cancelled => "cancelled",
-    }
-}
-
 /// Writes the follow-up event of every credit whose day has come (the
 /// survey dispatcher decides whether to ask). Each credit's follow-up is
 /// cleared in the same transaction as its event, so two passes cannot
@@ -673,16 +433,9 @@ pub async fn follow_up_credits(store: &Store, today: NaiveDate, now: DateTime<Ut
         else {
             continue;
         };
-        let (Some(number), Some(_)) = (credit.number.clone(), credit.follow_up_on.filter(|on| *on <= today)) else {
+        let Some(event) = credit.take_follow_up(today, now) else {
             continue;
         };
-        credit.follow_up_on = None;
-        let event = HistoryEvent::new(
-            customer.clone(),
-            now,
-            Actor::system("scheduler"),
-            EventKind::CreditFollowUpDue { number },
-        );
         if let TxOutcome::Committed = store.update_credit(&credit, version, &[event]).await? {
             written += 1;
         }

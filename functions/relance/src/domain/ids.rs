@@ -221,17 +221,27 @@ impl Actor {
     }
 }
 
+/// The 40 bits that set this process's ids apart from another's.
+static PROCESS_TAG: std::sync::OnceLock<u128> = std::sync::OnceLock::new();
+
+/// Sets this process's tag, once (later calls keep the first): the store
+/// draws it when it is made, so every process that writes has one. The
+/// domain draws nothing itself.
+pub fn set_process_tag(tag: u64) {
+    let _ = PROCESS_TAG.set(u128::from(tag) & ((1 << 40) - 1));
+}
+
 /// An id for something that happens at `at` (an event, a message): a
 /// ULID whose time is that instant (never the wall clock), so a simulated
-/// or replayed day writes ids of that day. Its other 80 bits keep ids unique and ordered: the high 40 are
-/// drawn once per process (two Lambda instances writing in the same
-/// millisecond never collide), the low 40 count up, so events made in the
-/// same instant (a payment and the `invoice_paid` it causes) keep the
-/// order they were created in; the key sorts by time, then by id.
+/// or replayed day writes ids of that day. Its other 80 bits keep ids
+/// unique and ordered: the high 40 are the process's tag (two Lambda
+/// instances writing in the same millisecond never collide), the low 40
+/// count up, so events made in the same instant (a payment and the
+/// `invoice_paid` it causes) keep the order they were created in; the key
+/// sorts by time, then by id.
 pub fn ulid_at(at: chrono::DateTime<chrono::Utc>) -> ulid::Ulid {
     static SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    static PROCESS: std::sync::OnceLock<u128> = std::sync::OnceLock::new();
-    let process = *PROCESS.get_or_init(|| u128::from(rand::random::<u64>() & ((1 << 40) - 1)));
+    let process = PROCESS_TAG.get().copied().unwrap_or(0);
     let count = u128::from(SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed) & ((1 << 40) - 1));
     let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
     ulid::Ulid::from_parts(ms, (process << 40) | count)

@@ -48,6 +48,10 @@ pub struct Store {
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
+        // The ids this process writes carry a tag of its own (see
+        // `ulid_at`); drawn here because every process that writes makes a
+        // store, and the domain draws nothing.
+        crate::domain::ids::set_process_tag(rand::random());
         Self {
             client,
             table: table.into(),

@@ -6,13 +6,50 @@
 //! next number of its own gap-free series then, so a request that is
 //! cancelled never leaves a hole in the numbering.
 
+mod caps;
+mod lifecycle;
+mod request;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::goodwill::{Severity, Situation};
 use super::invoice::{Buyer, Invoice, VatBreakdown};
 use super::money::div_round_half_away;
-use super::{Actor, Currency, CustomerId, InvoiceNumber, Seller};
+use super::{Actor, Currency, CustomerId, FieldError, InvoiceNumber, Seller};
+
+pub use caps::{Room, fits};
+pub use lifecycle::Grant;
+pub use request::{CheckedCredit, CreditInput, WORDS_MAX_CHARS, already_credited};
+
+/// Why a credit request or a change to a credit was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreditRefused {
+    Fields(Vec<FieldError>),
+    /// A cap cannot take the credit: which cap, what is left, what the
+    /// credit needs.
+    OverCap {
+        cap: &'static str,
+        remaining: super::Money,
+        needed: super::Money,
+    },
+    /// The person who requested a credit cannot approve it.
+    SameApprover,
+    /// The credit is not in the state the change needs; says which it is.
+    Conflict(String),
+}
+
+impl CreditRefused {
+    fn field(field: &str, reason: impl Into<String>) -> Self {
+        CreditRefused::Fields(vec![FieldError::new(field, reason)])
+    }
+}
+
+impl From<Vec<FieldError>> for CreditRefused {
+    fn from(fields: Vec<FieldError>) -> Self {
+        CreditRefused::Fields(fields)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
