@@ -156,6 +156,63 @@ fn render(template: &str, locale: &str, part: &str, stage: &str, tone: &str) -> 
     Ok(())
 }
 
+/// Imports invoices from a CSV file, with a progress bar on a terminal,
+/// and reports each line; exits with 2 when a line was refused.
+async fn run_import(api: &Api, file: &str) -> Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?;
+    let bar = indicatif::ProgressBar::new(0);
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} invoices {msg}",
+    )?);
+    let report = import(api, &text, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .await?;
+    bar.finish_and_clear();
+    for (reference, number) in &report.created {
+        println!("created  {reference} → {number}");
+    }
+    for (reference, number) in &report.already {
+        println!("already  {reference} → {number} (imported before)");
+    }
+    for (line, reference, reason) in &report.refused {
+        println!("refused  line {line} ({reference}): {reason}");
+    }
+    println!(
+        "{} created, {} already there, {} refused",
+        report.created.len(),
+        report.already.len(),
+        report.refused.len()
+    );
+    if !report.refused.is_empty() {
+        std::process::exit(2);
+    }
+    Ok(())
+}
+
+/// Prints a customer's history, one event a line.
+async fn history(api: &Api, customer: &str) -> Result<()> {
+    let answer = api
+        .call(Method::GET, &format!("/customers/{customer}/history"), None, None)
+        .await?;
+    if !answer.ok() {
+        bail!("{}", answer.problem());
+    }
+    for event in answer.body["events"].as_array().into_iter().flatten() {
+        println!(
+            "{}  {:<24} by {}",
+            event["at"].as_str().unwrap_or_default(),
+            event["type"].as_str().unwrap_or_default(),
+            event["actor"].as_str().unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
@@ -185,41 +242,7 @@ async fn main() -> Result<()> {
             }
             print(&answer)
         }
-        Command::Import { file } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
-            let bar = indicatif::ProgressBar::new(0);
-            if !std::io::stderr().is_terminal() {
-                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-            }
-            bar.set_style(indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} invoices {msg}",
-            )?);
-            let report = import(&api, &text, |done, total| {
-                bar.set_length(total as u64);
-                bar.set_position(done as u64);
-            })
-            .await?;
-            bar.finish_and_clear();
-            for (reference, number) in &report.created {
-                println!("created  {reference} → {number}");
-            }
-            for (reference, number) in &report.already {
-                println!("already  {reference} → {number} (imported before)");
-            }
-            for (line, reference, reason) in &report.refused {
-                println!("refused  line {line} ({reference}): {reason}");
-            }
-            println!(
-                "{} created, {} already there, {} refused",
-                report.created.len(),
-                report.already.len(),
-                report.refused.len()
-            );
-            if !report.refused.is_empty() {
-                std::process::exit(2);
-            }
-            Ok(())
-        }
+        Command::Import { file } => run_import(&api, &file).await,
         Command::Pay {
             customer,
             number,
@@ -244,23 +267,7 @@ async fn main() -> Result<()> {
             );
             print(&api.call(Method::GET, &path, None, None).await?)
         }
-        Command::History { customer } => {
-            let answer = api
-                .call(Method::GET, &format!("/customers/{customer}/history"), None, None)
-                .await?;
-            if !answer.ok() {
-                bail!("{}", answer.problem());
-            }
-            for event in answer.body["events"].as_array().into_iter().flatten() {
-                println!(
-                    "{}  {:<24} by {}",
-                    event["at"].as_str().unwrap_or_default(),
-                    event["type"].as_str().unwrap_or_default(),
-                    event["actor"].as_str().unwrap_or_default()
-                );
-            }
-            Ok(())
-        }
+        Command::History { customer } => history(&api, &customer).await,
         Command::Quote { customer, file } => {
             let path = format!("/customers/{customer}/credits/quote");
             print(&api.call(Method::POST, &path, Some(&read_json(&file)?), None).await?)

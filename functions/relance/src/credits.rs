@@ -15,6 +15,7 @@ use crate::domain::credit::{CheckedCredit, Credit, CreditRefused, Grant, already
 pub use crate::domain::credit::{CreditInput, Room, WORDS_MAX_CHARS};
 use crate::domain::facts::customer_facts;
 use crate::domain::goodwill::{GoodwillFacts, GoodwillPolicy, Severity, Situation};
+use crate::domain::numbering;
 use crate::domain::{Currency, Customer, CustomerId, FieldError, Invoice, InvoiceNumber, Locale, Seller};
 use crate::replay::{Answer, ReplayError, first_answer};
 use crate::retry::Retry;
@@ -264,18 +265,18 @@ impl CreditContext<'_> {
         idempotency: Option<(&str, &str)>,
         call: &Call<'_>,
     ) -> Result<(Answer, Option<(CustomerId, Ulid)>), CreditError> {
-        let series = format!("{}{}", self.series_prefix, call.today.year());
+        let series = numbering::series(self.series_prefix, call.today);
         let mut retry = Retry::contention();
         loop {
             let turn = self.gate.0.lock().await;
             let (position, last_date) = self.store.sequence_state(&series).await?;
-            if last_date.is_some_and(|last| last > call.today) {
-                return Err(CreditError::Conflict(format!(
+            let number = numbering::next_number(&series, position, last_date, call.today).map_err(|_| {
+                CreditError::Conflict(format!(
                     "the last credit note of series {series} is dated after today; numbering is chronological"
-                )));
-            }
+                ))
+            })?;
             let (message, event) = credit.grant(Grant {
-                number: InvoiceNumber::new(&series, position + 1),
+                number,
                 today: call.today,
                 now: call.now,
                 seller: self.seller,

@@ -14,6 +14,7 @@ pub use crate::domain::invoice::{
 };
 use crate::domain::invoice::{InvoiceRuleError, Refused};
 use crate::domain::message::{Message, Purpose};
+use crate::domain::numbering;
 use crate::domain::{
     Actor, Customer, CustomerId, EventKind, FieldError, HistoryEvent, Invoice, InvoiceDraft, InvoiceInput,
     InvoiceNumber, Seller,
@@ -112,7 +113,7 @@ pub async fn issue(
             format!("must not be after today ({})", cmd.today),
         ));
     }
-    let series = format!("{series_prefix}{}", chrono::Datelike::year(&draft.issue_date));
+    let series = numbering::series(series_prefix, draft.issue_date);
     let mut retry = Retry::contention();
     let replayed = || first_answer(store, ISSUE_SCOPE, cmd.idempotency_key, cmd.request_hash, cmd.now);
     let replay = |answer| Issued { answer, message: None };
@@ -127,40 +128,26 @@ pub async fn issue(
     loop {
         let turn = gate.0.lock().await;
         let (position, last_issue_date) = store.sequence_state(&series).await?;
-        if let Some(last) = last_issue_date.filter(|last| *last > draft.issue_date) {
-            return Err(InvoicingError::field(
+        let number = numbering::next_number(&series, position, last_issue_date, draft.issue_date).map_err(|o| {
+            InvoicingError::field(
                 "issue_date",
-                format!("numbering is chronological: the last invoice of series {series} is dated {last}"),
-            ));
-        }
-        let number = InvoiceNumber::new(&series, position + 1);
+                format!(
+                    "numbering is chronological: the last invoice of series {series} is dated {}",
+                    o.last
+                ),
+            )
+        })?;
         let numbered = number_invoice(store, &draft, number.clone(), seller, &customer, &cmd).await?;
-        let Numbered {
-            invoice,
-            message,
-            body,
-            events,
-            credits,
-        } = &numbered;
         let idempotency = IdempotencyWrite::new(
             ISSUE_SCOPE,
             cmd.idempotency_key,
             cmd.request_hash,
             201,
-            body.clone(),
+            numbered.body.clone(),
             cmd.now,
         );
-        let credit_writes: Vec<(&Credit, u64)> = credits.iter().map(|(credit, version)| (credit, *version)).collect();
-        let write = IssueWrite {
-            series: &series,
-            position: position + 1,
-            issue_date: invoice.issue_date,
-            invoice,
-            events,
-            idempotency: &idempotency,
-            message,
-            credits: &credit_writes,
-        };
+        let credits: Vec<(&Credit, u64)> = numbered.credits.iter().map(|(c, version)| (c, *version)).collect();
+        let write = numbered.write(&series, position + 1, &idempotency, &credits);
         let outcome = store.issue_invoice(write, cmd.now).await?;
         drop(turn);
         match outcome {
@@ -194,6 +181,29 @@ struct Numbered {
     /// The credits it deducts, as they will be, each with the version it
     /// was read at (so none is spent twice).
     credits: Vec<(Credit, u64)>,
+}
+
+impl Numbered {
+    /// The one transaction that issues it: the number, the invoice, its
+    /// events and email, the credits it deducts and the idempotency record.
+    fn write<'a>(
+        &'a self,
+        series: &'a str,
+        position: u64,
+        idempotency: &'a IdempotencyWrite,
+        credits: &'a [(&'a Credit, u64)],
+    ) -> IssueWrite<'a> {
+        IssueWrite {
+            series,
+            position,
+            issue_date: self.invoice.issue_date,
+            invoice: &self.invoice,
+            events: &self.events,
+            idempotency,
+            message: &self.message,
+            credits,
+        }
+    }
 }
 
 /// Gives the draft its number, its email and the open credit notes it

@@ -14,11 +14,11 @@ use crate::domain::dunning::{Policy, Tone};
 use crate::domain::dunning_state::{ClaimedStage, DunningState};
 use crate::domain::facts::customer_facts;
 use crate::domain::message::{Home, LEASE, Message, MessageStatus, Purpose};
-use crate::domain::pass_plan::{Action, Seen, Situation, plan};
+use crate::domain::pass_plan::{Action, Reminder, Seen, Situation, plan};
 use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::mail::Mailer;
 use crate::retry::Retry;
-use crate::store::{Store, StoreError, TxOutcome, keys};
+use crate::store::{Store, StoreError, TxOutcome, Versioned, keys};
 use tracing::Instrument;
 
 /// How often a customer is decided again after losing a claim (to the
@@ -387,6 +387,21 @@ impl<M: Mailer> Pass<'_, M> {
             }
             Action::Remind(reminder) => reminder,
         };
+        self.remind(customer, numbers, dunning, reminder, &known, out).await
+    }
+
+    /// Claims the reminder's stages with its email (or its alert) in one
+    /// conditional write, then sends it; `None` when the claim lost.
+    async fn remind(
+        &self,
+        customer: &Customer,
+        numbers: &[InvoiceNumber],
+        dunning: Versioned<DunningState>,
+        reminder: Reminder,
+        known: &Known<'_>,
+        mut out: CustomerOutcome,
+    ) -> Result<Option<CustomerOutcome>, PassError> {
+        let id = &customer.id;
         let stage = &self.policy.stages[reminder.stage];
         let planned = Planned {
             customer_id: id.clone(),
@@ -411,7 +426,7 @@ impl<M: Mailer> Pass<'_, M> {
         let Some(message) = state.message else {
             return Ok(Some(out));
         };
-        self.send(&message, &known, &mut out).await?;
+        self.send(&message, known, &mut out).await?;
         if out.sent && is_alert {
             out.sent = false;
             out.alerted = true;

@@ -7,8 +7,10 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::dunning::Policy;
 use crate::domain::message::{Message, Purpose};
-use crate::domain::survey::{self, Drop, Survey, SurveyDecision, SurveyFacts, SurveyPolicy, suspicion, trigger_of};
-use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent, InvoiceStatus};
+use crate::domain::survey::{
+    self, Drop, LastAsked, Survey, SurveyDecision, SurveyFacts, SurveyPolicy, suspicion, trigger_of,
+};
+use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent};
 use crate::retry::Retry;
 use crate::store::{Part, Store, StoreError, TxOutcome};
 
@@ -41,35 +43,20 @@ impl Dispatcher<'_> {
             let Some(customer) = self.store.get_customer(customer_id).await? else {
                 return Ok(Dispatch::NotATrigger);
             };
-            let customer = customer.value;
             let invoices = self.store.customer_invoices(customer_id).await?;
             let state = self.store.survey_state(customer_id).await?;
             let dunning = self.store.get_dunning(customer_id).await?.value;
-            let today = crate::domain::calendar::business_date(now);
-            let open: Vec<_> = invoices
-                .iter()
-                .map(|v| &v.value)
-                .filter(|i| i.status == InvoiceStatus::Open)
-                .collect();
-            let facts = SurveyFacts {
-                opted_out: customer.surveys_opted_out,
-                unreachable: customer.paused || customer.email_suppressed,
-                customer_since: customer.customer_since,
-                last_survey_at: state.last_at,
-                last_nps_at: state.last_nps_at,
-                last_reminder_at: dunning.last_claim_at(),
-                invoices_past_first_reminder: open
-                    .iter()
-                    .filter(|i| {
-                        dunning
-                            .stage_of(&i.number)
-                            .and_then(|s| self.dunning.index_of(s))
-                            .is_some_and(|index| index > 0)
-                    })
-                    .count(),
-                overdue_invoices: open.iter().filter(|i| i.due_date < today).count(),
-                open_disputes: invoices.iter().filter(|v| v.value.open_dispute().is_some()).count(),
-            };
+            let facts = SurveyFacts::gather(
+                &customer.value,
+                &invoices.iter().map(|v| &v.value).collect::<Vec<_>>(),
+                &dunning,
+                self.dunning,
+                LastAsked {
+                    any: state.last_at,
+                    nps: state.last_nps_at,
+                },
+                crate::domain::calendar::business_date(now),
+            );
             let question = match survey::decide(self.policy, &trigger, &facts, now) {
                 SurveyDecision::Drop(reason) => return Ok(Dispatch::Dropped(reason)),
                 SurveyDecision::Ask(question) => question,
@@ -83,19 +70,7 @@ impl Dispatcher<'_> {
                 },
                 now,
             );
-            let record = Survey {
-                id: survey_id,
-                customer_id: customer_id.clone(),
-                question,
-                trigger: trigger.clone(),
-                created_at: now,
-                message_id: message.id,
-                answer: None,
-                answered_at: None,
-                opened: Vec::new(),
-                honeypot: false,
-                alerted: false,
-            };
+            let record = Survey::asked(trigger.clone(), survey_id, question, &message);
             match self
                 .store
                 .claim_survey(&record, &message, now - self.policy.cooling_off, now)

@@ -52,103 +52,121 @@ impl Balance {
 /// The balance of `histories` (each customer's events, any order) for the
 /// days `from..=to` (Paris business dates of the events' instants).
 pub fn balance<'a>(histories: impl IntoIterator<Item = &'a [HistoryEvent]>, from: NaiveDate, to: NaiveDate) -> Balance {
-    let mut b = Balance::default();
-    // Owed per invoice, over all time: what was issued less what came in.
-    let mut owed: HashMap<String, i64> = HashMap::new();
-    // The last answer to each survey counts (answering again replaces).
-    let mut answers: HashMap<String, (String, u8)> = HashMap::new();
+    let mut tally = Tally::default();
     for history in histories {
         let mut events: Vec<&HistoryEvent> = history.iter().collect();
         events.sort_by_key(|e| (e.at, e.id));
         for e in events {
             let day = super::calendar::business_date(e.at);
-            if day > to {
-                continue;
-            }
-            let in_period = day >= from;
-            let key = |n: &dyn std::fmt::Display| format!("{}/{n}", e.customer_id);
-            match &e.kind {
-                EventKind::InvoiceIssued {
-                    number, gross_minor, ..
-                } => {
-                    owed.insert(key(number), *gross_minor);
-                    if in_period {
-                        b.invoices_issued += 1;
-                        b.invoiced_minor = b.invoiced_minor.saturating_add(*gross_minor);
-                    }
-                }
-                EventKind::PaymentRecorded {
-                    number,
-                    remaining_minor,
-                    ..
-                } => {
-                    owed.insert(key(number), *remaining_minor);
-                }
-                EventKind::CreditApplied {
-                    invoice, amount_minor, ..
-                } => {
-                    if let Some(left) = owed.get_mut(&key(invoice)) {
-                        *left = left.saturating_sub(*amount_minor).max(0);
-                    }
-                }
-                EventKind::InvoicePaid { number, days_late, .. } => {
-                    owed.insert(key(number), 0);
-                    if in_period {
-                        b.invoices_paid += 1;
-                        b.paid_on_time += u32::from(*days_late <= 0);
-                    }
-                }
-                _ if !in_period => {}
-                EventKind::ReminderSent { stage, tone, .. } => {
-                    *b.reminders_by_stage.entry(stage.clone()).or_default() += 1;
-                    *b.reminders_by_tone.entry(tone.clone()).or_default() += 1;
-                }
-                EventKind::HandedOff { .. } => b.handed_off += 1,
-                EventKind::HelpRequested { .. } => b.help_requests += 1,
-                EventKind::DisputeOpened { .. } => b.disputes_opened += 1,
-                EventKind::SurveySent { .. } => b.surveys_sent += 1,
-                EventKind::SurveyAnswered {
-                    survey_id,
-                    question,
-                    score,
-                    ..
-                } => {
-                    answers.insert(key(survey_id), (question.clone(), *score));
-                }
-                EventKind::FinanceAlerted { .. } => b.finance_alerts += 1,
-                EventKind::CreditGranted {
-                    net_minor, gross_minor, ..
-                } => {
-                    b.credits_granted += 1;
-                    b.credits_net_minor = b.credits_net_minor.saturating_add(*net_minor);
-                    b.credits_gross_minor = b.credits_gross_minor.saturating_add(*gross_minor);
-                }
-                _ => {}
+            if day <= to {
+                tally.count(e, day >= from);
             }
         }
     }
-    // Portfolio sums saturate: each amount is bounded, their count is not.
-    b.receivables_minor = owed.values().fold(0i64, |sum, v| sum.saturating_add(*v));
-    let days = (to - from).num_days() + 1;
-    b.dso_days = (b.invoiced_minor > 0).then(|| b.receivables_minor as f64 / b.invoiced_minor as f64 * days as f64);
-    b.surveys_answered = u32::try_from(answers.len()).unwrap_or(u32::MAX);
-    let scores = |q: &str| -> Vec<u8> {
-        let mut s: Vec<u8> = answers.values().filter(|(k, _)| k == q).map(|(_, s)| *s).collect();
-        s.sort_unstable();
-        s
-    };
-    let percent = |part: usize, all: usize| 100.0 * part as f64 / all as f64;
-    let csat = scores("csat");
-    b.csat = (!csat.is_empty()).then(|| percent(csat.iter().filter(|s| **s >= 4).count(), csat.len()));
-    let nps = scores("nps");
-    b.nps = (!nps.is_empty()).then(|| {
-        let promoters = nps.iter().filter(|s| **s >= 9).count();
-        let detractors = nps.iter().filter(|s| **s <= 6).count();
-        percent(promoters, nps.len()) - percent(detractors, nps.len())
-    });
-    let ces = scores("ces");
-    b.ces = (!ces.is_empty()).then(|| ces.iter().map(|s| f64::from(*s)).sum::<f64>() / ces.len() as f64);
-    b
+    tally.finish((to - from).num_days() + 1)
+}
+
+/// What the events add up to while they are read.
+#[derive(Default)]
+struct Tally {
+    b: Balance,
+    /// Owed per invoice, over all time: what was issued less what came in.
+    owed: HashMap<String, i64>,
+    /// The last answer to each survey counts (answering again replaces).
+    answers: HashMap<String, (String, u8)>,
+}
+
+impl Tally {
+    /// Counts one event; what is owed counts whenever it happened, the
+    /// rest only within the period.
+    fn count(&mut self, e: &HistoryEvent, in_period: bool) {
+        let key = |n: &dyn std::fmt::Display| format!("{}/{n}", e.customer_id);
+        let b = &mut self.b;
+        match &e.kind {
+            EventKind::InvoiceIssued {
+                number, gross_minor, ..
+            } => {
+                self.owed.insert(key(number), *gross_minor);
+                if in_period {
+                    b.invoices_issued += 1;
+                    b.invoiced_minor = b.invoiced_minor.saturating_add(*gross_minor);
+                }
+            }
+            EventKind::PaymentRecorded {
+                number,
+                remaining_minor,
+                ..
+            } => {
+                self.owed.insert(key(number), *remaining_minor);
+            }
+            EventKind::CreditApplied {
+                invoice, amount_minor, ..
+            } => {
+                if let Some(left) = self.owed.get_mut(&key(invoice)) {
+                    *left = left.saturating_sub(*amount_minor).max(0);
+                }
+            }
+            EventKind::InvoicePaid { number, days_late, .. } => {
+                self.owed.insert(key(number), 0);
+                if in_period {
+                    b.invoices_paid += 1;
+                    b.paid_on_time += u32::from(*days_late <= 0);
+                }
+            }
+            _ if !in_period => {}
+            EventKind::ReminderSent { stage, tone, .. } => {
+                *b.reminders_by_stage.entry(stage.clone()).or_default() += 1;
+                *b.reminders_by_tone.entry(tone.clone()).or_default() += 1;
+            }
+            EventKind::HandedOff { .. } => b.handed_off += 1,
+            EventKind::HelpRequested { .. } => b.help_requests += 1,
+            EventKind::DisputeOpened { .. } => b.disputes_opened += 1,
+            EventKind::SurveySent { .. } => b.surveys_sent += 1,
+            EventKind::SurveyAnswered {
+                survey_id,
+                question,
+                score,
+                ..
+            } => {
+                self.answers.insert(key(survey_id), (question.clone(), *score));
+            }
+            EventKind::FinanceAlerted { .. } => b.finance_alerts += 1,
+            EventKind::CreditGranted {
+                net_minor, gross_minor, ..
+            } => {
+                b.credits_granted += 1;
+                b.credits_net_minor = b.credits_net_minor.saturating_add(*net_minor);
+                b.credits_gross_minor = b.credits_gross_minor.saturating_add(*gross_minor);
+            }
+            _ => {}
+        }
+    }
+
+    /// The receivables, the DSO over `days`, and the survey scores.
+    fn finish(self, days: i64) -> Balance {
+        let Tally { mut b, owed, answers } = self;
+        // Portfolio sums saturate: each amount is bounded, their count is not.
+        b.receivables_minor = owed.values().fold(0i64, |sum, v| sum.saturating_add(*v));
+        b.dso_days = (b.invoiced_minor > 0).then(|| b.receivables_minor as f64 / b.invoiced_minor as f64 * days as f64);
+        b.surveys_answered = u32::try_from(answers.len()).unwrap_or(u32::MAX);
+        let scores = |q: &str| -> Vec<u8> {
+            let mut s: Vec<u8> = answers.values().filter(|(k, _)| k == q).map(|(_, s)| *s).collect();
+            s.sort_unstable();
+            s
+        };
+        let percent = |part: usize, all: usize| 100.0 * part as f64 / all as f64;
+        let csat = scores("csat");
+        b.csat = (!csat.is_empty()).then(|| percent(csat.iter().filter(|s| **s >= 4).count(), csat.len()));
+        let nps = scores("nps");
+        b.nps = (!nps.is_empty()).then(|| {
+            let promoters = nps.iter().filter(|s| **s >= 9).count();
+            let detractors = nps.iter().filter(|s| **s <= 6).count();
+            percent(promoters, nps.len()) - percent(detractors, nps.len())
+        });
+        let ces = scores("ces");
+        b.ces = (!ces.is_empty()).then(|| ces.iter().map(|s| f64::from(*s)).sum::<f64>() / ces.len() as f64);
+        b
+    }
 }
 
 #[cfg(test)]

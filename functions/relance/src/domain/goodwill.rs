@@ -315,8 +315,24 @@ impl GoodwillPolicy {
             .unwrap_or(Tier { from: 0, factor: 100 })
     }
 
+    /// The proposal for `facts`: the situation's base, scaled by the
+    /// customer's value and tenure, rounded, then capped by the per-credit
+    /// maximum and by what the invoice has left to credit. Each step that
+    /// changes the amount says so in the reasons.
     pub fn propose(&self, facts: &GoodwillFacts) -> Result<Proposal, PolicyProblem> {
         let mut reasons = Vec::new();
+        let base = self.base(facts, &mut reasons)?;
+        let rounded = self.scaled(base, facts, &mut reasons);
+        let net = self.capped(rounded, facts, &mut reasons)?;
+        Ok(Proposal {
+            net_minor: net,
+            reasons,
+        })
+    }
+
+    /// The situation's base amount: a share of the invoice for a repair,
+    /// by severity, or a fixed amount for thanks.
+    fn base(&self, facts: &GoodwillFacts, reasons: &mut Vec<String>) -> Result<i64, PolicyProblem> {
         let label = facts.situation.name().replace('_', " ");
         let base = match (self.bases.get(&facts.situation), facts.severity) {
             (Some(Base::Repair { minor, major, critical }), Some(severity)) => {
@@ -359,6 +375,12 @@ impl GoodwillPolicy {
                 });
             }
         };
+        Ok(base)
+    }
+
+    /// The base scaled by the value and tenure tiers, rounded to the
+    /// policy's step.
+    fn scaled(&self, base: i64, facts: &GoodwillFacts, reasons: &mut Vec<String>) -> i64 {
         let value = Self::tier(&self.value, facts.revenue_12m_minor);
         let tenure = Self::tier(&self.tenure, facts.tenure_years);
         let scaled = div_round_half_away(
@@ -385,10 +407,16 @@ impl GoodwillPolicy {
         let rounded = i64::try_from(div_round_half_away(i128::from(scaled), i128::from(self.rounding_minor)))
             .unwrap_or(0)
             .saturating_mul(self.rounding_minor);
-        let mut net = rounded;
         if rounded != base {
             reasons.push(format!("scaled and rounded: {}", self.money(rounded)));
         }
+        rounded
+    }
+
+    /// The amount within the per-credit maximum and what the invoice has
+    /// left to credit; nothing left is a refusal.
+    fn capped(&self, rounded: i64, facts: &GoodwillFacts, reasons: &mut Vec<String>) -> Result<i64, PolicyProblem> {
+        let mut net = rounded;
         if net > self.caps.per_credit_max_minor {
             net = self.caps.per_credit_max_minor;
             reasons.push(format!("capped at the per-credit maximum: {}", self.money(net)));
@@ -412,10 +440,7 @@ impl GoodwillPolicy {
                 reason: "leaves nothing to credit: earlier credits already gave its whole net amount back".into(),
             });
         }
-        Ok(Proposal {
-            net_minor: net,
-            reasons,
-        })
+        Ok(net)
     }
 
     /// Whether a credit of `net_minor` waits for a second person.

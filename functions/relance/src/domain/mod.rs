@@ -18,6 +18,7 @@ pub mod ids;
 pub mod invoice;
 pub mod message;
 pub mod money;
+pub mod numbering;
 pub mod pass_plan;
 pub mod seller;
 pub mod survey;

@@ -6,7 +6,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use ulid::Ulid;
 
-use super::{CustomerId, EventKind};
+use super::dunning::Policy;
+use super::dunning_state::DunningState;
+use super::{Customer, CustomerId, EventKind, Invoice, InvoiceStatus};
 
 /// The one question a survey email asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +93,47 @@ pub struct SurveyFacts {
     pub invoices_past_first_reminder: usize,
     pub overdue_invoices: usize,
     pub open_disputes: usize,
+}
+
+/// When this customer was last asked anything, and last asked the
+/// relationship question.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LastAsked {
+    pub any: Option<DateTime<Utc>>,
+    pub nps: Option<DateTime<Utc>>,
+}
+
+impl SurveyFacts {
+    /// The facts of a customer from their profile, their invoices and how
+    /// far the reminders went, on `today`.
+    pub fn gather(
+        customer: &Customer,
+        invoices: &[&Invoice],
+        dunning: &DunningState,
+        stages: &Policy,
+        asked: LastAsked,
+        today: NaiveDate,
+    ) -> Self {
+        let open = || invoices.iter().filter(|i| i.status == InvoiceStatus::Open);
+        Self {
+            opted_out: customer.surveys_opted_out,
+            unreachable: customer.paused || customer.email_suppressed,
+            customer_since: customer.customer_since,
+            last_survey_at: asked.any,
+            last_nps_at: asked.nps,
+            last_reminder_at: dunning.last_claim_at(),
+            invoices_past_first_reminder: open()
+                .filter(|i| {
+                    dunning
+                        .stage_of(&i.number)
+                        .and_then(|s| stages.index_of(s))
+                        .is_some_and(|index| index > 0)
+                })
+                .count(),
+            overdue_invoices: open().filter(|i| i.due_date < today).count(),
+            open_disputes: invoices.iter().filter(|i| i.open_dispute().is_some()).count(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,6 +224,7 @@ pub fn decide(policy: &SurveyPolicy, trigger: &Trigger, facts: &SurveyFacts, now
 /// id of the history event that ended the interaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Survey {
+    /// The id of the event that triggered it: one survey per trigger.
     pub id: String,
     pub customer_id: CustomerId,
     pub question: Question,
@@ -200,6 +244,26 @@ pub struct Survey {
     pub honeypot: bool,
     #[serde(default)]
     pub alerted: bool,
+}
+
+impl Survey {
+    /// The survey `trigger` (the event `event_id`) calls for, asked by
+    /// `message`, not answered yet.
+    pub fn asked(trigger: Trigger, event_id: String, question: Question, message: &super::message::Message) -> Self {
+        Self {
+            id: event_id,
+            customer_id: message.customer_id.clone(),
+            question,
+            trigger,
+            created_at: message.created_at,
+            message_id: message.id,
+            answer: None,
+            answered_at: None,
+            opened: Vec::new(),
+            honeypot: false,
+            alerted: false,
+        }
+    }
 }
 
 /// The interaction an event ends, if it ends one.
@@ -252,6 +316,59 @@ pub fn suspicion(survey: &Survey, sent_at: Option<DateTime<Utc>>, now: DateTime<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::dunning_state::ClaimedStage;
+    use crate::domain::fixtures;
+    use crate::domain::invoice::Dispute;
+    use crate::domain::{Actor, InvoiceNumber};
+
+    #[test]
+    fn the_facts_count_what_is_open_overdue_disputed_and_reminded_beyond_the_first_stage() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap_or_default();
+        let stages = Policy::configured().unwrap_or_else(|e| panic!("{e}"));
+        let overdue = fixtures::invoice(1, day(2), day(12), 10_000);
+        let not_due = fixtures::invoice(2, day(2), day(25), 10_000);
+        let mut paid_disputed = fixtures::invoice(3, day(2), day(5), 10_000);
+        paid_disputed.status = InvoiceStatus::Paid;
+        paid_disputed.disputes.push(Dispute {
+            reason: "x".into(),
+            opened_by: Actor::system("t"),
+            opened_at: at(3),
+            settled: None,
+        });
+        let mut dunning = DunningState::default();
+        let claimed = |stage: &str| ClaimedStage {
+            stage: stage.into(),
+            at: at(15),
+        };
+        dunning
+            .stages
+            .insert(overdue.number.clone(), claimed(&stages.stages[1].name));
+        dunning
+            .stages
+            .insert(not_due.number.clone(), claimed(&stages.stages[0].name));
+        dunning
+            .stages
+            .insert(InvoiceNumber::new("F2026", 3), claimed(&stages.stages[2].name));
+        let customer = fixtures::consumer("c1");
+        let facts = SurveyFacts::gather(
+            &customer,
+            &[&overdue, &not_due, &paid_disputed],
+            &dunning,
+            &stages,
+            LastAsked::default(),
+            day(20),
+        );
+        // Paid invoices count for disputes only; the first stage is friendly.
+        assert_eq!(
+            (
+                facts.invoices_past_first_reminder,
+                facts.overdue_invoices,
+                facts.open_disputes
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!((facts.opted_out, facts.unreachable), (false, false));
+    }
 
     fn at(day: u32) -> DateTime<Utc> {
         NaiveDate::from_ymd_opt(2026, 11, day)
