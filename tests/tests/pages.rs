@@ -110,6 +110,36 @@ async fn forged_tampered_expired_and_cross_purpose_tokens_get_one_plain_page() {
 }
 
 #[tokio::test]
+async fn a_failed_read_shows_the_apology_page_with_the_contact_and_no_error_detail() {
+    let world = World::new("failure").await;
+    invoiced(&world, "acme", "k1").await;
+    let link = email_link(&world, "acme", "/i/").await;
+    let mut visitor = Visitor::new(&world, "192.0.2.9");
+    // The same function on a table that is not there: every read fails.
+    let broken = relance::store::Store::new(world.dynamodb(), "relance-no-such-table");
+    let healthy = visitor.state.clone();
+    visitor.state = std::sync::Arc::new(customer_links::AppState {
+        store: broken,
+        deliverer: common::pages::local_deliverer(&world),
+        renderer: healthy.renderer.clone(),
+        seller: healthy.seller.clone(),
+        clock: healthy.clock.clone(),
+        secure_cookies: false,
+    });
+    let page = visitor.get(&link).await;
+    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", page.body);
+    assert!(page.body.contains("Un souci de notre côté"), "{}", page.body);
+    assert!(page.body.contains("+33 4 78 00 00 00"), "a way to reach a person");
+    assert!(!page.body.contains("no-such-table") && !page.body.contains("ResourceNotFound"));
+    assert_eq!(page.headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(
+        page.headers["cache-control"], "no-store",
+        "the security headers still apply"
+    );
+    assert!(page.headers.get("set-cookie").is_none());
+}
+
+#[tokio::test]
 async fn a_link_becomes_a_session_on_a_clean_address_and_shows_only_its_customer() {
     let world = World::new("session").await;
     let number = invoiced(&world, "acme", "k1").await;

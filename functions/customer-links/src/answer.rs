@@ -34,7 +34,7 @@ async fn spend(state: &AppState, current: &Current, once: Option<&str>) -> Resul
     {
         Ok(true) => Ok(()),
         Ok(false) => Err(used(state, current)),
-        Err(err) => Err(page::internal_error(state, locale, &err)),
+        Err(err) => Err(page::failed(locale, &err)),
     }
 }
 
@@ -72,7 +72,7 @@ pub async fn pay(
     let invoice = match state.store.get_invoice(&current.customer.id, &number).await {
         Ok(Some(found)) if found.value.status == InvoiceStatus::Open => found.value,
         Ok(_) => return page::invalid_link(&state, locale),
-        Err(err) => return page::internal_error(&state, locale, &err),
+        Err(err) => return page::failed(locale, &err),
     };
     let Some(target) = invoice.seller.payment.pay_link(
         invoice.number.as_str(),
@@ -91,7 +91,7 @@ pub async fn pay(
         EventKind::PayClicked { number },
     );
     if let Err(err) = state.store.append_event(&event).await {
-        return page::internal_error(&state, locale, &err);
+        return page::failed(locale, &err);
     }
     Redirect::to(&target).into_response()
 }
@@ -157,7 +157,7 @@ pub async fn help(
         Err(HelpError::NothingOpen) => {
             page::message(&state, locale, StatusCode::OK, "help_title", "help_nothing_open", true)
         }
-        Err(HelpError::Store(err)) => page::internal_error(&state, locale, &err),
+        Err(HelpError::Store(err)) => page::failed(locale, &err),
     }
 }
 
@@ -190,7 +190,7 @@ pub async fn survey(
     {
         Ok(Some(survey)) => survey,
         Ok(None) => return page::invalid_link(&state, locale),
-        Err(err) => return page::internal_error(&state, locale, &err),
+        Err(err) => return page::failed(locale, &err),
     };
     let Some(score) = form
         .score
@@ -241,7 +241,7 @@ pub async fn survey(
         }
         Ok(AnswerOutcome::ScoreOutOfRange) => survey_page(&state, &current, None, "", Some("score")).await,
         Ok(AnswerOutcome::UnknownSurvey) => page::invalid_link(&state, locale),
-        Err(err) => page::internal_error(&state, locale, &err),
+        Err(err) => page::failed(locale, &err),
     }
 }
 
@@ -269,7 +269,7 @@ pub async fn unsubscribe_page(
             )
         }
         Ok(Err(_)) => page::invalid_link(&state, locale),
-        Err(err) => page::internal_error(&state, locale, &err),
+        Err(err) => page::failed(locale, &err),
     }
 }
 
@@ -286,24 +286,24 @@ pub async fn unsubscribe(
     let grant = match state.store.resolve_link(&token, LinkPurpose::Unsubscribe, now).await {
         Ok(Ok(grant)) => grant,
         Ok(Err(_)) => return page::invalid_link(&state, locale),
-        Err(err) => return page::internal_error(&state, locale, &err),
+        Err(err) => return page::failed(locale, &err),
     };
     match within_limits(&state, Limit::Record, &links::hash(&token), &address).await {
         Ok(true) => {}
         Ok(false) => return too_many(&state, locale),
-        Err(err) => return page::internal_error(&state, locale, &err),
+        Err(err) => return page::failed(locale, &err),
     }
     let customer = match state.store.get_customer(&grant.customer_id).await {
         Ok(Some(c)) => c.value,
         Ok(None) => return page::invalid_link(&state, locale),
-        Err(err) => return page::internal_error(&state, locale, &err),
+        Err(err) => return page::failed(locale, &err),
     };
     if let Err(err) = state
         .store
         .opt_out_of_surveys(&customer.id, &Actor::system("unsubscribe link"), now)
         .await
     {
-        return page::internal_error(&state, locale, &err);
+        return page::failed(locale, &err);
     }
     page::message(
         &state,

@@ -66,6 +66,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(page::not_found)
         .route_layer(axum::middleware::from_fn(finance_http::trace::request_span))
         .layer(DefaultBodyLimit::max(MAX_FORM))
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            page::render_failures,
+        ))
         .layer(axum::middleware::map_response(move |response: Response| {
             let csp = csp.clone();
             async move { with_security_headers(response, &csp) }

@@ -95,16 +95,48 @@ pub fn invalid_link(state: &AppState, locale: Locale) -> Response {
     )
 }
 
-pub fn internal_error(state: &AppState, locale: Locale, err: &dyn std::fmt::Display) -> Response {
+/// A page that could not be shown. Handlers answer it bare (`failed`);
+/// `render_failures`, one layer over every route, turns it into the page
+/// the customer sees — the one place page errors are mapped, as
+/// `finance_http::error` is for the finance APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageError {
+    /// Something on our side failed (logged where it happened): the
+    /// customer gets an apology and the contact, never the error.
+    Internal(Locale),
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// The answer when a read or a write failed: the error is logged here,
+/// with the request's span, and the page is rendered by `render_failures`.
+pub fn failed(locale: Locale, err: &dyn std::fmt::Display) -> Response {
     tracing::error!(error = %err, "customer page failed");
-    message(
-        state,
-        locale,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "error_title",
-        "error_body",
-        false,
-    )
+    PageError::Internal(locale).into_response()
+}
+
+/// Renders the page of a failed answer; other answers pass unchanged.
+pub async fn render_failures(
+    axum::extract::State(state): axum::extract::State<std::sync::Arc<AppState>>,
+    response: Response,
+) -> Response {
+    match response.extensions().get::<PageError>().copied() {
+        Some(PageError::Internal(locale)) => message(
+            &state,
+            locale,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "error_title",
+            "error_body",
+            false,
+        ),
+        None => response,
+    }
 }
 
 /// The reader's language before we know who they are: the first of fr or

@@ -118,13 +118,13 @@ async fn swap_if(
             tracing::info!(reason = %refusal, purpose = ?purpose, "link refused");
             return Err(page::invalid_link(state, locale));
         }
-        Err(err) => return Err(page::internal_error(state, locale, &err)),
+        Err(err) => return Err(page::failed(locale, &err)),
     };
     let hash = links::hash(token);
     match within_limits(state, Limit::Open, &hash, address).await {
         Ok(true) => {}
         Ok(false) => return Err(too_many(state, locale)),
-        Err(err) => return Err(page::internal_error(state, locale, &err)),
+        Err(err) => return Err(page::failed(locale, &err)),
     }
     let cookie = links::generate();
     let session = LinkSession {
@@ -136,7 +136,7 @@ async fn swap_if(
         expires_at: (now + Duration::minutes(SESSION_MINUTES)).timestamp(),
     };
     if let Err(err) = state.store.put_session(&cookie.hash, &session).await {
-        return Err(page::internal_error(state, locale, &err));
+        return Err(page::failed(locale, &err));
     }
     Ok((grant, set_cookie(state, &cookie.text)))
 }
@@ -299,17 +299,17 @@ async fn current(state: &AppState, headers: &HeaderMap) -> Result<Current, Respo
     let session = match state.store.get_session(&hash, now).await {
         Ok(Some(session)) => session,
         Ok(None) => return Err(expired()),
-        Err(err) => return Err(page::internal_error(state, locale, &err)),
+        Err(err) => return Err(page::failed(locale, &err)),
     };
     match state.store.live_link_by_hash(&session.token_hash, now).await {
         Ok(Some(_)) => {}
         Ok(None) => return Err(page::invalid_link(state, locale)),
-        Err(err) => return Err(page::internal_error(state, locale, &err)),
+        Err(err) => return Err(page::failed(locale, &err)),
     }
     let customer = match state.store.get_customer(&session.customer_id).await {
         Ok(Some(c)) => c.value,
         Ok(None) => return Err(page::invalid_link(state, locale)),
-        Err(err) => return Err(page::internal_error(state, locale, &err)),
+        Err(err) => return Err(page::failed(locale, &err)),
     };
     Ok(Current {
         session,
@@ -343,7 +343,7 @@ impl FromRequestParts<Arc<AppState>> for Recording {
         match within_limits(state, Limit::Record, &current.session.token_hash, &address).await {
             Ok(true) => Ok(Self(current)),
             Ok(false) => Err(too_many(state, locale)),
-            Err(err) => Err(page::internal_error(state, locale, &err)),
+            Err(err) => Err(page::failed(locale, &err)),
         }
     }
 }

@@ -66,7 +66,7 @@ async fn invoice_page(state: &AppState, current: &Current, number: &InvoiceNumbe
     let invoice = match state.store.get_invoice(&current.customer.id, number).await {
         Ok(Some(found)) => found.value,
         Ok(None) => return page::invalid_link(state, locale),
-        Err(err) => return page::internal_error(state, locale, &err),
+        Err(err) => return page::failed(locale, &err),
     };
     let pay = invoice.status == InvoiceStatus::Open && invoice.seller.payment.pay_url.is_some();
     let help = session_numbers(current).contains(number) && invoice.status == InvoiceStatus::Open;
@@ -121,7 +121,7 @@ pub async fn portal(State(state): State<Arc<AppState>>, current: Current) -> Res
     let locale = current.locale();
     let mut invoices = match state.store.customer_invoices(&current.customer.id).await {
         Ok(list) => list,
-        Err(err) => return page::internal_error(&state, locale, &err),
+        Err(err) => return page::failed(locale, &err),
     };
     invoices.sort_by_key(|v| std::cmp::Reverse(v.value.issue_date));
     let today = today(&state);
@@ -177,7 +177,7 @@ pub async fn help_page(
                 });
             }
             Ok(_) => {}
-            Err(err) => return page::internal_error(state, locale, &err),
+            Err(err) => return page::failed(locale, &err),
         }
     }
     if lines.is_empty() {
@@ -232,7 +232,7 @@ pub async fn survey_page(
     {
         Ok(Some(s)) => s,
         Ok(None) => return page::invalid_link(state, locale),
-        Err(err) => return page::internal_error(state, locale, &err),
+        Err(err) => return page::failed(locale, &err),
     };
     let selected = selected
         .filter(|s| survey.question.scores().contains(s))
