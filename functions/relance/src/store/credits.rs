@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::envelope::Envelope;
 use super::idempotency::IdempotencyWrite;
 use super::keys;
 use super::sharded::Sharded;
@@ -13,35 +14,23 @@ use crate::domain::credit::{Credit, CreditStatus};
 use crate::domain::message::Message;
 use crate::domain::{CustomerId, HistoryEvent};
 
-#[derive(Serialize, Deserialize)]
-struct CreditItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    version: u64,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    open_pk: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    open_sk: Option<String>,
-    #[serde(flatten)]
-    credit: Credit,
-}
-
-impl CreditItem {
-    fn new(credit: &Credit, version: u64) -> Self {
-        let follow_up = credit.follow_up_on.filter(|_| credit.status == CreditStatus::Granted);
-        Self {
-            pk: keys::customer_pk(&credit.customer_id),
-            sk: keys::credit_sk(&credit.id),
-            entity: "credit".into(),
-            version,
-            open_pk: follow_up.map(|_| keys::follow_up_pk(&credit.id)),
-            open_sk: follow_up.map(|on| keys::follow_up_sk(on, &credit.customer_id, &credit.id)),
-            credit: credit.clone(),
-        }
-    }
+/// A credit's item; in the open-items index while a granted credit
+/// waits for its follow-up.
+fn credit_item(credit: &Credit, version: u64) -> Envelope<&Credit> {
+    let follow_up = credit.follow_up_on.filter(|_| credit.status == CreditStatus::Granted);
+    Envelope::new(
+        keys::customer_pk(&credit.customer_id),
+        keys::credit_sk(&credit.id),
+        "credit",
+        credit,
+    )
+    .at_version(version)
+    .open(follow_up.map(|on| {
+        (
+            keys::follow_up_pk(&credit.id),
+            keys::follow_up_sk(on, &credit.customer_id, &credit.id),
+        )
+    }))
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,11 +82,8 @@ pub enum GrantOutcome {
 impl Store {
     pub(super) fn put_credit(&self, tx: &mut Tx, credit: &Credit, version: Option<u64>) -> Result<(), StoreError> {
         let (item, cond) = match version {
-            None => (CreditItem::new(credit, 1), Cond::new("attribute_not_exists(PK)")),
-            Some(v) => (
-                CreditItem::new(credit, v + 1),
-                Cond::new("version = :v").value(":v", n(v)),
-            ),
+            None => (credit_item(credit, 1), Cond::new("attribute_not_exists(PK)")),
+            Some(v) => (credit_item(credit, v + 1), Cond::new("version = :v").value(":v", n(v))),
         };
         tx.put(self, Part::Credit, to_item(&item)?, Some(cond))
     }
@@ -193,23 +179,14 @@ impl Store {
     }
 
     pub async fn get_credit(&self, customer: &CustomerId, id: &str) -> Result<Option<Versioned<Credit>>, StoreError> {
-        let item: Option<CreditItem> = self.get(keys::customer_pk(customer), &keys::credit_sk(id)).await?;
-        Ok(item.map(|i| Versioned {
-            value: i.credit,
-            version: i.version,
-        }))
+        let item: Option<Envelope<Credit>> = self.get(keys::customer_pk(customer), &keys::credit_sk(id)).await?;
+        Ok(item.map(Envelope::versioned))
     }
 
     /// A customer's credits, oldest first: one Query on their partition.
     pub async fn customer_credits(&self, customer: &CustomerId) -> Result<Vec<Versioned<Credit>>, StoreError> {
-        let items: Vec<CreditItem> = self.customer_items(customer, keys::CREDIT_PREFIX).await?;
-        Ok(items
-            .into_iter()
-            .map(|i| Versioned {
-                value: i.credit,
-                version: i.version,
-            })
-            .collect())
+        let items: Vec<Envelope<Credit>> = self.customer_items(customer, keys::CREDIT_PREFIX).await?;
+        Ok(items.into_iter().map(Envelope::versioned).collect())
     }
 
     /// The company's goodwill spending in a period (`2026-11` or `2026`).

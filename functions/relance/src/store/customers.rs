@@ -1,21 +1,14 @@
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
+use super::envelope::Envelope;
 use super::keys;
 use super::tx::{Cond, Part, Tx, TxOutcome, n, to_item};
 use super::{Store, StoreError, Versioned};
 use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent};
 
-#[derive(Serialize, Deserialize)]
-pub(super) struct CustomerItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    version: u64,
-    #[serde(flatten)]
-    customer: Customer,
+/// A customer's profile item.
+fn profile_item(customer: &Customer, version: u64) -> Envelope<&Customer> {
+    Envelope::new(keys::customer_pk(&customer.id), keys::PROFILE_SK, "customer", customer).at_version(version)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,25 +24,14 @@ impl Store {
     pub async fn load_customers(&self, customers: &[Customer]) -> Result<(), StoreError> {
         let items = customers
             .iter()
-            .map(|c| {
-                to_item(&CustomerItem {
-                    pk: keys::customer_pk(&c.id),
-                    sk: keys::PROFILE_SK.into(),
-                    entity: "customer".into(),
-                    version: 1,
-                    customer: c.clone(),
-                })
-            })
+            .map(|c| to_item(&profile_item(c, 1)))
             .collect::<Result<Vec<_>, _>>()?;
         self.batch_put(items).await
     }
 
     pub async fn get_customer(&self, id: &CustomerId) -> Result<Option<Versioned<Customer>>, StoreError> {
-        let item: Option<CustomerItem> = self.get(keys::customer_pk(id), keys::PROFILE_SK).await?;
-        Ok(item.map(|i| Versioned {
-            value: i.customer,
-            version: i.version,
-        }))
+        let item: Option<Envelope<Customer>> = self.get(keys::customer_pk(id), keys::PROFILE_SK).await?;
+        Ok(item.map(Envelope::versioned))
     }
 
     /// Creates or updates a customer's profile and records what changed in
@@ -91,13 +73,7 @@ impl Store {
             _ => EventKind::CustomerCreated,
         };
         let event = HistoryEvent::new(customer.id.clone(), now, actor.clone(), kind);
-        let item = CustomerItem {
-            pk: keys::customer_pk(&customer.id),
-            sk: keys::PROFILE_SK.into(),
-            entity: "customer".into(),
-            version,
-            customer: customer.clone(),
-        };
+        let item = profile_item(customer, version);
         let mut tx = Tx::default();
         tx.put(self, Part::Customer, to_item(&item)?, Some(cond))?;
         self.put_event(&mut tx, &event)?;
@@ -154,13 +130,7 @@ impl Store {
     /// Writes a changed profile in `tx`, provided nobody changed it since
     /// `version_read`.
     pub(super) fn put_profile(&self, tx: &mut Tx, customer: Customer, version_read: u64) -> Result<(), StoreError> {
-        let item = CustomerItem {
-            pk: keys::customer_pk(&customer.id),
-            sk: keys::PROFILE_SK.into(),
-            entity: "customer".into(),
-            version: version_read + 1,
-            customer,
-        };
+        let item = profile_item(&customer, version_read + 1);
         tx.put(
             self,
             Part::Customer,

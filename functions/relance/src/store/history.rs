@@ -1,22 +1,21 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Serialize};
 
+use super::envelope::Envelope;
 use super::keys;
 use super::tx::{Cond, Part, Tx, s, to_item};
 use super::{Store, StoreError};
 use crate::domain::{CustomerId, HistoryEvent};
 
-#[derive(Serialize, Deserialize)]
-struct EventItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    #[serde(flatten)]
-    event: HistoryEvent,
+/// An event's item: under its customer, ordered by time.
+fn event_item(event: &HistoryEvent) -> Envelope<&HistoryEvent> {
+    Envelope::new(
+        keys::customer_pk(&event.customer_id),
+        keys::event_sk(event.at, event.id),
+        "event",
+        event,
+    )
 }
 
 /// One page of a customer's history, oldest first.
@@ -31,12 +30,7 @@ impl Store {
     /// Adds an event to a transaction. Events are append-only: the put is
     /// conditioned on the key being new, so nothing can rewrite the past.
     pub(crate) fn put_event(&self, tx: &mut Tx, event: &HistoryEvent) -> Result<(), StoreError> {
-        let item = EventItem {
-            pk: keys::customer_pk(&event.customer_id),
-            sk: keys::event_sk(event.at, event.id),
-            entity: "event".into(),
-            event: event.clone(),
-        };
+        let item = event_item(event);
         tx.put(
             self,
             Part::Event,
@@ -49,12 +43,7 @@ impl Store {
     /// a one-item transaction costs 2). Idempotent: an event already
     /// there (a retried call) is not an error.
     pub(crate) async fn append_new_event(&self, event: &HistoryEvent) -> Result<(), StoreError> {
-        let item = EventItem {
-            pk: keys::customer_pk(&event.customer_id),
-            sk: keys::event_sk(event.at, event.id),
-            entity: "event".into(),
-            event: event.clone(),
-        };
+        let item = event_item(event);
         let result = self
             .client
             .put_item()
@@ -82,14 +71,7 @@ impl Store {
     pub async fn load_events(&self, events: &[HistoryEvent]) -> Result<(), StoreError> {
         let items = events
             .iter()
-            .map(|event| {
-                to_item(&EventItem {
-                    pk: keys::customer_pk(&event.customer_id),
-                    sk: keys::event_sk(event.at, event.id),
-                    entity: "event".into(),
-                    event: event.clone(),
-                })
-            })
+            .map(|event| to_item(&event_item(event)))
             .collect::<Result<Vec<_>, _>>()?;
         self.batch_put(items).await
     }
@@ -133,17 +115,19 @@ impl Store {
             ));
         }
         let out = query.send().await.map_err(|e| StoreError::sdk("Query", e))?;
-        let items: Vec<EventItem> = serde_dynamo::aws_sdk_dynamodb_1::from_items(out.items.unwrap_or_default())
-            .map_err(|source| StoreError::Decode {
-                key: keys::customer_pk(customer),
-                source,
+        let items: Vec<Envelope<HistoryEvent>> =
+            serde_dynamo::aws_sdk_dynamodb_1::from_items(out.items.unwrap_or_default()).map_err(|source| {
+                StoreError::Decode {
+                    key: keys::customer_pk(customer),
+                    source,
+                }
             })?;
         let next = out
             .last_evaluated_key
             .and_then(|k| k.get(keys::SK).and_then(|v| v.as_s().ok()).cloned())
             .map(|sk| URL_SAFE_NO_PAD.encode(sk));
         Ok(HistoryPage {
-            events: items.into_iter().map(|i| i.event).collect(),
+            events: items.into_iter().map(|i| i.body).collect(),
             next,
         })
     }
@@ -164,11 +148,12 @@ impl Store {
 }
 
 pub(super) fn decode_event(customer: &CustomerId, item: super::tx::Item) -> Result<HistoryEvent, StoreError> {
-    let item: EventItem = serde_dynamo::aws_sdk_dynamodb_1::from_item(item).map_err(|source| StoreError::Decode {
-        key: keys::customer_pk(customer),
-        source,
-    })?;
-    Ok(item.event)
+    let item: Envelope<HistoryEvent> =
+        serde_dynamo::aws_sdk_dynamodb_1::from_item(item).map_err(|source| StoreError::Decode {
+            key: keys::customer_pk(customer),
+            source,
+        })?;
+    Ok(item.body)
 }
 
 fn decode_cursor(cursor: &str) -> Option<String> {

@@ -1,6 +1,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::envelope::Envelope;
 use super::keys;
 use super::tx::{Cond, Part, Tx, n, to_item};
 use super::{Store, StoreError};
@@ -48,17 +49,6 @@ impl IdempotencyWrite {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct IdempotencyItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    #[serde(flatten)]
-    record: IdempotencyRecord,
-}
-
 impl Store {
     pub async fn get_idempotency(
         &self,
@@ -66,9 +56,10 @@ impl Store {
         key: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let item: Option<IdempotencyItem> = self.get(keys::idempotency_pk(scope, key), keys::IDEMPOTENCY_SK).await?;
+        let item: Option<Envelope<IdempotencyRecord>> =
+            self.get(keys::idempotency_pk(scope, key), keys::IDEMPOTENCY_SK).await?;
         // TTL deletion is lazy (and never happens locally): expired is absent.
-        Ok(item.map(|i| i.record).filter(|r| r.expires_at > now.timestamp()))
+        Ok(item.map(|i| i.body).filter(|r| r.expires_at > now.timestamp()))
     }
 
     pub(crate) fn put_idempotency(
@@ -77,12 +68,12 @@ impl Store {
         write: &IdempotencyWrite,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let item = IdempotencyItem {
-            pk: keys::idempotency_pk(write.scope, &write.key),
-            sk: keys::IDEMPOTENCY_SK.into(),
-            entity: "idempotency".into(),
-            record: write.record.clone(),
-        };
+        let item = Envelope::new(
+            keys::idempotency_pk(write.scope, &write.key),
+            keys::IDEMPOTENCY_SK,
+            "idempotency",
+            &write.record,
+        );
         tx.put(
             self,
             Part::Idempotency,

@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::envelope::Envelope;
 use super::idempotency::IdempotencyWrite;
 use super::keys;
 use super::sharded::Sharded;
@@ -10,37 +11,23 @@ use crate::domain::credit::Credit;
 use crate::domain::message::Message;
 use crate::domain::{CustomerId, HistoryEvent, Invoice, InvoiceNumber, InvoiceStatus};
 
-#[derive(Serialize, Deserialize)]
-struct InvoiceItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    version: u64,
-    /// Present only while the invoice is open: the reminder pass queries
-    /// this sparse index instead of scanning the table.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    open_pk: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    open_sk: Option<String>,
-    #[serde(flatten)]
-    invoice: Invoice,
-}
-
-impl InvoiceItem {
-    fn new(invoice: &Invoice, version: u64) -> Self {
-        let open = invoice.status == InvoiceStatus::Open;
-        Self {
-            pk: keys::customer_pk(&invoice.customer_id),
-            sk: keys::invoice_sk(&invoice.number),
-            entity: "invoice".into(),
-            version,
-            open_pk: open.then(|| keys::open_pk(&invoice.number)),
-            open_sk: open.then(|| keys::open_sk(invoice.due_date, &invoice.customer_id, &invoice.number)),
-            invoice: invoice.clone(),
-        }
-    }
+/// An invoice's item; in the open-items index only while it is open, so
+/// the reminder pass queries that sparse index instead of scanning.
+fn invoice_item(invoice: &Invoice, version: u64) -> Envelope<&Invoice> {
+    let open = invoice.status == InvoiceStatus::Open;
+    Envelope::new(
+        keys::customer_pk(&invoice.customer_id),
+        keys::invoice_sk(&invoice.number),
+        "invoice",
+        invoice,
+    )
+    .at_version(version)
+    .open(open.then(|| {
+        (
+            keys::open_pk(&invoice.number),
+            keys::open_sk(invoice.due_date, &invoice.customer_id, &invoice.number),
+        )
+    }))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -126,7 +113,7 @@ impl Store {
         tx.put(
             self,
             Part::Invoice,
-            to_item(&InvoiceItem::new(write.invoice, 1))?,
+            to_item(&invoice_item(write.invoice, 1))?,
             Some(Cond::new("attribute_not_exists(PK)")),
         )?;
         for event in write.events {
@@ -158,13 +145,10 @@ impl Store {
         number: &InvoiceNumber,
         consistent: bool,
     ) -> Result<Option<Versioned<Invoice>>, StoreError> {
-        let item: Option<InvoiceItem> = self
+        let item: Option<Envelope<Invoice>> = self
             .get_with(keys::customer_pk(customer), &keys::invoice_sk(number), consistent)
             .await?;
-        Ok(item.map(|i| Versioned {
-            value: i.invoice,
-            version: i.version,
-        }))
+        Ok(item.map(Envelope::versioned))
     }
 
     /// Saves a changed invoice with its events (and the idempotency record
@@ -250,7 +234,7 @@ impl Store {
             tx.put(
                 self,
                 Part::Invoice,
-                to_item(&InvoiceItem::new(invoice, version + 1))?,
+                to_item(&invoice_item(invoice, version + 1))?,
                 Some(Cond::new("version = :v").value(":v", n(*version))),
             )?;
         }
@@ -260,14 +244,8 @@ impl Store {
     /// A customer's invoices, newest number last: one Query on the
     /// customer's partition.
     pub async fn customer_invoices(&self, customer: &CustomerId) -> Result<Vec<Versioned<Invoice>>, StoreError> {
-        let items: Vec<InvoiceItem> = self.customer_items(customer, keys::INVOICE_PREFIX).await?;
-        Ok(items
-            .into_iter()
-            .map(|i| Versioned {
-                value: i.invoice,
-                version: i.version,
-            })
-            .collect())
+        let items: Vec<Envelope<Invoice>> = self.customer_items(customer, keys::INVOICE_PREFIX).await?;
+        Ok(items.into_iter().map(Envelope::versioned).collect())
     }
 
     /// Loads invoices numbered by another system, as they are (a migration
@@ -278,7 +256,7 @@ impl Store {
     pub async fn load_invoices(&self, invoices: &[Invoice]) -> Result<(), StoreError> {
         let items = invoices
             .iter()
-            .map(|i| to_item(&InvoiceItem::new(i, 1)))
+            .map(|i| to_item(&invoice_item(i, 1)))
             .collect::<Result<Vec<_>, _>>()?;
         self.batch_put(items).await
     }

@@ -4,6 +4,7 @@
 mod credits;
 mod customers;
 mod dunning;
+mod envelope;
 mod error;
 mod feedback;
 mod history;

@@ -1,31 +1,16 @@
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValue;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use ulid::Ulid;
 
+use super::envelope::Envelope;
 use super::keys;
 use super::sharded::Sharded;
 use super::tx::{Cond, Part, Tx, TxOutcome, n, s, to_item};
 use super::{Store, StoreError};
 use crate::domain::message::{Home, Message, MessageStatus};
 use crate::domain::{CustomerId, HistoryEvent};
-
-#[derive(Serialize, Deserialize)]
-struct MessageItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    /// Present until the message is sent: the re-delivery sweep's index.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    outbox_pk: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    outbox_sk: Option<String>,
-    #[serde(flatten)]
-    message: Message,
-}
 
 /// A message the outbox sweep found due, and where it lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,14 +27,16 @@ pub(super) fn fmt_time(t: DateTime<Utc>) -> String {
 
 impl Store {
     pub(crate) fn put_message(&self, tx: &mut Tx, message: &Message) -> Result<(), StoreError> {
-        let item = MessageItem {
-            pk: keys::customer_pk(&message.customer_id),
-            sk: keys::message_sk(message.id),
-            entity: "message".into(),
-            outbox_pk: Some(keys::outbox_pk(message.id)),
-            outbox_sk: Some(keys::outbox_sk(message.next_attempt_at, message.id)),
-            message: message.clone(),
-        };
+        let item = Envelope::new(
+            keys::customer_pk(&message.customer_id),
+            keys::message_sk(message.id),
+            "message",
+            message,
+        )
+        .in_outbox(
+            keys::outbox_pk(message.id),
+            keys::outbox_sk(message.next_attempt_at, message.id),
+        );
         tx.put(
             self,
             Part::Message,
@@ -59,8 +46,8 @@ impl Store {
     }
 
     pub async fn get_message(&self, customer: &CustomerId, id: Ulid) -> Result<Option<Message>, StoreError> {
-        let item: Option<MessageItem> = self.get(keys::customer_pk(customer), &keys::message_sk(id)).await?;
-        Ok(item.map(|i| i.message))
+        let item: Option<Envelope<Message>> = self.get(keys::customer_pk(customer), &keys::message_sk(id)).await?;
+        Ok(item.map(|i| i.body))
     }
 
     /// Takes the lease on a message if it is pending and due, or if a

@@ -3,23 +3,12 @@
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
+use super::envelope::Envelope;
 use super::keys;
 use super::tx::{n, s, to_item};
 use super::{Store, StoreError};
 use crate::links::LinkSession;
-
-#[derive(Serialize, Deserialize)]
-struct SessionItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    #[serde(flatten)]
-    session: LinkSession,
-}
 
 fn condition_failed(err: &aws_sdk_dynamodb::error::SdkError<UpdateItemError>) -> bool {
     matches!(
@@ -30,21 +19,16 @@ fn condition_failed(err: &aws_sdk_dynamodb::error::SdkError<UpdateItemError>) ->
 
 impl Store {
     pub async fn put_session(&self, hash: &str, session: &LinkSession) -> Result<(), StoreError> {
-        let item = SessionItem {
-            pk: keys::session_pk(hash),
-            sk: keys::SESSION_SK.into(),
-            entity: "session".into(),
-            session: session.clone(),
-        };
+        let item = Envelope::new(keys::session_pk(hash), keys::SESSION_SK, "session", session);
         self.put_new(to_item(&item)?).await
     }
 
     /// The session, unless it expired (TTL deletes lazily, so the reader
     /// checks the time itself).
     pub async fn get_session(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<LinkSession>, StoreError> {
-        let item: Option<SessionItem> = self.get(keys::session_pk(hash), keys::SESSION_SK).await?;
+        let item: Option<Envelope<LinkSession>> = self.get(keys::session_pk(hash), keys::SESSION_SK).await?;
         Ok(item
-            .map(|i| i.session)
+            .map(|i| i.body)
             .filter(|session| session.expires_at > now.timestamp()))
     }
 

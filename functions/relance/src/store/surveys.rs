@@ -4,23 +4,13 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::envelope::Envelope;
 use super::keys;
 use super::tx::{Cond, Part, Tx, TxOutcome, n, s, to_item};
 use super::{Store, StoreError};
 use crate::domain::message::Message;
 use crate::domain::survey::Survey;
 use crate::domain::{CustomerId, HistoryEvent, Invoice};
-
-#[derive(Serialize, Deserialize)]
-struct SurveyItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    #[serde(flatten)]
-    survey: Survey,
-}
 
 /// When a customer was last asked anything, and last asked NPS.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,8 +55,8 @@ impl Store {
     }
 
     pub async fn get_survey(&self, customer: &CustomerId, id: &str) -> Result<Option<Survey>, StoreError> {
-        let item: Option<SurveyItem> = self.get(keys::customer_pk(customer), &keys::survey_sk(id)).await?;
-        Ok(item.map(|i| i.survey))
+        let item: Option<Envelope<Survey>> = self.get(keys::customer_pk(customer), &keys::survey_sk(id)).await?;
+        Ok(item.map(|i| i.body))
     }
 
     /// Claims a survey: the survey record (one per closing event, so a
@@ -82,12 +72,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<TxOutcome, StoreError> {
         let mut tx = Tx::default();
-        let item = SurveyItem {
-            pk: keys::customer_pk(&survey.customer_id),
-            sk: keys::survey_sk(&survey.id),
-            entity: "survey".into(),
-            survey: survey.clone(),
-        };
+        let item = Envelope::new(
+            keys::customer_pk(&survey.customer_id),
+            keys::survey_sk(&survey.id),
+            "survey",
+            survey,
+        );
         tx.put(
             self,
             Part::Survey,
