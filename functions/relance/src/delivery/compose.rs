@@ -1,280 +1,24 @@
-//! Delivering outbox messages: claim (lease) → render → send → record.
-//! A crash, a retry or a throttled SES can neither lose nor double an
-//! email: only the lease holder sends, and a failure gives the message
-//! back for a later attempt.
+//! What a message says: the email each purpose becomes, from the store's
+//! records (or what a reminder pass already read) and the templates.
 
-use std::sync::Arc;
-
-use chrono::{DateTime, Duration, Utc};
-use ulid::Ulid;
+use chrono::{DateTime, Utc};
 
 use crate::config::company;
 use crate::domain::calendar::business_date;
 use crate::domain::dunning::Tone;
 use crate::domain::help::HelpChoice;
-use crate::domain::message::{Home, LEASE, Message, Purpose, retry_delay};
+use crate::domain::message::{Message, Purpose};
 use crate::domain::survey::Question;
-use crate::domain::{Actor, Customer, CustomerId, Email, EventKind, HistoryEvent, Invoice, InvoiceNumber};
+use crate::domain::{Customer, CustomerId, Email, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::links::{self, LinkGrant, LinkPurpose};
-use crate::mail::{Mailer, OutgoingEmail, SendError};
-use crate::render::{RenderError, RenderedEmail, Renderer};
-use crate::store::{Store, StoreError, TxOutcome};
+use crate::mail::{Mailer, OutgoingEmail};
+use crate::render::{RenderError, RenderedEmail};
+use crate::store::StoreError;
 use crate::view::{CreditEmail, CustomerAlert, FinanceAlert, InvoiceEmail, InvoiceView, ReminderEmail, SurveyEmail};
 
-/// A customer who asked for help or told us they are unhappy hears from a
-/// person within two days.
-pub const RESPOND_WITHIN: Duration = Duration::hours(48);
-
-#[derive(Debug, thiserror::Error)]
-pub enum DeliveryError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("message {0} refers to something that does not exist")]
-    Orphan(Ulid),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeliveryOutcome {
-    Sent {
-        provider_message_id: String,
-    },
-    /// Already sent, or another sender holds the lease: nothing to do.
-    NotClaimed,
-    /// SES refused; the message waits for `retry_at`. `throttled` when SES
-    /// said "not now" (the sender should slow down).
-    Failed {
-        reason: String,
-        retry_at: DateTime<Utc>,
-        throttled: bool,
-    },
-    /// The send may or may not have happened; the lease expires and a
-    /// later attempt settles it.
-    Unknown {
-        reason: String,
-    },
-}
-
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct DeliverySummary {
-    pub sent: usize,
-    pub failed: usize,
-    pub unknown: usize,
-    pub not_claimed: usize,
-    /// Found in SENDING after their lease ended (a sender crashed between
-    /// claim and record): sent again now, and counted so an alarm can say
-    /// it happens.
-    pub stuck: usize,
-}
-
-pub struct Deliverer<M> {
-    pub store: Store,
-    pub mailer: M,
-    pub renderer: Arc<Renderer>,
-    pub public_url: String,
-    pub link_ttl: Duration,
-    pub reply_to: Option<crate::domain::Email>,
-}
-
-impl Deliverer<crate::mail::SesMailer> {
-    /// The deliverer every function builds from its settings: both SES
-    /// configuration sets, because the outbox sweep may send any kind of
-    /// message (a survey left pending included).
-    pub fn from_settings(
-        settings: &crate::config::Settings,
-        config: &aws_config::SdkConfig,
-        store: Store,
-        renderer: Arc<Renderer>,
-    ) -> Self {
-        Self {
-            store,
-            mailer: crate::mail::SesMailer::new(
-                aws_sdk_sesv2::Client::new(config),
-                &settings.sender,
-                settings.transactional_configuration_set.clone(),
-            )
-            .with_survey_configuration_set(settings.survey_configuration_set.clone()),
-            renderer,
-            public_url: settings.public_url.clone(),
-            link_ttl: Duration::days(settings.link_ttl_days),
-            reply_to: settings.reply_to.clone(),
-        }
-    }
-}
-
-/// How a sent email is recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Record {
-    /// Its history event, and the message marked SENT (it is in the outbox
-    /// index, which must stop offering it).
-    EventAndStatus,
-    /// Its history event only: a reminder the pass claimed and sent at
-    /// once, in no index. One write instead of two.
-    EventOnly,
-}
-
-/// What the sender already read about a message's customer (the reminder
-/// pass decided on it a moment ago): composing reuses it rather than read
-/// the same items again.
-pub struct Known<'a> {
-    pub customer: &'a Customer,
-    pub invoices: &'a [Invoice],
-    pub history: &'a [HistoryEvent],
-}
+use super::{Deliverer, Known, RESPOND_WITHIN};
 
 impl<M: Mailer> Deliverer<M> {
-    /// Sends a just-queued email now when SES answers; otherwise the
-    /// outbox keeps it for the next sweep. The caller's request succeeds
-    /// either way, so a failure is only logged.
-    pub async fn deliver_now(&self, message: Option<(CustomerId, Ulid)>, now: DateTime<Utc>) {
-        let Some((customer, id)) = message else { return };
-        if let Err(err) = self.deliver(&customer, id, now).await {
-            tracing::warn!(error = %err, message_id = %id, "email not sent yet; it stays in the outbox");
-        }
-    }
-
-    /// Claims a message of its own item and sends it.
-    pub async fn deliver(
-        &self,
-        customer: &CustomerId,
-        id: Ulid,
-        now: DateTime<Utc>,
-    ) -> Result<DeliveryOutcome, DeliveryError> {
-        self.deliver_in(Home::Own, customer, id, now).await
-    }
-
-    pub async fn deliver_in(
-        &self,
-        home: Home,
-        customer: &CustomerId,
-        id: Ulid,
-        now: DateTime<Utc>,
-    ) -> Result<DeliveryOutcome, DeliveryError> {
-        let Some(message) = self
-            .store
-            .claim_message_in(home, customer, id, now, now + LEASE)
-            .await?
-        else {
-            return Ok(DeliveryOutcome::NotClaimed);
-        };
-        self.send_claimed(home, &message, now, None, Record::EventAndStatus)
-            .await
-    }
-
-    /// Sends a message this sender holds the lease on (`claim_message`,
-    /// or a reminder claimed in SENDING with its stages), and records the
-    /// outcome.
-    pub async fn send_claimed(
-        &self,
-        home: Home,
-        message: &Message,
-        now: DateTime<Utc>,
-        known: Option<&Known<'_>>,
-        record: Record,
-    ) -> Result<DeliveryOutcome, DeliveryError> {
-        let id = message.id;
-        let email = match self.compose(message, now, known).await {
-            Ok(email) => email,
-            Err(ComposeError::Store(e)) => return Err(e.into()),
-            Err(ComposeError::Orphan) => return Err(DeliveryError::Orphan(id)),
-            Err(ComposeError::Render(e)) => {
-                let reason = e.to_string();
-                let retry_at = now + retry_delay(message.attempts);
-                self.release(home, message, &reason, retry_at, now).await?;
-                return Ok(DeliveryOutcome::Failed {
-                    reason,
-                    retry_at,
-                    throttled: false,
-                });
-            }
-        };
-        match self.mailer.send(&email).await {
-            Ok(provider_id) => {
-                let event = HistoryEvent::new(
-                    message.customer_id.clone(),
-                    now,
-                    Actor::system("mailer"),
-                    message.purpose.sent_event(message.id, &provider_id),
-                );
-                match record {
-                    Record::EventOnly => self.store.record_sent_event(&event).await?,
-                    Record::EventAndStatus => match self
-                        .store
-                        .mark_message_sent(home, message, &provider_id, now, &event)
-                        .await?
-                    {
-                        TxOutcome::Committed => {}
-                        // Our lease ran out while SES was answering and another
-                        // sender took over: rare, and logged for the operator.
-                        _ => tracing::warn!(message_id = %message.id, "sent after the lease expired"),
-                    },
-                }
-                tracing::info!(message_id = %message.id, provider_message_id = %provider_id, domain = email.to.domain(), "email sent");
-                Ok(DeliveryOutcome::Sent {
-                    provider_message_id: provider_id,
-                })
-            }
-            Err(SendError::Unknown(reason)) => {
-                tracing::warn!(message_id = %message.id, %reason, "send outcome unknown; the lease will settle it");
-                Ok(DeliveryOutcome::Unknown { reason })
-            }
-            Err(err) => {
-                let throttled = matches!(err, SendError::Retryable(_));
-                let reason = err.to_string();
-                let retry_at = now + retry_delay(message.attempts);
-                tracing::warn!(message_id = %message.id, %reason, "send failed; will retry");
-                self.release(home, message, &reason, retry_at, now).await?;
-                Ok(DeliveryOutcome::Failed {
-                    reason,
-                    retry_at,
-                    throttled,
-                })
-            }
-        }
-    }
-
-    /// Sends everything due as of `now`: new messages whose first attempt
-    /// failed and messages whose sender died holding the lease.
-    pub async fn deliver_due(&self, now: DateTime<Utc>) -> Result<DeliverySummary, DeliveryError> {
-        let mut summary = DeliverySummary::default();
-        for due in self.store.due_messages(now).await? {
-            // Due while SENDING: its sender died holding the lease.
-            if due.status == crate::domain::message::MessageStatus::Sending {
-                summary.stuck += 1;
-            }
-            match self.deliver_in(due.home, &due.customer_id, due.id, now).await? {
-                DeliveryOutcome::Sent { .. } => summary.sent += 1,
-                DeliveryOutcome::Failed { .. } => summary.failed += 1,
-                DeliveryOutcome::Unknown { .. } => summary.unknown += 1,
-                DeliveryOutcome::NotClaimed => summary.not_claimed += 1,
-            }
-        }
-        Ok(summary)
-    }
-
-    async fn release(
-        &self,
-        home: Home,
-        message: &Message,
-        reason: &str,
-        retry_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let event = HistoryEvent::new(
-            message.customer_id.clone(),
-            now,
-            Actor::system("mailer"),
-            EventKind::DeliveryFailed {
-                message_id: message.id.to_string(),
-                about: message.purpose.describe(),
-                reason: reason.chars().take(300).collect(),
-            },
-        );
-        self.store
-            .release_message(home, message, reason, retry_at, &event)
-            .await?;
-        Ok(())
-    }
-
     /// A fresh link per attempt: only its hash is stored, so the text
     /// exists only in the email that carries it.
     async fn link(
@@ -349,7 +93,7 @@ impl<M: Mailer> Deliverer<M> {
         Ok((invoice, link))
     }
 
-    async fn compose(
+    pub(super) async fn compose(
         &self,
         message: &Message,
         now: DateTime<Utc>,
@@ -621,7 +365,7 @@ impl Composed {
     }
 }
 
-enum ComposeError {
+pub(super) enum ComposeError {
     Store(StoreError),
     Render(RenderError),
     Orphan,

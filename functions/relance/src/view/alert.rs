@@ -1,0 +1,74 @@
+//! What finance is told when a customer needs a person.
+
+use serde::Serialize;
+
+use super::format_date;
+use crate::domain::{Invoice, Locale, Money};
+
+/// An alert to the company's finance contact: who, what, why, and what
+/// was said to the customer lately.
+#[derive(Debug, Serialize)]
+pub struct FinanceAlert {
+    pub customer_name: String,
+    pub contact_name: String,
+    pub email: String,
+    pub stage: String,
+    pub reason: String,
+    pub invoices: Vec<AlertLine>,
+    pub total_due: String,
+    /// The last events, newest first: "date — what happened".
+    pub recent: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AlertLine {
+    pub number: String,
+    pub due_date: String,
+    pub amount_due: String,
+}
+
+impl FinanceAlert {
+    pub fn new(
+        customer: &crate::domain::Customer,
+        invoices: &[Invoice],
+        stage: &str,
+        reason: &str,
+        history: &[crate::domain::HistoryEvent],
+        locale: Locale,
+    ) -> Self {
+        let currency = invoices.first().map_or(crate::domain::Currency::EUR, |i| i.currency);
+        Self {
+            customer_name: customer.legal_name().to_string(),
+            contact_name: customer.contact_name.clone(),
+            email: customer.email.to_string(),
+            stage: stage.to_string(),
+            reason: reason.to_string(),
+            invoices: invoices
+                .iter()
+                .map(|i| AlertLine {
+                    number: i.number.to_string(),
+                    due_date: format_date(i.due_date, locale),
+                    amount_due: Money::new(i.remaining_minor(), i.currency).format(locale),
+                })
+                .collect(),
+            total_due: Money::new(invoices.iter().map(Invoice::remaining_minor).sum(), currency).format(locale),
+            recent: recent_lines(history, locale),
+        }
+    }
+}
+
+/// The last ten events, newest first: "date — what happened".
+pub fn recent_lines(history: &[crate::domain::HistoryEvent], locale: Locale) -> Vec<String> {
+    history
+        .iter()
+        .rev()
+        .take(10)
+        .map(|e| {
+            format!(
+                "{} — {}",
+                format_date(e.at.date_naive(), locale),
+                e.kind.name().replace('_', " ")
+            )
+        })
+        .collect()
+}

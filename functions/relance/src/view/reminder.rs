@@ -1,0 +1,110 @@
+//! A reminder: the invoices it lists, in the tone the history chose.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::format_date;
+use super::invoice::{InvoiceView, SellerView};
+use crate::domain::{Invoice, Money};
+
+/// One invoice in a reminder.
+#[derive(Debug, Serialize)]
+pub struct ReminderLine {
+    pub number: String,
+    pub issue_date: String,
+    pub due_date: String,
+    pub amount_due: String,
+    /// Negative before the due date.
+    pub days_late: i64,
+    pub link: String,
+}
+
+/// A reminder's context: one email for all of a customer's reminded invoices.
+#[derive(Debug, Serialize)]
+pub struct ReminderEmail {
+    pub contact_name: String,
+    pub stage: String,
+    pub tone: &'static str,
+    pub single: bool,
+    /// "F2026-000001" or "F2026-000001, F2026-000007".
+    pub numbers: String,
+    pub invoices: Vec<ReminderLine>,
+    pub total_due: String,
+    pub days_late: i64,
+    pub help_link: String,
+    pub seller: SellerView,
+    pub late_penalty_points: u32,
+    pub recovery_indemnity: Option<String>,
+    /// When a person will call if nothing happens (final notice).
+    pub reply_by: String,
+}
+
+impl ReminderEmail {
+    pub fn new(
+        customer: &crate::domain::Customer,
+        invoices: &[(Invoice, String)],
+        stage: &str,
+        tone: crate::domain::dunning::Tone,
+        help_link: String,
+        today: NaiveDate,
+    ) -> Self {
+        let locale = customer.locale;
+        let lines: Vec<ReminderLine> = invoices
+            .iter()
+            .map(|(inv, link)| ReminderLine {
+                number: inv.number.to_string(),
+                issue_date: format_date(inv.issue_date, locale),
+                due_date: format_date(inv.due_date, locale),
+                amount_due: Money::new(inv.remaining_minor(), inv.currency).format(locale),
+                days_late: (today - inv.due_date).num_days(),
+                link: link.clone(),
+            })
+            .collect();
+        let first = invoices.first().map(|(inv, _)| InvoiceView::new(inv, locale));
+        let currency = invoices
+            .first()
+            .map_or(crate::domain::Currency::EUR, |(inv, _)| inv.currency);
+        let total: i64 = invoices.iter().map(|(inv, _)| inv.remaining_minor()).sum();
+        Self {
+            contact_name: customer.contact_name.clone(),
+            stage: stage.to_string(),
+            tone: tone.name(),
+            single: invoices.len() == 1,
+            numbers: invoices
+                .iter()
+                .map(|(i, _)| i.number.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            total_due: Money::new(total, currency).format(locale),
+            days_late: lines.iter().map(|l| l.days_late).max().unwrap_or(0),
+            invoices: lines,
+            help_link,
+            late_penalty_points: first.as_ref().map_or(10, |v| v.late_penalty_points),
+            recovery_indemnity: first.as_ref().and_then(|v| v.recovery_indemnity.clone()),
+            seller: match first {
+                Some(v) => v.seller,
+                None => return Self::empty(customer),
+            },
+            reply_by: format_date(today + chrono::Days::new(8), locale),
+        }
+    }
+
+    fn empty(customer: &crate::domain::Customer) -> Self {
+        // Never rendered: a reminder always has at least one invoice.
+        Self {
+            contact_name: customer.contact_name.clone(),
+            stage: String::new(),
+            tone: "standard",
+            single: true,
+            numbers: String::new(),
+            invoices: Vec::new(),
+            total_due: String::new(),
+            days_late: 0,
+            help_link: String::new(),
+            seller: SellerView::default(),
+            late_penalty_points: 0,
+            recovery_indemnity: None,
+            reply_by: String::new(),
+        }
+    }
+}
