@@ -7,6 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 . scripts/local-env.sh
 scripts/browser.sh
+scripts/validators.sh
 scripts/stack.sh start
 trap 'scripts/stack.sh stop' EXIT
 log="$root/target/test-output.log"

@@ -16,8 +16,9 @@ use serde_json::{Value, json};
 
 use crate::api::Api;
 
-/// The columns, in any order; `unit`, `discount`, `purchase_order` and
-/// `currency` (default EUR) may be empty or absent.
+/// The columns, in any order; `unit`, `discount`, `purchase_order`,
+/// `vat_category`, `vat_exemption` and `currency` (default EUR) may be
+/// empty or absent; `vat_rate` may be empty on a line that charges no VAT.
 #[derive(Debug, Deserialize)]
 struct Row {
     invoice: String,
@@ -32,7 +33,12 @@ struct Row {
     #[serde(default)]
     unit: Option<String>,
     unit_price: String,
-    vat_rate: String,
+    #[serde(default)]
+    vat_rate: Option<String>,
+    #[serde(default)]
+    vat_category: Option<String>,
+    #[serde(default)]
+    vat_exemption: Option<String>,
     #[serde(default)]
     discount: Option<String>,
     #[serde(default)]
@@ -100,7 +106,9 @@ fn line(row: &Row, currency: Currency) -> Result<Value, String> {
         "quantity": row.quantity.trim(),
         "unit": blank(&row.unit),
         "unit_price_minor": price,
-        "vat_rate": row.vat_rate.trim().trim_end_matches('%'),
+        "vat_rate": blank(&row.vat_rate).map(|r| r.trim_end_matches('%').trim()),
+        "vat_category": blank(&row.vat_category),
+        "vat_exemption": blank(&row.vat_exemption),
         "discount": blank(&row.discount),
     }))
 }

@@ -19,8 +19,8 @@ use serde_json::json;
 const CSV: &str = "\
 invoice,customer_id,issue_date,payment_days,category,description,quantity,unit,unit_price,vat_rate,discount
 NOV-001,martin,2026-11-02,30,services,Entretien du four à sole,1,,450.00,20,
-NOV-001,martin,2026-11-02,30,services,\"Pièces détachées, joints\",2.5,kg,12.90,20,10
-NOV-002,roux,2026-11-03,45,goods,Farine bio T65,25,kg,\"1,80\",5.5,
+NOV-001,martin,2026-11-02,30,services,\"Pièces détachées, joints\",2.5,KGM,12.90,20,10
+NOV-002,roux,2026-11-03,45,goods,Farine bio T65,25,KGM,\"1,80\",5.5,
 NOV-003,roux,2026-11-03,30,services,Prestation,1,,99.999,20,
 NOV-004,nobody,2026-11-04,30,services,Prestation,1,,100.00,20,
 NOV-005,martin,2026-11-05,30,services,Première ligne,1,,10.00,20,

@@ -132,7 +132,7 @@ pub fn portfolio() -> Vec<Profile> {
                     line(
                         "Pièces détachées".into(),
                         json!(format!("{}.5", 1 + r % 3)),
-                        Some("kg"),
+                        Some("KGM"),
                         1_290,
                         "20"
                     ),
@@ -332,7 +332,7 @@ pub fn portfolio() -> Vec<Profile> {
                 json!([line(
                     format!("Maintenance des automates, {}", month_fr(m)),
                     json!(10),
-                    Some("h"),
+                    Some("HUR"),
                     7_500,
                     "20"
                 )])
@@ -453,7 +453,7 @@ pub fn portfolio() -> Vec<Profile> {
                 json!([line(
                     format!("Affûtage et réglage des machines, {}", month_fr(m)),
                     json!(3 + r % 3),
-                    Some("h"),
+                    Some("HUR"),
                     6_800,
                     "20"
                 )])

@@ -106,7 +106,10 @@ pub async fn issue(
     series_prefix: &str,
     cmd: IssueCommand<'_>,
 ) -> Result<Issued, InvoicingError> {
-    let draft = cmd.input.parse().map_err(InvoicingError::Invalid)?;
+    let draft = cmd
+        .input
+        .parse_under(seller.vat_regime)
+        .map_err(InvoicingError::Invalid)?;
     if draft.issue_date > cmd.today {
         return Err(InvoicingError::field(
             "issue_date",
@@ -125,6 +128,7 @@ pub async fn issue(
         .await?
         .ok_or(InvoicingError::UnknownCustomer)?
         .value;
+    draft.check_buyer(&customer).map_err(InvoicingError::Invalid)?;
     loop {
         let turn = gate.0.lock().await;
         let (position, last_issue_date) = store.sequence_state(&series).await?;

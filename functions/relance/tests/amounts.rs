@@ -32,7 +32,10 @@ fn line_strategy() -> impl Strategy<Value = LineInput> {
             quantity,
             unit: None,
             unit_price_minor,
-            vat_rate: RATES[rate].into(),
+            vat_rate: Some(RATES[rate].into()),
+            // A 0 % line says why: here, a zero-rated supply.
+            vat_category: (RATES[rate] == "0").then(|| "zero".into()),
+            vat_exemption: None,
             discount: discount.map(|d| d.to_string()),
         })
 }
@@ -44,7 +47,10 @@ fn everyday_line() -> impl Strategy<Value = LineInput> {
         quantity: QuantityInput::Whole(q),
         unit: None,
         unit_price_minor: price,
-        vat_rate: RATES[rate].into(),
+        vat_rate: Some(RATES[rate].into()),
+        // A 0 % line says why: here, a zero-rated supply.
+        vat_category: (RATES[rate] == "0").then(|| "zero".into()),
+        vat_exemption: None,
         discount: None,
     })
 }
@@ -59,6 +65,7 @@ fn input(lines: Vec<LineInput>) -> InvoiceInput {
         payment_terms: Some(PaymentTerms::Days(30)),
         category: OperationCategory::Services,
         purchase_order: None,
+        delivery_address: None,
         lines,
     }
 }

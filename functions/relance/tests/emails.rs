@@ -32,7 +32,7 @@ fn render(locale: Locale, kind: &str, name: &str) -> RenderedEmail {
         "payment_terms": { "days": 30 }, "category": "mixed", "purchase_order": "BC-2026-114",
         "lines": [
             { "description": "Entretien du four à sole", "quantity": 1, "unit_price_minor": 45000, "vat_rate": "20" },
-            { "description": "Farine bio T65", "quantity": "25", "unit": "kg", "unit_price_minor": 180, "vat_rate": "5.5", "discount": "10" }
+            { "description": "Farine bio T65", "quantity": "25", "unit": "KGM", "unit_price_minor": 180, "vat_rate": "5.5", "discount": "10" }
         ]
     }))
     .expect("invoice input");

@@ -41,7 +41,7 @@ fn invoice(customer: usize) -> serde_json::Value {
         "category": "services",
         "lines": [
             { "description": "Entretien du four à sole, novembre 2026", "quantity": 1, "unit_price_minor": 45000, "vat_rate": "20" },
-            { "description": "Pièces détachées", "quantity": "2.5", "unit": "kg", "unit_price_minor": 1290, "vat_rate": "20", "discount": "10" }
+            { "description": "Pièces détachées", "quantity": "2.5", "unit": "KGM", "unit_price_minor": 1290, "vat_rate": "20", "discount": "10" }
         ]
     })
 }

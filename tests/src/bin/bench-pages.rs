@@ -60,7 +60,7 @@ async fn main() -> Result<()> {
             "category": "services",
             "lines": [
                 { "description": "Entretien du four à sole", "quantity": 1, "unit_price_minor": 45000, "vat_rate": "20" },
-                { "description": "Pièces détachées", "quantity": "2.5", "unit": "kg", "unit_price_minor": 1290, "vat_rate": "20", "discount": "10" }
+                { "description": "Pièces détachées", "quantity": "2.5", "unit": "KGM", "unit_price_minor": 1290, "vat_rate": "20", "discount": "10" }
             ]
         }))?;
         let draft = draft.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;

@@ -50,9 +50,40 @@ pub struct Customer {
     /// The customer unsubscribed from surveys (one click in any survey).
     #[serde(default)]
     pub surveys_opted_out: bool,
+    /// A public buyer's service code (code service, Chorus Pro), carried
+    /// as the buyer reference of every invoice.
+    #[serde(default)]
+    pub service_code: Option<String>,
+    /// Which document the customer receives; see `document_format`.
+    #[serde(default)]
+    pub document_format: Option<DocumentFormat>,
+}
+
+/// The document a customer's invoices and credit notes are sent as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentFormat {
+    /// A PDF/A-3 with its CII embedded: read by people and machines.
+    FacturX,
+    /// UBL 2.1, for a buyer whose platform asks for it.
+    Ubl,
+    /// UN/CEFACT CII on its own.
+    Cii,
+    /// The PDF alone.
+    Pdf,
 }
 
 impl Customer {
+    /// Factur-X for a business unless it chose otherwise; a consumer
+    /// gets the PDF.
+    pub fn document_format(&self) -> DocumentFormat {
+        match (self.document_format, self.kind) {
+            (Some(chosen), _) => chosen,
+            (None, CustomerKind::Business) => DocumentFormat::FacturX,
+            (None, CustomerKind::Consumer) => DocumentFormat::Pdf,
+        }
+    }
+
     /// The name on the invoice: the company for a business, the person
     /// otherwise.
     pub fn legal_name(&self) -> &str {
@@ -80,12 +111,18 @@ pub struct CustomerInput {
     pub delivery_address: Option<AddressInput>,
     #[serde(default)]
     pub segment: Option<String>,
+    /// A public buyer's service code (Chorus Pro).
+    #[serde(default)]
+    pub service_code: Option<String>,
+    /// facturx (the default for a business), ubl, cii or pdf (a consumer's).
+    #[serde(default)]
+    pub document_format: Option<DocumentFormat>,
     pub customer_since: NaiveDate,
     #[serde(default)]
     pub paused: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddressInput {
     pub lines: Vec<String>,
@@ -95,7 +132,7 @@ pub struct AddressInput {
 }
 
 impl AddressInput {
-    fn parse(&self, field: &str, problems: &mut Problems) -> Option<Address> {
+    pub fn parse(&self, field: &str, problems: &mut Problems) -> Option<Address> {
         if self.lines.is_empty() || self.lines.len() > 4 {
             problems.push(format!("{field}.lines"), "must have 1 to 4 lines");
         }
@@ -153,6 +190,18 @@ impl CustomerInput {
             .as_ref()
             .and_then(|a| a.parse("delivery_address", &mut p));
         let segment = self.segment.as_deref().and_then(|s| p.check("segment", text(s, 60)));
+        let service_code = self
+            .service_code
+            .as_deref()
+            .and_then(|s| p.check("service_code", text(s, 100)));
+        if self.kind == CustomerKind::Consumer
+            && matches!(self.document_format, Some(DocumentFormat::Ubl | DocumentFormat::Cii))
+        {
+            p.push(
+                "document_format",
+                "a consumer reads a PDF: facturx or pdf (ubl and cii are for a business's platform)",
+            );
+        }
         if self.kind == CustomerKind::Business {
             if self.company_name.is_none() {
                 p.push("company_name", "is required for a business customer");
@@ -185,6 +234,8 @@ impl CustomerInput {
                 paused: self.paused,
                 email_suppressed: false,
                 surveys_opted_out: false,
+                service_code,
+                document_format: self.document_format,
             })
         })
     }

@@ -16,6 +16,25 @@ pub fn consumer(id: &str) -> Customer {
     .unwrap_or_else(|e| panic!("{e:?}"))
 }
 
+/// A business customer in `country`, with or without a VAT number.
+pub fn business(id: &str, country: &str, vat_number: Option<&str>) -> Customer {
+    let mut body = serde_json::json!({
+        "contact_name": "Jonas", "email": "j@example.test", "kind": "business", "company_name": "Weber GmbH",
+        "billing_address": { "lines": ["1 Straße"], "postal_code": "10115", "city": "Berlin", "country": country },
+        "customer_since": "2020-01-01"
+    });
+    if let Some(vat) = vat_number {
+        body["vat_number"] = serde_json::json!(vat);
+    }
+    if country == "FR" {
+        body["siren"] = serde_json::json!("732829320");
+    }
+    serde_json::from_value::<CustomerInput>(body)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .parse(CustomerId::parse(id).unwrap_or_else(|e| panic!("{e}")))
+        .unwrap_or_else(|e| panic!("{e:?}"))
+}
+
 /// An open invoice of one line at 20 % VAT, numbered `F2026-<position>`.
 pub fn invoice(position: u64, issue: NaiveDate, due: NaiveDate, net_minor: i64) -> Invoice {
     let input: InvoiceInput = serde_json::from_value(serde_json::json!({

@@ -8,6 +8,7 @@ pub mod decimal;
 pub mod dunning;
 pub mod dunning_state;
 pub mod event;
+pub mod exemption;
 pub mod facts;
 pub mod feedback;
 #[cfg(test)]
@@ -22,6 +23,7 @@ pub mod numbering;
 pub mod pass_plan;
 pub mod seller;
 pub mod survey;
+pub mod unit;
 pub mod validation;
 pub mod vat;
 

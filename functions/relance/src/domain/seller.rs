@@ -16,6 +16,10 @@ pub struct Seller {
     /// "RCS Lyon 356 000 000".
     pub registration: String,
     pub vat_number: VatNumber,
+    /// `franchise` for a small business under the franchise en base
+    /// (art. 293 B du CGI): its invoices charge no VAT and say why.
+    #[serde(default)]
+    pub vat_regime: super::invoice::VatRegime,
     pub address: Address,
     /// The person customers can reach about an invoice: a name, not a desk.
     pub contact: Contact,

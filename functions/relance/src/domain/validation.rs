@@ -37,6 +37,15 @@ impl Problems {
         }
     }
 
+    /// The fields named so far, in order.
+    pub fn fields(&self) -> Vec<String> {
+        self.0.iter().map(|e| e.field.clone()).collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn into_result<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, Vec<FieldError>> {
         if self.0.is_empty() {
             // Every field parsed, so `value` can be built; the Option only

@@ -1,4 +1,5 @@
-//! VAT rates in basis points (hundredths of a percent).
+//! VAT rates in basis points (hundredths of a percent), and the VAT
+//! category of a line (EN 16931 BT-151, UNTDID 5305 codes).
 
 use std::fmt;
 
@@ -12,6 +13,8 @@ use super::decimal::{format_scaled, parse_scaled};
 pub struct VatRate(u32);
 
 impl VatRate {
+    pub const ZERO: VatRate = VatRate(0);
+
     pub fn from_basis_points(bp: u32) -> Result<Self, String> {
         if bp > 10_000 {
             return Err(format!("{} % is above 100 %", format_scaled(u64::from(bp), 2)));
@@ -51,6 +54,81 @@ impl fmt::Display for VatRate {
     }
 }
 
+/// How VAT applies to a line. Every category but `Standard` charges no
+/// VAT and, except `Zero`, needs an exemption reason on the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VatCategory {
+    /// A positive rate (20, 10, 5.5, 2.1 % in mainland France).
+    Standard,
+    /// Taxable at 0 % (rare in France; kept for EU buyers' platforms).
+    Zero,
+    /// Exempt with a legal basis (health, education, franchise en base…).
+    Exempt,
+    /// The buyer accounts for the VAT ("autoliquidation").
+    ReverseCharge,
+    /// Intra-community supply of goods to an EU business.
+    IntraCommunity,
+    /// Goods exported outside the EU.
+    Export,
+    /// Outside the scope of VAT altogether.
+    OutsideScope,
+}
+
+impl VatCategory {
+    pub const ALL: [VatCategory; 7] = [
+        Self::Standard,
+        Self::Zero,
+        Self::Exempt,
+        Self::ReverseCharge,
+        Self::IntraCommunity,
+        Self::Export,
+        Self::OutsideScope,
+    ];
+
+    /// The UNTDID 5305 code the formats carry.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Standard => "S",
+            Self::Zero => "Z",
+            Self::Exempt => "E",
+            Self::ReverseCharge => "AE",
+            Self::IntraCommunity => "K",
+            Self::Export => "G",
+            Self::OutsideScope => "O",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::Zero => "zero",
+            Self::Exempt => "exempt",
+            Self::ReverseCharge => "reverse_charge",
+            Self::IntraCommunity => "intra_community",
+            Self::Export => "export",
+            Self::OutsideScope => "outside_scope",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|c| c.name() == text).ok_or_else(|| {
+            let names: Vec<&str> = Self::ALL.iter().map(|c| c.name()).collect();
+            format!("`{text}` is not a VAT category (one of: {})", names.join(", "))
+        })
+    }
+
+    /// Whether the document must say why no VAT is charged.
+    pub fn needs_exemption(self) -> bool {
+        !matches!(self, Self::Standard | Self::Zero)
+    }
+
+    /// Whether the buyer's VAT number must be on the document.
+    pub fn needs_buyer_vat_number(self) -> bool {
+        matches!(self, Self::ReverseCharge | Self::IntraCommunity)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +141,15 @@ mod tests {
         assert!(VatRate::parse_percent("100.01").is_err());
         assert!(VatRate::parse_percent("-20").is_err());
         assert_eq!(VatRate::from_basis_points(550).map(|r| r.to_string()), Ok("5.5".into()));
+    }
+
+    #[test]
+    fn categories_parse_by_name_and_carry_their_code() {
+        for category in VatCategory::ALL {
+            assert_eq!(VatCategory::parse(category.name()), Ok(category));
+        }
+        let codes: Vec<&str> = VatCategory::ALL.iter().map(|c| c.code()).collect();
+        assert_eq!(codes, ["S", "Z", "E", "AE", "K", "G", "O"]);
+        assert!(VatCategory::parse("reduced").is_err_and(|e| e.contains("reverse_charge")));
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{BuyerView, SellerView, VatView, format_date, percent};
+use super::{BuyerView, SellerView, VatView, format_date};
 use crate::domain::credit::Credit;
 use crate::domain::{Customer, Money, Seller};
 
@@ -67,15 +67,7 @@ impl CreditEmail {
                 situation: credit.situation.name(),
                 seller: SellerView::new(seller, locale),
                 buyer: BuyerView::new(buyer),
-                vat_breakdown: credit
-                    .by_rate
-                    .iter()
-                    .map(|b| VatView {
-                        rate: percent(b.rate.basis_points(), locale),
-                        base: money(b.base_minor),
-                        vat: money(b.vat_minor),
-                    })
-                    .collect(),
+                vat_breakdown: credit.by_rate.iter().map(|b| VatView::new(b, locale, money)).collect(),
                 total_net: money(credit.net_minor),
                 total_vat: money(credit.vat_minor),
                 total_gross: money(credit.gross_minor),

@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use super::{format_date, percent};
-use crate::domain::invoice::{InvoiceStatus, PaymentTerms};
+use crate::domain::invoice::{InvoiceStatus, PaymentTerms, VatBreakdown};
+use crate::domain::unit::UnitCode;
 use crate::domain::{Address, CustomerKind, Invoice, Locale, Money, Seller};
 
 fn address_lines(address: &Address) -> Vec<String> {
@@ -104,6 +105,19 @@ pub struct VatView {
     pub rate: String,
     pub base: String,
     pub vat: String,
+    /// Why no VAT is charged, as the law asks it to be printed.
+    pub mention: Option<&'static str>,
+}
+
+impl VatView {
+    pub fn new(b: &VatBreakdown, locale: Locale, money: impl Fn(i64) -> String) -> Self {
+        Self {
+            rate: percent(b.rate.basis_points(), locale),
+            base: money(b.base_minor),
+            vat: money(b.vat_minor),
+            mention: b.exemption.map(|e| e.text(locale)),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -184,7 +198,8 @@ impl InvoiceView {
                         Locale::Fr => l.quantity_text().replace('.', ","),
                         Locale::En => l.quantity_text(),
                     },
-                    unit: l.unit.clone(),
+                    // "1 unité" says nothing: the default unit is not printed.
+                    unit: (l.unit != UnitCode::default()).then(|| l.unit.label(locale).to_string()),
                     unit_price: money(l.unit_price_minor),
                     discount: (l.discount_bp > 0).then(|| percent(l.discount_bp, locale)),
                     vat_rate: percent(l.vat_rate.basis_points(), locale),
@@ -196,11 +211,7 @@ impl InvoiceView {
                 .totals
                 .by_rate
                 .iter()
-                .map(|b| VatView {
-                    rate: percent(b.rate.basis_points(), locale),
-                    base: money(b.base_minor),
-                    vat: money(b.vat_minor),
-                })
+                .map(|b| VatView::new(b, locale, money))
                 .collect(),
             total_net: money(invoice.totals.net_minor),
             total_vat: money(invoice.totals.vat_minor),

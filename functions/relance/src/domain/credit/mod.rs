@@ -166,6 +166,8 @@ pub fn split_by_rate(net_minor: i64, invoice_rates: &[VatBreakdown]) -> Vec<VatB
             rate: rate.rate,
             base_minor: base,
             vat_minor: i64::try_from(vat).unwrap_or(0),
+            category: rate.category,
+            exemption: rate.exemption,
         });
         if total_base == 0 {
             break;
@@ -232,6 +234,8 @@ mod tests {
             rate,
             base_minor: base,
             vat_minor: 0,
+            category: crate::domain::vat::VatCategory::Standard,
+            exemption: None,
         }
     }
 

@@ -8,14 +8,15 @@ use super::lines::{
     InvoiceLine, MAX_LINES, MAX_QUANTITY_MILLI, MAX_UNIT_PRICE_MINOR, OperationCategory, QUANTITY_SCALE, Totals,
 };
 use super::terms::{MAX_TERM_DAYS, MAX_TERM_DAYS_END_OF_MONTH, PaymentTerms, end_of_month};
+use super::vat_case::{self, LineVat, VatRegime};
 use super::{Dunning, Invoice, InvoiceStatus};
-use crate::domain::customer::Customer;
+use crate::domain::customer::{Address, AddressInput, Customer};
 use crate::domain::decimal::parse_scaled;
 use crate::domain::ids::{Actor, CustomerId, InvoiceNumber};
 use crate::domain::money::{Currency, MAX_AMOUNT_MINOR};
 use crate::domain::seller::Seller;
+use crate::domain::unit::UnitCode;
 use crate::domain::validation::{FieldError, Problems, text};
-use crate::domain::vat::VatRate;
 
 /// An invoice request as finance submits it (`POST /invoices`).
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -31,8 +32,14 @@ pub struct InvoiceInput {
     #[serde(default)]
     pub payment_terms: Option<PaymentTerms>,
     pub category: OperationCategory,
+    /// The buyer's order reference; for a public buyer, the commitment
+    /// number (numéro d'engagement).
     #[serde(default)]
     pub purchase_order: Option<String>,
+    /// Where the goods or services go, when not the customer's own
+    /// delivery (or billing) address.
+    #[serde(default)]
+    pub delivery_address: Option<AddressInput>,
     pub lines: Vec<LineInput>,
 }
 
@@ -42,11 +49,22 @@ pub struct LineInput {
     pub description: String,
     /// A decimal as a string ("1.5") or a whole number.
     pub quantity: QuantityInput,
+    /// A UN/ECE Recommendation 20 code ("HUR", "DAY", "KGM"…); one unit
+    /// ("C62") when absent.
     #[serde(default)]
     pub unit: Option<String>,
     pub unit_price_minor: i64,
-    /// Percent as a string, e.g. "20" or "5.5".
-    pub vat_rate: String,
+    /// Percent as a string, e.g. "20" or "5.5"; "0" or absent for a line
+    /// that charges no VAT.
+    #[serde(default)]
+    pub vat_rate: Option<String>,
+    /// standard, zero, exempt, reverse_charge, intra_community, export or
+    /// outside_scope; standard when a rate above 0 is given.
+    #[serde(default)]
+    pub vat_category: Option<String>,
+    /// The VATEX code of the reason no VAT is charged.
+    #[serde(default)]
+    pub vat_exemption: Option<String>,
     /// Percent as a string, e.g. "10".
     #[serde(default)]
     pub discount: Option<String>,
@@ -70,6 +88,7 @@ pub struct InvoiceDraft {
     pub payment_terms: Option<PaymentTerms>,
     pub category: OperationCategory,
     pub purchase_order: Option<String>,
+    pub delivery_address: Option<Address>,
     pub lines: Vec<InvoiceLine>,
     /// Computed once, when the lines were checked: a draft whose totals
     /// do not fit the bounds is never made.
@@ -77,7 +96,13 @@ pub struct InvoiceDraft {
 }
 
 impl InvoiceInput {
+    /// The request checked for a seller who charges VAT normally.
     pub fn parse(&self) -> Result<InvoiceDraft, Vec<FieldError>> {
+        self.parse_under(VatRegime::Normal)
+    }
+
+    /// The request checked field by field, under the seller's VAT regime.
+    pub fn parse_under(&self, regime: VatRegime) -> Result<InvoiceDraft, Vec<FieldError>> {
         let mut p = Problems::default();
         let customer_id = p.check("customer_id", CustomerId::parse(&self.customer_id));
         let currency = p.check("currency", Currency::parse(self.currency.trim()));
@@ -100,8 +125,13 @@ impl InvoiceInput {
             .lines
             .iter()
             .enumerate()
-            .filter_map(|(i, line)| line.parse(&format!("lines[{i}]"), &mut p))
+            .filter_map(|(i, line)| line.parse(&format!("lines[{i}]"), regime, &mut p))
             .collect();
+        vat_case::check_lines(&lines, &mut p);
+        let delivery_address = self
+            .delivery_address
+            .as_ref()
+            .and_then(|a| a.parse("delivery_address", &mut p));
         let totals = if lines.len() == self.lines.len() && !lines.is_empty() {
             let totals = Totals::compute(&lines).filter(|t| t.gross_minor <= MAX_AMOUNT_MINOR);
             if totals.is_none() {
@@ -124,6 +154,7 @@ impl InvoiceInput {
                 payment_terms: self.payment_terms,
                 category: self.category,
                 purchase_order,
+                delivery_address,
                 lines,
                 totals: totals?,
             })
@@ -173,7 +204,7 @@ impl InvoiceInput {
 }
 
 impl LineInput {
-    fn parse(&self, field: &str, p: &mut Problems) -> Option<InvoiceLine> {
+    fn parse(&self, field: &str, regime: VatRegime, p: &mut Problems) -> Option<InvoiceLine> {
         let description = p.check(format!("{field}.description"), text(&self.description, 300));
         let quantity = p.check(
             format!("{field}.quantity"),
@@ -193,10 +224,10 @@ impl LineInput {
                 q => Ok(q),
             }),
         );
-        let unit = self
-            .unit
-            .as_deref()
-            .and_then(|u| p.check(format!("{field}.unit"), text(u, 20)));
+        let unit = match self.unit.as_deref() {
+            None => Some(UnitCode::default()),
+            Some(code) => p.check(format!("{field}.unit"), UnitCode::parse(code.trim())),
+        };
         let unit_price = p.check(
             format!("{field}.unit_price_minor"),
             match self.unit_price_minor {
@@ -205,7 +236,12 @@ impl LineInput {
                 n => Ok(n),
             },
         );
-        let vat_rate = p.check(format!("{field}.vat_rate"), VatRate::parse_percent(&self.vat_rate));
+        let vat = LineVat {
+            rate: self.vat_rate.as_deref().map(str::trim),
+            category: self.vat_category.as_deref().map(str::trim),
+            exemption: self.vat_exemption.as_deref().map(str::trim),
+        }
+        .resolve(regime, field, p);
         let discount_bp = p.check(
             format!("{field}.discount"),
             match self.discount.as_deref() {
@@ -227,19 +263,38 @@ impl LineInput {
                 format!("quantity × unit price exceeds the maximum of {MAX_AMOUNT_MINOR} minor units for a line"),
             );
         }
+        let (vat_rate, vat_category, vat_exemption) = vat?;
         Some(InvoiceLine {
             description: description?,
             quantity_milli,
-            unit,
+            unit: unit?,
             unit_price_minor,
             discount_bp,
-            vat_rate: vat_rate?,
+            vat_rate,
+            vat_category,
+            vat_exemption,
             net_minor: net_minor?,
         })
     }
 }
 
 impl InvoiceDraft {
+    /// Where the goods or services go: the request's address, else the
+    /// buyer's delivery address, else their billing address.
+    pub fn deliver_to<'a>(&'a self, buyer: &'a Customer) -> &'a Address {
+        self.delivery_address
+            .as_ref()
+            .or(buyer.delivery_address.as_ref())
+            .unwrap_or(&buyer.billing_address)
+    }
+
+    /// The rules that need the buyer: VAT numbers, countries, consumers.
+    pub fn check_buyer(&self, buyer: &Customer) -> Result<(), Vec<FieldError>> {
+        let mut p = Problems::default();
+        vat_case::check_parties(&self.lines, self.category, buyer, self.deliver_to(buyer), &mut p);
+        p.into_result(|| Some(()))
+    }
+
     /// Turns the draft into an issued invoice with its number.
     pub fn issue(
         self,
@@ -260,6 +315,7 @@ impl InvoiceDraft {
             payment_terms: self.payment_terms,
             category: self.category,
             purchase_order: self.purchase_order,
+            delivery_address: self.delivery_address,
             lines: self.lines,
             totals,
             seller,
@@ -291,6 +347,7 @@ mod tests {
             payment_terms: Some(PaymentTerms::Days(30)),
             category: OperationCategory::Services,
             purchase_order: None,
+            delivery_address: None,
             lines,
         }
     }
@@ -301,7 +358,9 @@ mod tests {
             quantity,
             unit: None,
             unit_price_minor,
-            vat_rate: "20".into(),
+            vat_rate: Some("20".into()),
+            vat_category: None,
+            vat_exemption: None,
             discount: None,
         }
     }

@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::decimal::format_scaled;
+use crate::domain::exemption::Exemption;
 use crate::domain::money::{checked_sum, div_round_half_away};
-use crate::domain::vat::VatRate;
+use crate::domain::unit::UnitCode;
+use crate::domain::vat::{VatCategory, VatRate};
 
 /// Quantities are kept in thousandths so "1.5 hours" is exact.
 pub const QUANTITY_SCALE: u32 = 3;
@@ -31,17 +33,32 @@ pub struct InvoiceLine {
     pub description: String,
     /// Thousandths of a unit.
     pub quantity_milli: u64,
-    pub unit: Option<String>,
+    #[serde(default)]
+    pub unit: UnitCode,
     pub unit_price_minor: i64,
     /// Discount on this line in basis points (1000 = 10 %).
     pub discount_bp: u32,
     pub vat_rate: VatRate,
+    #[serde(default = "standard")]
+    pub vat_category: VatCategory,
+    /// Why no VAT is charged, for every category but standard and zero.
+    #[serde(default)]
+    pub vat_exemption: Option<Exemption>,
     pub net_minor: i64,
+}
+
+fn standard() -> VatCategory {
+    VatCategory::Standard
 }
 
 impl InvoiceLine {
     pub fn quantity_text(&self) -> String {
         format_scaled(self.quantity_milli, QUANTITY_SCALE)
+    }
+
+    /// Quantity × unit price before the line's discount.
+    pub fn undiscounted_net(&self) -> Option<i64> {
+        Self::compute_net(self.quantity_milli, self.unit_price_minor, 0)
     }
 
     /// The line's net, or `None` when it does not fit in an `i64`. Worked
@@ -56,11 +73,17 @@ impl InvoiceLine {
     }
 }
 
+/// The VAT of one category at one rate (EN 16931 BG-23): an invoice has
+/// one per (category, rate), and one exemption reason per category.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VatBreakdown {
     pub rate: VatRate,
     pub base_minor: i64,
     pub vat_minor: i64,
+    #[serde(default = "standard")]
+    pub category: VatCategory,
+    #[serde(default)]
+    pub exemption: Option<Exemption>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,23 +100,29 @@ impl Totals {
     /// The totals of `lines`, or `None` when a sum would not fit in an
     /// `i64` (the caller names the field; nothing ever wraps).
     pub fn compute(lines: &[InvoiceLine]) -> Option<Self> {
-        let mut bases: BTreeMap<VatRate, i64> = BTreeMap::new();
+        // Standard first, highest rate first, as French invoices print them.
+        let mut bases: BTreeMap<(std::cmp::Reverse<VatRate>, VatCategory), (i64, Option<Exemption>)> = BTreeMap::new();
         let mut discount_minor: i64 = 0;
         for line in lines {
-            let base = bases.entry(line.vat_rate).or_default();
+            let key = (std::cmp::Reverse(line.vat_rate), line.vat_category);
+            let (base, exemption) = bases.entry(key).or_insert((0, line.vat_exemption));
             *base = base.checked_add(line.net_minor)?;
+            // The request's check keeps one reason per category; the first
+            // line's stands if a stored invoice ever broke that.
+            *exemption = exemption.or(line.vat_exemption);
             let undiscounted = InvoiceLine::compute_net(line.quantity_milli, line.unit_price_minor, 0)?;
             discount_minor = discount_minor.checked_add(undiscounted.checked_sub(line.net_minor)?)?;
         }
         let by_rate = bases
             .into_iter()
-            .rev()
-            .map(|(rate, base_minor)| {
+            .map(|((std::cmp::Reverse(rate), category), (base_minor, exemption))| {
                 let vat = div_round_half_away(i128::from(base_minor) * i128::from(rate.basis_points()), 10_000);
                 Some(VatBreakdown {
                     rate,
                     base_minor,
                     vat_minor: i64::try_from(vat).ok()?,
+                    category,
+                    exemption,
                 })
             })
             .collect::<Option<Vec<_>>>()?;
@@ -117,10 +146,16 @@ mod tests {
         InvoiceLine {
             description: "x".into(),
             quantity_milli: qty_milli,
-            unit: None,
+            unit: UnitCode::default(),
             unit_price_minor: price,
             discount_bp,
             vat_rate: VatRate::from_basis_points(vat_bp).unwrap_or_else(|e| panic!("{e}")),
+            vat_category: if vat_bp == 0 {
+                VatCategory::Zero
+            } else {
+                VatCategory::Standard
+            },
+            vat_exemption: None,
             net_minor: InvoiceLine::compute_net(qty_milli, price, discount_bp).unwrap_or(i64::MIN),
         }
     }

@@ -17,6 +17,7 @@ mod input;
 mod lines;
 mod payment;
 mod terms;
+mod vat_case;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,7 @@ pub use lines::{
 };
 pub use payment::{Payment, PaymentInput, PaymentMethod};
 pub use terms::{MAX_TERM_DAYS, MAX_TERM_DAYS_END_OF_MONTH, PaymentTerms, end_of_month};
+pub use vat_case::{VatRegime, in_eu};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -60,6 +62,10 @@ pub struct Invoice {
     pub payment_terms: Option<PaymentTerms>,
     pub category: OperationCategory,
     pub purchase_order: Option<String>,
+    /// Where the goods or services went, when the request named an address
+    /// other than the buyer's (`deliver_to` answers in every case).
+    #[serde(default)]
+    pub delivery_address: Option<super::customer::Address>,
     pub lines: Vec<InvoiceLine>,
     pub totals: Totals,
     pub seller: Seller,
@@ -159,6 +165,15 @@ impl Invoice {
         self.credits
             .iter()
             .fold(0i64, |sum, c| sum.saturating_add(c.amount_minor))
+    }
+
+    /// Where the goods or services went: the address the request named,
+    /// else the buyer's delivery address, else their billing address.
+    pub fn deliver_to(&self) -> &super::customer::Address {
+        self.delivery_address
+            .as_ref()
+            .or(self.buyer.delivery_address.as_ref())
+            .unwrap_or(&self.buyer.billing_address)
     }
 
     pub fn open_dispute(&self) -> Option<&Dispute> {

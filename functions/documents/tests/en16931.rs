@@ -1,0 +1,446 @@
+//! Every kind of document relance issues, in CII and UBL, checked by the
+//! official EN 16931 validation artefacts (CEN/TC 434, release 1.3.16, read
+//! from `../shared/conformance/en16931/`) run by saxonche, and the CII by
+//! its D16B schema: zero fatal errors, zero schema errors. The documents
+//! are left in `target/documents/` to be read.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use relance::config::company;
+use relance::domain::credit::{Credit, CreditStatus, Words};
+use relance::domain::goodwill::Situation;
+use relance::domain::invoice::{CreditDeduction, VatRegime};
+use relance::domain::seller::Seller;
+use relance::domain::{Actor, Currency, Customer, CustomerId, CustomerInput, Invoice, InvoiceInput, InvoiceNumber};
+use relance_documents::{Document, Syntax};
+use serde_json::{Value, json};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_else(|| panic!("{y}-{m}-{d}"))
+}
+
+fn customer(id: &str, body: Value) -> Customer {
+    let input: CustomerInput = serde_json::from_value(body).unwrap_or_else(|e| panic!("{id}: {e}"));
+    let id = CustomerId::parse(id).unwrap_or_else(|e| panic!("{e}"));
+    input.parse(id).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn french_business() -> Customer {
+    customer(
+        "boulangerie-martin",
+        json!({
+            "contact_name": "Camille Martin", "email": "camille@boulangerie-martin.fr", "kind": "business",
+            "company_name": "Boulangerie Martin SARL", "siren": "732829320", "vat_number": "FR44732829320",
+            "billing_address": { "lines": ["4 place du Marché"], "postal_code": "69004", "city": "Lyon", "country": "FR" },
+            "customer_since": "2021-03-01"
+        }),
+    )
+}
+
+fn german_business() -> Customer {
+    customer(
+        "backhaus-weber",
+        json!({
+            "contact_name": "Jonas Weber", "email": "jonas@backhaus-weber.de", "kind": "business", "locale": "en",
+            "company_name": "Backhaus Weber GmbH", "vat_number": "DE123456789",
+            "billing_address": { "lines": ["Marktstraße 12"], "postal_code": "10115", "city": "Berlin", "country": "DE" },
+            "customer_since": "2024-01-15"
+        }),
+    )
+}
+
+fn swiss_business() -> Customer {
+    customer(
+        "boulangerie-geneve",
+        json!({
+            "contact_name": "Léa Favre", "email": "lea@boulangerie-geneve.ch", "kind": "business",
+            "company_name": "Boulangerie de Genève SA", "vat_number": "CHE123456789",
+            "billing_address": { "lines": ["Rue du Rhône 8"], "postal_code": "1204", "city": "Genève", "country": "CH" },
+            "customer_since": "2023-05-02"
+        }),
+    )
+}
+
+fn consumer() -> Customer {
+    customer(
+        "julie-bernard",
+        json!({
+            "contact_name": "Julie Bernard", "email": "julie.bernard@example.fr", "kind": "consumer",
+            "billing_address": { "lines": ["9 rue Mercière"], "postal_code": "69002", "city": "Lyon", "country": "FR" },
+            "customer_since": "2025-09-10"
+        }),
+    )
+}
+
+fn town_hall() -> Customer {
+    customer(
+        "mairie-villeurbanne",
+        json!({
+            "contact_name": "Service des achats", "email": "achats@mairie-villeurbanne.fr", "kind": "business",
+            "company_name": "Commune de Villeurbanne", "siren": "216903542", "service_code": "ACHATS-RESTO",
+            "billing_address": { "lines": ["Place Lazare-Goujon"], "postal_code": "69100", "city": "Villeurbanne", "country": "FR" },
+            "customer_since": "2022-09-01"
+        }),
+    )
+}
+
+fn issue(seller: Seller, buyer: Customer, position: u64, body: Value) -> Invoice {
+    let mut body = body;
+    body["customer_id"] = json!(buyer.id.to_string());
+    body["currency"] = json!("EUR");
+    body["issue_date"] = json!("2026-11-16");
+    body["payment_terms"] = json!({ "days": 30 });
+    let input: InvoiceInput = serde_json::from_value(body).unwrap_or_else(|e| panic!("{e}"));
+    let draft = input.parse_under(seller.vat_regime).unwrap_or_else(|e| panic!("{e:?}"));
+    draft.check_buyer(&buyer).unwrap_or_else(|e| panic!("{e:?}"));
+    let now = Utc.with_ymd_and_hms(2026, 11, 16, 9, 0, 0).single().unwrap_or_default();
+    draft.issue(
+        InvoiceNumber::new("F2026", position),
+        seller,
+        buyer,
+        now,
+        Actor("finance".into()),
+    )
+}
+
+fn seller() -> Seller {
+    company().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Each case French law distinguishes, as finance would issue it.
+fn invoices() -> Vec<(&'static str, Invoice)> {
+    let franchise = Seller {
+        vat_regime: VatRegime::Franchise,
+        ..seller()
+    };
+    let mut with_credit = issue(
+        seller(),
+        french_business(),
+        9,
+        json!({ "category": "services", "lines": [
+            { "description": "Entretien trimestriel", "quantity": 1, "unit_price_minor": 45000, "vat_rate": "20" }
+        ]}),
+    );
+    with_credit.credits.push(CreditDeduction {
+        number: InvoiceNumber::new("AV2026", 3),
+        issue_date: day(2026, 11, 2),
+        amount_minor: 6000,
+    });
+    vec![
+        (
+            "b2b-multi-rate",
+            issue(
+                seller(),
+                french_business(),
+                1,
+                json!({ "category": "mixed", "purchase_order": "BC-2026-114", "lines": [
+                    { "description": "Entretien du four à sole", "quantity": 1, "unit": "HUR", "unit_price_minor": 45000, "vat_rate": "20" },
+                    { "description": "Pièces détachées, joints", "quantity": "2.5", "unit": "KGM", "unit_price_minor": 1290, "vat_rate": "20", "discount": "10" },
+                    { "description": "Farine bio T65", "quantity": "25", "unit": "KGM", "unit_price_minor": 180, "vat_rate": "5.5" }
+                ]}),
+            ),
+        ),
+        (
+            "consumer",
+            issue(
+                seller(),
+                consumer(),
+                2,
+                json!({ "category": "goods", "lines": [
+                    { "description": "Moule à cannelés en cuivre", "quantity": 2, "unit": "H87", "unit_price_minor": 3900, "vat_rate": "20" }
+                ]}),
+            ),
+        ),
+        (
+            "franchise",
+            issue(
+                franchise,
+                french_business(),
+                3,
+                json!({ "category": "services", "lines": [
+                    { "description": "Atelier de formation au levain", "quantity": 1, "unit": "DAY", "unit_price_minor": 60000 }
+                ]}),
+            ),
+        ),
+        (
+            "exempt",
+            issue(
+                seller(),
+                french_business(),
+                4,
+                json!({ "category": "services", "lines": [
+                    { "description": "Formation professionnelle continue", "quantity": 7, "unit": "HUR", "unit_price_minor": 8000,
+                      "vat_category": "exempt", "vat_exemption": "VATEX-FR-CGI261-4" }
+                ]}),
+            ),
+        ),
+        (
+            "reverse-charge",
+            issue(
+                seller(),
+                german_business(),
+                5,
+                json!({ "category": "services", "lines": [
+                    { "description": "Oven maintenance visit", "quantity": 1, "unit": "DAY", "unit_price_minor": 90000, "vat_category": "reverse_charge" }
+                ]}),
+            ),
+        ),
+        (
+            "intra-community-goods",
+            issue(
+                seller(),
+                german_business(),
+                6,
+                json!({ "category": "goods", "lines": [
+                    { "description": "Deck oven spare door", "quantity": 1, "unit": "H87", "unit_price_minor": 125000, "vat_category": "intra_community" }
+                ]}),
+            ),
+        ),
+        (
+            "export",
+            issue(
+                seller(),
+                swiss_business(),
+                7,
+                json!({ "category": "goods", "lines": [
+                    { "description": "Pelle à enfourner en hêtre", "quantity": 3, "unit": "H87", "unit_price_minor": 8500, "vat_category": "export" }
+                ]}),
+            ),
+        ),
+        (
+            "public-sector",
+            issue(
+                seller(),
+                town_hall(),
+                8,
+                json!({ "category": "services", "purchase_order": "ENG-2026-00412", "lines": [
+                    { "description": "Maintenance des fours de la cuisine centrale", "quantity": 2, "unit": "DAY", "unit_price_minor": 72000, "vat_rate": "20" }
+                ]}),
+            ),
+        ),
+        ("deducted-credit-note", with_credit),
+        (
+            "outside-scope",
+            issue(
+                seller(),
+                french_business(),
+                10,
+                json!({ "category": "services", "lines": [
+                    { "description": "Débours : frais de greffe avancés pour votre compte", "quantity": 1, "unit_price_minor": 4500, "vat_category": "outside_scope" }
+                ]}),
+            ),
+        ),
+    ]
+}
+
+fn goodwill_credit_note() -> Credit {
+    let invoice = issue(
+        seller(),
+        french_business(),
+        11,
+        json!({ "category": "mixed", "lines": [
+            { "description": "Entretien", "quantity": 1, "unit_price_minor": 30000, "vat_rate": "20" },
+            { "description": "Farine", "quantity": 10, "unit": "KGM", "unit_price_minor": 1000, "vat_rate": "5.5" }
+        ]}),
+    );
+    let net = 5000;
+    let by_rate = relance::domain::credit::split_by_rate(net, &invoice.totals.by_rate);
+    let vat: i64 = by_rate.iter().map(|b| b.vat_minor).sum();
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 20, 10, 0, 0)
+        .single()
+        .unwrap_or_default();
+    Credit {
+        id: "credit-1".into(),
+        customer_id: invoice.customer_id.clone(),
+        status: CreditStatus::Granted,
+        situation: Situation::LateDelivery,
+        severity: None,
+        invoice: invoice.number.clone(),
+        invoice_date: invoice.issue_date,
+        currency: Currency::EUR,
+        proposed_net_minor: net,
+        reasons: Vec::new(),
+        net_minor: net,
+        by_rate,
+        vat_minor: vat,
+        gross_minor: net + vat,
+        words: Words::default(),
+        requested_by: Actor("finance".into()),
+        requested_at: at,
+        approved_by: None,
+        number: Some(InvoiceNumber::new("AV2026", 4)),
+        issue_date: Some(at.date_naive()),
+        granted_at: Some(at),
+        seller: Some(invoice.seller.clone()),
+        buyer: Some(invoice.buyer.clone()),
+        remaining_minor: net + vat,
+        applications: Vec::new(),
+        cancelled: None,
+        email_message_id: None,
+        follow_up_on: None,
+    }
+}
+
+fn documents() -> Vec<(String, Document)> {
+    let mut docs: Vec<(String, Document)> = invoices()
+        .into_iter()
+        .map(|(name, invoice)| (name.to_string(), Document::invoice(&invoice)))
+        .collect();
+    let credit =
+        Document::credit_note(&goodwill_credit_note()).unwrap_or_else(|| panic!("a granted credit has a note"));
+    docs.push(("goodwill-credit-note".into(), credit));
+    docs
+}
+
+fn text(doc: &Document, syntax: Syntax) -> String {
+    let bytes = doc.write(syntax).unwrap_or_else(|e| panic!("{e}"));
+    String::from_utf8(bytes).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn every_document_kind_passes_the_official_en16931_rules_in_cii_and_ubl() {
+    let out = root().join("target/documents");
+    std::fs::create_dir_all(&out).unwrap_or_else(|e| panic!("{e}"));
+    let mut files = Vec::new();
+    for (name, doc) in documents() {
+        for (syntax, suffix) in [(Syntax::Cii, "cii"), (Syntax::Ubl, "ubl")] {
+            let path = out.join(format!("{name}.{suffix}.xml"));
+            std::fs::write(&path, text(&doc, syntax)).unwrap_or_else(|e| panic!("{e}"));
+            files.push(path);
+        }
+    }
+    // A control the checker must catch: a total changed by hand.
+    let (_, first) = &documents()[0];
+    let genuine = text(first, Syntax::Cii);
+    let payable = genuine
+        .split("<ram:DuePayableAmount>")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_else(|| panic!("no payable amount"));
+    let tampered = genuine.replace(
+        &format!("<ram:DuePayableAmount>{payable}<"),
+        "<ram:DuePayableAmount>1.00<",
+    );
+    let control = out.join("tampered.cii.xml");
+    std::fs::write(&control, tampered).unwrap_or_else(|e| panic!("{e}"));
+    files.push(control.clone());
+    let python = root().join("target/validators/bin/python");
+    assert!(
+        python.exists(),
+        "the validators are not installed: run scripts/validators.sh (scripts/test.sh does)"
+    );
+    let artefacts = root().join("../shared/conformance/en16931");
+    assert!(
+        artefacts.join("cii/xslt").is_dir(),
+        "no artefacts at {}",
+        artefacts.display()
+    );
+    let run = Command::new(python)
+        .arg(root().join("tests/validate/en16931.py"))
+        .arg(&artefacts)
+        .args(&files)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let report = String::from_utf8_lossy(&run.stdout);
+    let results: Vec<Value> = report
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(
+        results.len(),
+        files.len(),
+        "one verdict per file\n{report}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let failed = |r: &&&Value| {
+        r["fatal"].as_array().is_some_and(|a| !a.is_empty()) || r["schema"].as_array().is_some_and(|a| !a.is_empty())
+    };
+    let (controls, verdicts): (Vec<&Value>, Vec<&Value>) = results
+        .iter()
+        .partition(|r| r["file"].as_str() == Some(&control.to_string_lossy()));
+    let caught = controls.first().map(|r| r["fatal"].to_string()).unwrap_or_default();
+    assert!(
+        caught.contains("BR-CO-16"),
+        "the tampered control was not caught: {caught}"
+    );
+    let failures: Vec<&&Value> = verdicts.iter().filter(failed).collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert_eq!(verdicts.len(), files.len() - 1);
+}
+
+#[test]
+fn the_same_record_always_gives_the_same_bytes() {
+    for ((name, first), (_, again)) in documents().into_iter().zip(documents()) {
+        for syntax in [Syntax::Cii, Syntax::Ubl] {
+            assert_eq!(text(&first, syntax), text(&again, syntax), "{name} {syntax:?}");
+        }
+    }
+}
+
+#[test]
+fn each_case_carries_its_legal_mention_and_no_other() {
+    let docs: std::collections::BTreeMap<String, (String, String)> = documents()
+        .into_iter()
+        .map(|(name, doc)| (name, (text(&doc, Syntax::Cii), text(&doc, Syntax::Ubl))))
+        .collect();
+    let both = |name: &str| docs.get(name).unwrap_or_else(|| panic!("{name}"));
+    // (case, what both syntaxes must say, what they must not)
+    let cases: [(&str, &[&str], &[&str]); 8] = [
+        (
+            "b2b-multi-rate",
+            &["Indemnité forfaitaire", "40 €", "BC-2026-114", "KGM", "Remise"],
+            &["VATEX"],
+        ),
+        (
+            "consumer",
+            &["Pas d'escompte"],
+            &["Indemnité forfaitaire", "Pénalités de retard"],
+        ),
+        (
+            "franchise",
+            &["VATEX-FR-FRANCHISE", "TVA non applicable, art. 293 B du CGI"],
+            &[">S<"],
+        ),
+        ("exempt", &["VATEX-FR-CGI261-4", "art. 261-4 du CGI"], &[]),
+        ("reverse-charge", &["VATEX-EU-AE", "Reverse charge", "DE123456789"], &[]),
+        ("intra-community-goods", &["VATEX-EU-IC", "DE123456789"], &[]),
+        ("public-sector", &["ACHATS-RESTO", "ENG-2026-00412"], &[]),
+        ("outside-scope", &["VATEX-EU-O"], &["FR39356000000", "FR44732829320"]),
+    ];
+    for (name, must, must_not) in cases {
+        let (cii, ubl) = both(name);
+        for (syntax, text) in [("cii", cii), ("ubl", ubl)] {
+            for needle in must {
+                assert!(text.contains(needle), "{name} {syntax} lacks {needle:?}");
+            }
+            for needle in must_not {
+                assert!(!text.contains(needle), "{name} {syntax} carries {needle:?}");
+            }
+        }
+    }
+    let (cii, _) = both("deducted-credit-note");
+    assert!(
+        cii.contains("<ram:TotalPrepaidAmount>60.00</ram:TotalPrepaidAmount>"),
+        "{cii}"
+    );
+    assert!(
+        cii.contains("<ram:DuePayableAmount>480.00</ram:DuePayableAmount>"),
+        "{cii}"
+    );
+    let (cii, ubl) = both("goodwill-credit-note");
+    assert!(
+        cii.contains("<ram:TypeCode>381</ram:TypeCode>") && cii.contains("F2026-000011"),
+        "{cii}"
+    );
+    assert!(
+        ubl.contains("<CreditNote ") && ubl.contains("<cbc:CreditNoteTypeCode>381"),
+        "{ubl}"
+    );
+}
