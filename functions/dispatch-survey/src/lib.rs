@@ -23,7 +23,8 @@ pub struct Deps<M> {
     pub dunning: Policy,
 }
 
-/// The history event a stream record inserted, if it inserted one. Other
+/// The history event a stream record inserted, if it inserted one that can
+/// end an interaction (`trigger_kinds`). Other
 /// items (invoices, messages, sessions) are not for this function; the
 /// event source's filter drops most of them before they cost anything.
 pub fn inserted_event(record: &EventRecord) -> Option<HistoryEvent> {
@@ -35,7 +36,14 @@ pub fn inserted_event(record: &EventRecord) -> Option<HistoryEvent> {
         image.get("entity"),
         Some(serde_dynamo::AttributeValue::S(entity)) if entity == "event"
     );
-    if !is_event {
+    // The same list the deployed filter holds: where no filter runs (the
+    // local stack) or it drifted, an event that cannot end an interaction
+    // is not even decoded.
+    let can_trigger = matches!(
+        image.get("type"),
+        Some(serde_dynamo::AttributeValue::S(kind)) if relance::domain::survey::trigger_kinds().contains(&kind.as_str())
+    );
+    if !is_event || !can_trigger {
         return None;
     }
     match serde_dynamo::from_item::<_, HistoryEvent>(image.clone()) {
