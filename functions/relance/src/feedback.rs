@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::feedback::{Action, Signal, decide};
 use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent};
 use crate::mail::Notice;
+use crate::retry::Retry;
 use crate::store::{FeedbackWrite, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +46,9 @@ async fn apply_one(
     let Some(customer_id) = &notice.customer else {
         return Ok(Outcome::Unknown);
     };
-    for _ in 0..5 {
+    // The profile changed since it was read: decide again on a fresh read.
+    let mut retry = Retry::tries(5);
+    loop {
         let Some(customer) = store.get_customer(customer_id).await? else {
             return Ok(Outcome::Unknown);
         };
@@ -84,8 +87,10 @@ async fn apply_one(
                     customer: customer_id.clone(),
                 });
             }
-            FeedbackWrite::Stale => continue,
+            FeedbackWrite::Stale => retry
+                .again()
+                .await
+                .map_err(|_| StoreError::Contention("customer profile"))?,
         }
     }
-    Err(StoreError::Contention("customer profile"))
 }

@@ -2,12 +2,12 @@
 //! of the invoices it is about until a person answers.
 
 use chrono::{DateTime, Duration, Utc};
-use ulid::Ulid;
 
 use crate::domain::help::{HELP_NOTE_DAYS, HELP_NOTE_MAX_CHARS, HelpChoice};
 use crate::domain::message::{Message, Purpose};
 use crate::domain::validation::text;
 use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber, InvoiceStatus};
+use crate::retry::Retry;
 use crate::store::{Store, StoreError, TxOutcome, Versioned};
 
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +52,9 @@ pub async fn request_help(
     now: DateTime<Utc>,
 ) -> Result<HelpRecorded, HelpError> {
     let comment = check_comment(comment).map_err(HelpError::Comment)?;
-    for _ in 0..5 {
+    // Another change to these invoices since they were read: read again.
+    let mut retry = Retry::tries(5);
+    loop {
         let mut open: Vec<Versioned<Invoice>> = Vec::new();
         for number in numbers {
             if let Some(found) = store.get_invoice(customer, number).await?
@@ -68,7 +70,7 @@ pub async fn request_help(
             invoice.value.dunning.help_request_open = true;
         }
         let paused: Vec<InvoiceNumber> = open.iter().map(|v| v.value.number.clone()).collect();
-        let request_id = Ulid::new().to_string();
+        let request_id = crate::domain::ids::ulid_at(now).to_string();
         let event = HistoryEvent::new(
             customer.clone(),
             now,
@@ -95,10 +97,12 @@ pub async fn request_help(
             .map(|c| (request_id.as_str(), c, now + Duration::days(HELP_NOTE_DAYS)));
         match store.record_help_request(&versions, &event, &alert, note).await? {
             TxOutcome::Committed => return Ok(HelpRecorded { alert, numbers: paused }),
-            _ => continue,
+            _ => retry
+                .again()
+                .await
+                .map_err(|_| HelpError::from(StoreError::Contention("help request")))?,
         }
     }
-    Err(StoreError::Contention("help request").into())
 }
 
 /// A person answered the customer: written down, and any open help
@@ -111,7 +115,8 @@ pub async fn person_replied(
     note: String,
     now: DateTime<Utc>,
 ) -> Result<Vec<HistoryEvent>, StoreError> {
-    for _ in 0..5 {
+    let mut retry = Retry::tries(5);
+    loop {
         let mut waiting: Vec<Versioned<Invoice>> = store
             .customer_invoices(customer)
             .await?
@@ -140,8 +145,7 @@ pub async fn person_replied(
         let versions: Vec<(&Invoice, u64)> = waiting.iter().map(|v| (&v.value, v.version)).collect();
         match store.update_invoices(&versions, &events, None, None, now).await? {
             TxOutcome::Committed => return Ok(events),
-            _ => continue,
+            _ => retry.again().await.map_err(|_| StoreError::Contention("reply"))?,
         }
     }
-    Err(StoreError::Contention("reply"))
 }

@@ -107,7 +107,8 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        for _ in 0..5 {
+        let mut retry = crate::retry::Retry::tries(5);
+        loop {
             let Some(current) = self.get_customer(id).await? else {
                 return Ok(false);
             };
@@ -123,8 +124,11 @@ impl Store {
             if let TxOutcome::Committed = tx.commit(self).await? {
                 return Ok(true);
             }
+            retry
+                .again()
+                .await
+                .map_err(|_| StoreError::Contention("customer profile"))?;
         }
-        Err(StoreError::Contention("customer profile"))
     }
 
     /// Writes a changed profile in `tx`, provided nobody changed it since
