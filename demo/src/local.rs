@@ -28,12 +28,13 @@ use tokio::task::JoinHandle;
 pub const SENDER: &str = "Atelier Durand <factures@atelier-durand.fr>";
 pub const FINANCE_PERSON: &str = "claire.fontaine";
 
-/// Where the three HTTP functions listen; 0 picks a free port.
+/// Where the four HTTP functions listen; 0 picks a free port.
 #[derive(Debug, Clone, Copy)]
 pub struct Ports {
     pub finance: u16,
     pub credits: u16,
     pub pages: u16,
+    pub documents: u16,
 }
 
 impl Ports {
@@ -41,11 +42,13 @@ impl Ports {
         finance: 3000,
         credits: 3002,
         pages: 3001,
+        documents: 3003,
     };
     pub const ANY: Ports = Ports {
         finance: 0,
         credits: 0,
         pages: 0,
+        documents: 0,
     };
 }
 
@@ -60,6 +63,7 @@ pub struct Local {
     pub finance_url: String,
     pub credits_url: String,
     pub pages_url: String,
+    pub documents_url: String,
     pub mailbox: Mailbox,
     deliverer: Deliverer<SesMailer>,
     surveys: dispatch_survey::Deps<SesMailer>,
@@ -79,7 +83,7 @@ async fn bind(port: u16) -> Result<(TcpListener, String)> {
 
 impl Local {
     /// Creates `table` from infra/template.yaml (replacing a previous one of
-    /// that name) and starts the three HTTP functions on it.
+    /// that name) and starts the four HTTP functions on it.
     pub async fn start(table: &str, ports: Ports, start: DateTime<Utc>) -> Result<Self> {
         let config = relance_e2e::sdk_config().await?;
         // The table is dropped and made again: only ever on a local stack.
@@ -97,6 +101,7 @@ impl Local {
         let (finance, finance_url) = bind(ports.finance).await?;
         let (credits, credits_url) = bind(ports.credits).await?;
         let (pages, pages_url) = bind(ports.pages).await?;
+        let (documents, documents_url) = bind(ports.documents).await?;
         let settings = Settings {
             table: table.into(),
             sender: SENDER.into(),
@@ -147,7 +152,14 @@ impl Local {
             clock: read,
             secure_cookies: false,
         }));
+        let documents_app = invoice_documents::router(Arc::new(invoice_documents::AppState {
+            store: store.clone(),
+            identity: invoice_documents::Identity::Header,
+        }));
         let servers = vec![
+            tokio::spawn(async move {
+                let _ = axum::serve(documents, documents_app).await;
+            }),
             tokio::spawn(async move {
                 let _ = axum::serve(finance, finance_app).await;
             }),
@@ -174,6 +186,7 @@ impl Local {
             finance_url,
             credits_url,
             pages_url,
+            documents_url,
             mailbox: Mailbox::from_env()?,
             streamed: Mutex::new(HashMap::new()),
             servers,

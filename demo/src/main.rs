@@ -51,6 +51,10 @@ async fn main() -> anyhow::Result<()> {
             "  credit API      http://127.0.0.1:{}/credits/portfolio",
             Ports::DEFAULT.credits
         );
+        println!(
+            "  documents       http://127.0.0.1:{}   e.g. …/customers/boulangerie-martin/invoices/F2026-000001/documents/cii",
+            Ports::DEFAULT.documents
+        );
         println!("  customer pages  {} (open the links in the emails)", outcome.pages_url);
         println!("  mailbox         {}", outcome.mailbox_url);
         println!("  CLI             cargo run -q -p relance-cli -- history garage-lefevre");

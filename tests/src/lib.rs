@@ -6,6 +6,7 @@ pub mod metering;
 pub mod process;
 pub mod stream;
 pub mod table;
+pub mod validate;
 
 use anyhow::{Context, Result};
 use aws_config::BehaviorVersion;

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::error_fields;
+
 use common::{World, invoice_body};
 use serde_json::{Value, json};
 
@@ -25,15 +27,6 @@ fn with(mut body: Value, path: &[&str], value: Value) -> Value {
 }
 
 /// The fields an error answer names.
-fn error_fields(answer: &Value) -> Vec<&str> {
-    answer["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["field"].as_str())
-        .collect()
-}
-
 fn without(mut body: Value, key: &str) -> Value {
     body.as_object_mut().map(|o| o.remove(key));
     body

@@ -181,6 +181,34 @@ async fn every_documented_route_answers_as_documented() {
             None,
         ),
         ("POST", "/deliveries/retry", "/deliveries/retry".into(), vec![], None),
+        (
+            "GET",
+            "/customers/{id}/invoices/{number}/documents/{format}",
+            "/customers/c1/invoices/F2026-000001/documents/cii".into(),
+            vec![],
+            None,
+        ),
+        (
+            "GET",
+            "/customers/{id}/invoices/{number}/documents/{format}",
+            "/customers/c1/invoices/F2026-000001/documents/pdfx".into(),
+            vec![],
+            None,
+        ),
+        (
+            "GET",
+            "/customers/{id}/invoices/{number}/documents/{format}",
+            "/customers/c1/invoices/F2026-000404/documents/ubl".into(),
+            vec![],
+            None,
+        ),
+        (
+            "GET",
+            "/customers/{id}/credits/{credit}/documents/{format}",
+            "/customers/c1/credits/none/documents/cii".into(),
+            vec![],
+            None,
+        ),
     ];
     for (method, template, uri, headers, body) in calls {
         let (status, answer) = world.call(method, &uri, &headers, body.as_ref()).await;

@@ -201,6 +201,7 @@ fn every_function_is_an_arm64_rust_function_built_with_cargo_lambda() {
             "customer-links",
             "dispatch-survey",
             "grant-credit",
+            "invoice-documents",
             "issue-invoice",
             "send-reminders",
             "ses-feedback"

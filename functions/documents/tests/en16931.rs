@@ -4,9 +4,6 @@
 //! its D16B schema: zero fatal errors, zero schema errors. The documents
 //! are left in `target/documents/` to be read.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use chrono::{NaiveDate, TimeZone, Utc};
 use relance::config::company;
 use relance::domain::credit::{Credit, CreditStatus, Words};
@@ -16,10 +13,6 @@ use relance::domain::seller::Seller;
 use relance::domain::{Actor, Currency, Customer, CustomerId, CustomerInput, Invoice, InvoiceInput, InvoiceNumber};
 use relance_documents::{Document, Syntax};
 use serde_json::{Value, json};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or_else(|| panic!("{y}-{m}-{d}"))
@@ -306,8 +299,7 @@ fn text(doc: &Document, syntax: Syntax) -> String {
 
 #[test]
 fn every_document_kind_passes_the_official_en16931_rules_in_cii_and_ubl() {
-    let out = root().join("target/documents");
-    std::fs::create_dir_all(&out).unwrap_or_else(|e| panic!("{e}"));
+    let out = relance_e2e::validate::out_dir();
     let mut files = Vec::new();
     for (name, doc) in documents() {
         for (syntax, suffix) in [(Syntax::Cii, "cii"), (Syntax::Ubl, "ubl")] {
@@ -331,37 +323,7 @@ fn every_document_kind_passes_the_official_en16931_rules_in_cii_and_ubl() {
     let control = out.join("tampered.cii.xml");
     std::fs::write(&control, tampered).unwrap_or_else(|e| panic!("{e}"));
     files.push(control.clone());
-    let python = root().join("target/validators/bin/python");
-    assert!(
-        python.exists(),
-        "the validators are not installed: run scripts/validators.sh (scripts/test.sh does)"
-    );
-    let artefacts = root().join("../shared/conformance/en16931");
-    assert!(
-        artefacts.join("cii/xslt").is_dir(),
-        "no artefacts at {}",
-        artefacts.display()
-    );
-    let run = Command::new(python)
-        .arg(root().join("tests/validate/en16931.py"))
-        .arg(&artefacts)
-        .args(&files)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let report = String::from_utf8_lossy(&run.stdout);
-    let results: Vec<Value> = report
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
-    assert_eq!(
-        results.len(),
-        files.len(),
-        "one verdict per file\n{report}\n{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let failed = |r: &&&Value| {
-        r["fatal"].as_array().is_some_and(|a| !a.is_empty()) || r["schema"].as_array().is_some_and(|a| !a.is_empty())
-    };
+    let results = relance_e2e::validate::en16931(&files);
     let (controls, verdicts): (Vec<&Value>, Vec<&Value>) = results
         .iter()
         .partition(|r| r["file"].as_str() == Some(&control.to_string_lossy()));
@@ -370,7 +332,7 @@ fn every_document_kind_passes_the_official_en16931_rules_in_cii_and_ubl() {
         caught.contains("BR-CO-16"),
         "the tampered control was not caught: {caught}"
     );
-    let failures: Vec<&&Value> = verdicts.iter().filter(failed).collect();
+    let failures: Vec<&&Value> = verdicts.iter().filter(|v| relance_e2e::validate::failed(v)).collect();
     assert!(failures.is_empty(), "{failures:#?}");
     assert_eq!(verdicts.len(), files.len() - 1);
 }

@@ -1,0 +1,113 @@
+//! The documents of the finance API: `GET` an issued invoice or a granted
+//! credit note as UN/CEFACT CII (Factur-X's XML) or UBL 2.1. A function of
+//! its own, so the XML writers (and, later, the PDF) weigh on no other
+//! function's size. Documents are rendered from the issued record, which
+//! never changes: the same request always answers the same bytes.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use relance::domain::{CustomerId, InvoiceNumber};
+use relance::store::Store;
+use relance_documents::{Document, Syntax};
+
+pub use finance_http::{ApiError, Identity};
+
+pub struct AppState {
+    pub store: Store,
+    pub identity: Identity,
+}
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/customers/{id}/invoices/{number}/documents/{format}", get(invoice))
+        .route("/customers/{id}/credits/{credit}/documents/{format}", get(credit_note))
+        .route_layer(axum::middleware::from_fn(finance_http::trace::request_span))
+        .with_state(state)
+}
+
+/// The syntax a path names, or 422 naming `format`.
+fn syntax(raw: &str) -> Result<(Syntax, &'static str)> {
+    match raw {
+        "cii" => Ok((Syntax::Cii, "cii")),
+        "ubl" => Ok((Syntax::Ubl, "ubl")),
+        other => Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "format",
+            format!("`{other}` is not a document format (cii or ubl)"),
+        )),
+    }
+}
+
+fn customer_id(raw: &str) -> Result<CustomerId> {
+    CustomerId::parse(raw).map_err(|reason| ApiError::field(StatusCode::BAD_REQUEST, "id", reason))
+}
+
+/// The XML as a download named after the document: `F2026-000001.cii.xml`.
+fn xml(doc: &Document, syntax: Syntax, suffix: &str) -> Result<Response> {
+    let bytes = doc.write(syntax).map_err(|e| ApiError::internal(&e))?;
+    let name = format!("attachment; filename=\"{}.{suffix}.xml\"", doc.number);
+    let disposition = HeaderValue::from_str(&name).map_err(|e| ApiError::internal(&e))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/xml; charset=utf-8"),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn invoice(
+    State(state): State<Arc<AppState>>,
+    Path((id, number, format)): Path<(String, String, String)>,
+    parts: Parts,
+) -> Result<Response> {
+    state.identity.actor(&parts)?;
+    let id = customer_id(&id)?;
+    let number =
+        InvoiceNumber::parse(&number).map_err(|reason| ApiError::field(StatusCode::BAD_REQUEST, "number", reason))?;
+    let (syntax, suffix) = syntax(&format)?;
+    let invoice = state
+        .store
+        .get_invoice(&id, &number)
+        .await?
+        .ok_or_else(|| ApiError::not_found("invoice"))?
+        .value;
+    xml(&Document::invoice(&invoice), syntax, suffix)
+}
+
+async fn credit_note(
+    State(state): State<Arc<AppState>>,
+    Path((id, credit, format)): Path<(String, String, String)>,
+    parts: Parts,
+) -> Result<Response> {
+    state.identity.actor(&parts)?;
+    let id = customer_id(&id)?;
+    let (syntax, suffix) = syntax(&format)?;
+    let credit = state
+        .store
+        .get_credit(&id, &credit)
+        .await?
+        .ok_or_else(|| ApiError::not_found("credit"))?
+        .value;
+    // A credit waiting for approval has no number yet: no document.
+    let doc = Document::credit_note(&credit).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "not_granted",
+            "the credit is not granted yet: its credit note has no number",
+        )
+    })?;
+    xml(&doc, syntax, suffix)
+}
