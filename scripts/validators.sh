@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # Makes the virtual environment of the document checkers (saxonche for the
-# official EN 16931 rules, lxml for the schema) under target/validators,
-# once; the document tests run tests/validate/*.py with its python.
+# official EN 16931 rules, lxml for the schema, factur-x for the PDFs) under
+# target/validators, once, and installs poppler-utils when missing; the document tests run tests/validate/*.py with its python.
 set -euo pipefail
+# Poppler's pdftotext and pdftoppm read the PDFs back as text and pictures.
+if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null; then
+  echo "validators: installing Debian's poppler-utils"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq || true
+  $sudo apt-get install -y -qq poppler-utils >/dev/null
+fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/target/validators"
 stamp="$venv/.requirements"

@@ -54,6 +54,81 @@ pub fn en16931(files: &[PathBuf]) -> Vec<Value> {
     verdicts
 }
 
+/// One verdict per Factur-X PDF, read back by the `factur-x` library:
+/// `{"file", "embedded", "level", "xsd", "xml_sha256", "xmp", "af",
+/// "problems": [..]}`.
+pub fn facturx(files: &[PathBuf]) -> Vec<Value> {
+    let python = root().join("target/validators/bin/python");
+    assert!(
+        python.exists(),
+        "the validators are not installed: run scripts/validators.sh"
+    );
+    let run = Command::new(python)
+        .arg(root().join("tests/validate/read_facturx.py"))
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| panic!("running the reader: {e}"));
+    let report = String::from_utf8_lossy(&run.stdout);
+    let verdicts: Vec<Value> = report
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(
+        verdicts.len(),
+        files.len(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    verdicts
+}
+
+/// The text of a PDF as poppler's `pdftotext -layout` reads it.
+pub fn pdf_text(pdf: &Path) -> String {
+    let run = Command::new("pdftotext")
+        .arg("-layout")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("pdftotext (poppler-utils; scripts/validators.sh installs it): {e}"));
+    assert!(
+        run.status.success(),
+        "pdftotext {}: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8_lossy(&run.stdout).to_string()
+}
+
+/// Renders a PDF's pages as PNG beside it (`NAME-1.png`…), for people to
+/// look at; returns how many pages were drawn.
+pub fn pdf_pictures(pdf: &Path) -> usize {
+    let stem = pdf.with_extension("");
+    let run = Command::new("pdftoppm")
+        .args(["-png", "-r", "80"])
+        .arg(pdf)
+        .arg(&stem)
+        .output()
+        .unwrap_or_else(|e| panic!("pdftoppm (poppler-utils): {e}"));
+    assert!(
+        run.status.success(),
+        "pdftoppm {}: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let prefix = format!("{}-", stem.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+    std::fs::read_dir(pdf.parent().unwrap_or(Path::new(".")))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| {
+                    let name = e.file_name().to_string_lossy().to_string();
+                    name.starts_with(&prefix) && name.ends_with(".png")
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 /// Whether a verdict holds a fatal error or a schema error.
 pub fn failed(verdict: &Value) -> bool {
     let any = |key: &str| verdict[key].as_array().is_some_and(|a| !a.is_empty());

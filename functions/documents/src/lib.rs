@@ -5,8 +5,10 @@
 
 pub mod cii;
 pub mod model;
+pub mod pdf;
 pub mod ubl;
 mod xml;
+mod xmp;
 
 use serde::{Deserialize, Serialize};
 

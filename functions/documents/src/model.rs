@@ -72,6 +72,10 @@ pub struct Line {
     /// BT-129 as a decimal, BT-130 its unit code.
     pub quantity: String,
     pub unit_code: &'static str,
+    /// What the PDF prints after the quantity ("h", "kg"); none for "one unit".
+    pub unit_label: Option<&'static str>,
+    /// The discount in percent, for the PDF.
+    pub discount: Option<String>,
     /// BT-146: the price of one unit before the line's discount.
     pub net_price: String,
     /// BG-27: the discount as an allowance: (percent, base, amount).
@@ -307,6 +311,8 @@ impl Document {
                     name: l.description.clone(),
                     quantity: format_scaled(l.quantity_milli, QUANTITY_SCALE),
                     unit_code: l.unit.code(),
+                    unit_label: (l.unit != relance::domain::unit::UnitCode::default()).then(|| l.unit.label(locale)),
+                    discount: (l.discount_bp > 0).then(|| percent(l.discount_bp)),
                     net_price: money(l.unit_price_minor),
                     allowance: (l.discount_bp > 0).then(|| {
                         (
@@ -412,6 +418,8 @@ impl Document {
                 name: format!("{gesture} — facture {}", credit.invoice),
                 quantity: "1".into(),
                 unit_code: "C62",
+                unit_label: None,
+                discount: None,
                 net_price: money(b.base_minor),
                 allowance: None,
                 net_amount: money(b.base_minor),

@@ -406,3 +406,139 @@ fn each_case_carries_its_legal_mention_and_no_other() {
         "{ubl}"
     );
 }
+
+/// What a case's PDF must say, in words a person reads, and must not.
+const MENTIONS: [(&str, &[&str], &[&str]); 11] = [
+    (
+        "b2b-multi-rate",
+        &[
+            "Facture",
+            "F2026-000001",
+            "Atelier Durand",
+            "SIREN 356000000",
+            "TVA FR39356000000",
+            "SAS au capital de 50 000 € — RCS Lyon 356 000 000",
+            "Boulangerie Martin SARL",
+            "Bon de commande : BC-2026-114",
+            "Date de la vente ou de la prestation : 16 novembre 2026",
+            "Échéance : 16 décembre 2026",
+            "2,5 kg",
+            "10 %",
+            "TVA 20 % sur 479,03 €",
+            "TVA 5,5 % sur 45,00 €",
+            "Total TTC",
+            "622,32 €",
+            "IBAN FR76 3000 4000 0500 0012 3456 789",
+            "Pénalités de retard",
+            "Indemnité forfaitaire pour frais de recouvrement",
+            "40 €",
+            "Pas d'escompte",
+        ],
+        &[],
+    ),
+    (
+        "consumer",
+        &["Julie Bernard", "Total TTC", "Pas d'escompte"],
+        &["Indemnité forfaitaire", "Pénalités de retard"],
+    ),
+    ("franchise", &["TVA non applicable, art. 293 B du CGI"], &[]),
+    ("exempt", &["Exonération de TVA, art. 261-4 du CGI", "7 h"], &[]),
+    (
+        "reverse-charge",
+        &[
+            "Invoice",
+            "Reverse charge",
+            "VAT DE123456789",
+            "Total incl. VAT",
+            "Late-payment penalties",
+        ],
+        &[],
+    ),
+    ("intra-community-goods", &["art. 262 ter I", "VAT DE123456789"], &[]),
+    (
+        "export",
+        &["art. 262 I du CGI (exportation)", "Boulangerie de Genève SA", "CH"],
+        &[],
+    ),
+    (
+        "public-sector",
+        &["Code service : ACHATS-RESTO", "Bon de commande : ENG-2026-00412"],
+        &[],
+    ),
+    (
+        "deducted-credit-note",
+        &[
+            "Avoir déduit",
+            "−60,00 €",
+            "Net à payer",
+            "480,00 €",
+            "Avoir n° AV2026-000003",
+        ],
+        &[],
+    ),
+    (
+        "outside-scope",
+        &["Opération hors du champ d'application de la TVA"],
+        &["TVA FR39356000000"],
+    ),
+    (
+        "goodwill-credit-note",
+        &[
+            "Avoir",
+            "Avoir sur la facture F2026-000011",
+            "Geste commercial",
+            "Montant de l'avoir TTC",
+        ],
+        &["Échéance"],
+    ),
+];
+
+#[test]
+fn every_document_kind_is_a_factur_x_pdf_with_its_mentions() {
+    let out = relance_e2e::validate::out_dir();
+    let mut files = Vec::new();
+    let mut embedded = std::collections::BTreeMap::new();
+    for (name, doc) in documents() {
+        let cii = doc.write(Syntax::Cii).unwrap_or_else(|e| panic!("{e}"));
+        let pdf = relance_documents::pdf::facturx(&doc, &cii).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let again = relance_documents::pdf::facturx(&doc, &cii).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(pdf, again, "{name}: the same record gives the same PDF");
+        let path = out.join(format!("{name}.pdf"));
+        std::fs::write(&path, &pdf).unwrap_or_else(|e| panic!("{e}"));
+        embedded.insert(path.to_string_lossy().to_string(), sha256_hex(&cii));
+        files.push((name, path));
+    }
+    let paths: Vec<_> = files.iter().map(|(_, p)| p.clone()).collect();
+    for verdict in relance_e2e::validate::facturx(&paths) {
+        assert_eq!(verdict["problems"], json!([]), "{verdict}");
+        let file = verdict["file"].as_str().unwrap_or_default();
+        assert_eq!(
+            verdict["xml_sha256"].as_str(),
+            embedded.get(file).map(String::as_str),
+            "{file}: the CII as written"
+        );
+    }
+    for (name, path) in &files {
+        let text = relance_e2e::validate::pdf_text(path);
+        // Text extraction guesses spaces from glyph positions ("7 h" may
+        // come out as "7h"): compare without any.
+        let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+        let text = squash(&text);
+        let (_, must, must_not) = MENTIONS
+            .iter()
+            .find(|(case, _, _)| case == name)
+            .unwrap_or_else(|| panic!("no mentions listed for {name}"));
+        for needle in *must {
+            assert!(text.contains(&squash(needle)), "{name}.pdf lacks {needle:?}:\n{text}");
+        }
+        for needle in *must_not {
+            assert!(!text.contains(&squash(needle)), "{name}.pdf says {needle:?}:\n{text}");
+        }
+        assert!(relance_e2e::validate::pdf_pictures(path) >= 1, "{name}: no page drawn");
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,693 @@
+//! The human-readable invoice as a PDF/A-3b, with its CII embedded as
+//! `factur-x.xml` and the Factur-X XMP: a Factur-X EN 16931 document that
+//! people read and machines parse. Layout first (pure: pages of positioned
+//! text and rules), then drawing with krilla; Noto Sans is embedded, so the
+//! document looks the same everywhere and for ever.
+
+use std::sync::LazyLock;
+
+use krilla::configure::{Archival, Configuration, ConfigurationBuilder};
+use krilla::embed::{AssociationKind, EmbeddedFile, MimeType};
+use krilla::geom::{PathBuilder, Point};
+use krilla::metadata::{DateTime, Metadata};
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Stroke};
+use krilla::text::{Font, TextDirection};
+use krilla::{Document as Pdf, SerializeSettings};
+use skrifa::MetadataProvider;
+use skrifa::instance::{LocationRef, Size};
+
+use crate::model::{Document, Kind, Party};
+use relance::domain::Locale;
+use relance::view::format_date;
+
+const WIDTH: f32 = 595.0;
+const HEIGHT: f32 = 842.0;
+const LEFT: f32 = 50.0;
+const RIGHT: f32 = WIDTH - 50.0;
+const BOTTOM: f32 = HEIGHT - 60.0;
+
+static REGULAR: LazyLock<Option<Font>> = LazyLock::new(|| Font::new(ttf_noto_sans::REGULAR.into(), 0));
+static BOLD: LazyLock<Option<Font>> = LazyLock::new(|| Font::new(ttf_noto_sans::BOLD.into(), 0));
+
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error("the embedded font could not be read")]
+    Font,
+    #[error("the PDF could not be written: {0}")]
+    Write(String),
+}
+
+/// One piece of text at a place: `x` is its left edge, or its right edge
+/// when `right` is set; `y` is the baseline.
+#[derive(Debug, Clone, PartialEq)]
+struct Text {
+    x: f32,
+    y: f32,
+    size: f32,
+    bold: bool,
+    grey: bool,
+    right: bool,
+    text: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Page {
+    texts: Vec<Text>,
+    /// Horizontal rules: (y, from x, to x).
+    rules: Vec<(f32, f32, f32)>,
+}
+
+fn face(bold: bool) -> &'static [u8] {
+    if bold {
+        ttf_noto_sans::BOLD
+    } else {
+        ttf_noto_sans::REGULAR
+    }
+}
+
+/// The width of `text` in points, from the font's own advances.
+fn width(text: &str, size: f32, bold: bool) -> f32 {
+    let Ok(font) = skrifa::FontRef::new(face(bold)) else {
+        return 0.0;
+    };
+    let charmap = font.charmap();
+    let metrics = font.glyph_metrics(Size::new(size), LocationRef::default());
+    text.chars()
+        .map(|c| {
+            charmap
+                .map(c)
+                .and_then(|g| metrics.advance_width(g))
+                .unwrap_or(size * 0.5)
+        })
+        .sum()
+}
+
+/// Words laid into lines no wider than `max`.
+fn wrap(text: &str, size: f32, bold: bool, max: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if !line.is_empty() && width(&candidate, size, bold) > max {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+        } else {
+            line = candidate;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// "1234.50" as the reader writes it: "1 234,50 €" or "€1,234.50".
+fn money(amount: &str, currency: &str, locale: Locale) -> String {
+    let (whole, fraction) = amount.split_once('.').unwrap_or((amount, ""));
+    let (sign, whole) = whole.strip_prefix('-').map_or(("", whole), |w| ("-", w));
+    let digits: Vec<char> = whole.chars().collect();
+    let separator = match locale {
+        Locale::Fr => '\u{a0}',
+        Locale::En => ',',
+    };
+    let mut grouped = String::new();
+    for (i, d) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(separator);
+        }
+        grouped.push(*d);
+    }
+    let symbol = if currency == "EUR" { "€" } else { currency };
+    match (locale, fraction.is_empty()) {
+        (Locale::Fr, true) => format!("{sign}{grouped}\u{a0}{symbol}"),
+        (Locale::Fr, false) => format!("{sign}{grouped},{fraction}\u{a0}{symbol}"),
+        (Locale::En, true) => format!("{sign}{symbol}{grouped}"),
+        (Locale::En, false) => format!("{sign}{symbol}{grouped}.{fraction}"),
+    }
+}
+
+/// An IBAN in groups of four, as banks print it.
+fn grouped(iban: &str) -> String {
+    let chars: Vec<char> = iban.chars().filter(|c| !c.is_whitespace()).collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn decimal(value: &str, locale: Locale) -> String {
+    match locale {
+        Locale::Fr => value.replace('.', ","),
+        Locale::En => value.to_string(),
+    }
+}
+
+fn percent(value: &str, locale: Locale) -> String {
+    match locale {
+        Locale::Fr => format!("{}\u{a0}%", decimal(value, locale)),
+        Locale::En => format!("{value}%"),
+    }
+}
+
+/// The words of the document in its reader's language.
+struct Words {
+    title: &'static str,
+    number: &'static str,
+    issued: &'static str,
+    due: &'static str,
+    delivered: &'static str,
+    billed_to: &'static str,
+    delivered_to: &'static str,
+    order: &'static str,
+    service: &'static str,
+    corrects: &'static str,
+    columns: [&'static str; 6],
+    total_net: &'static str,
+    vat_on: &'static str,
+    total_gross: &'static str,
+    prepaid: &'static str,
+    payable: &'static str,
+    credited: &'static str,
+    transfer: &'static str,
+    reference: &'static str,
+    vat: &'static str,
+    page: &'static str,
+}
+
+fn words(locale: Locale, kind: Kind) -> Words {
+    match locale {
+        Locale::Fr => Words {
+            title: if kind == Kind::Invoice { "Facture" } else { "Avoir" },
+            number: "N°",
+            issued: "Date d'émission",
+            due: "Échéance",
+            delivered: "Date de la vente ou de la prestation",
+            billed_to: if kind == Kind::Invoice { "Facturé à" } else { "Client" },
+            delivered_to: "Livré à",
+            order: "Bon de commande",
+            service: "Code service",
+            corrects: "Avoir sur la facture",
+            columns: [
+                "Désignation",
+                "Quantité",
+                "Prix unitaire HT",
+                "Remise",
+                "TVA",
+                "Total HT",
+            ],
+            total_net: "Total HT",
+            vat_on: "TVA {rate} sur {base}",
+            total_gross: "Total TTC",
+            prepaid: "Avoir déduit",
+            payable: "Net à payer",
+            credited: "Montant de l'avoir TTC",
+            transfer: "Virement SEPA :",
+            reference: "référence à indiquer :",
+            vat: "TVA",
+            page: "Page",
+        },
+        Locale::En => Words {
+            title: if kind == Kind::Invoice {
+                "Invoice"
+            } else {
+                "Credit note"
+            },
+            number: "No.",
+            issued: "Issue date",
+            due: "Due date",
+            delivered: "Date of sale or service",
+            billed_to: if kind == Kind::Invoice { "Billed to" } else { "Customer" },
+            delivered_to: "Delivered to",
+            order: "Purchase order",
+            service: "Service code",
+            corrects: "Credit note on invoice",
+            columns: ["Description", "Quantity", "Unit price", "Discount", "VAT", "Net amount"],
+            total_net: "Total excl. VAT",
+            vat_on: "VAT {rate} on {base}",
+            total_gross: "Total incl. VAT",
+            prepaid: "Credit note deducted",
+            payable: "Amount due",
+            credited: "Credit note total incl. VAT",
+            transfer: "SEPA credit transfer:",
+            reference: "reference to quote:",
+            vat: "VAT",
+            page: "Page",
+        },
+    }
+}
+
+/// Pages being laid out, and where the next line goes.
+struct Layout {
+    pages: Vec<Page>,
+    y: f32,
+}
+
+impl Layout {
+    fn page(&mut self) -> &mut Page {
+        if self.pages.is_empty() {
+            self.pages.push(Page::default());
+        }
+        let last = self.pages.len() - 1;
+        &mut self.pages[last]
+    }
+
+    fn text(&mut self, x: f32, size: f32, bold: bool, text: impl Into<String>) {
+        let y = self.y;
+        self.page().texts.push(Text {
+            x,
+            y,
+            size,
+            bold,
+            grey: false,
+            right: false,
+            text: text.into(),
+        });
+    }
+
+    fn right(&mut self, x: f32, size: f32, bold: bool, text: impl Into<String>) {
+        let y = self.y;
+        self.page().texts.push(Text {
+            x,
+            y,
+            size,
+            bold,
+            grey: false,
+            right: true,
+            text: text.into(),
+        });
+    }
+
+    fn grey(&mut self, x: f32, size: f32, text: impl Into<String>) {
+        let y = self.y;
+        self.page().texts.push(Text {
+            x,
+            y,
+            size,
+            bold: false,
+            grey: true,
+            right: false,
+            text: text.into(),
+        });
+    }
+
+    fn rule(&mut self, from: f32, to: f32) {
+        let y = self.y;
+        self.page().rules.push((y, from, to));
+    }
+
+    /// Room for `height` more points on this page, or a new page.
+    fn room(&mut self, height: f32) {
+        if self.y + height > BOTTOM {
+            self.pages.push(Page::default());
+            self.y = 60.0;
+        }
+    }
+
+    fn down(&mut self, by: f32) {
+        self.y += by;
+    }
+}
+
+fn party_lines(p: &Party, w: &Words) -> Vec<String> {
+    let mut lines: Vec<String> = p.address.lines.clone();
+    lines.push(format!("{} {}", p.address.postal_code, p.address.city));
+    if p.address.country != "FR" {
+        lines.push(p.address.country.clone());
+    }
+    if let Some(siren) = &p.siren {
+        lines.push(format!("SIREN {siren}"));
+    }
+    if let Some(vat) = &p.vat_number {
+        lines.push(format!("{} {vat}", w.vat));
+    }
+    lines
+}
+
+fn heading(l: &mut Layout, doc: &Document, w: &Words) {
+    let locale = doc.locale;
+    // The seller, top left; the document, top right.
+    l.text(LEFT, 15.0, true, &doc.seller.name);
+    l.right(RIGHT, 20.0, true, w.title);
+    l.down(16.0);
+    let mut seller_lines = party_lines(&doc.seller, w);
+    if let Some(info) = &doc.seller.legal_information {
+        seller_lines.push(info.clone());
+    }
+    if let Some(c) = &doc.seller.contact {
+        seller_lines.push(c.name.clone());
+        seller_lines.extend(c.email.clone());
+        seller_lines.extend(c.phone.clone());
+    }
+    let mut facts = vec![
+        format!("{} {}", w.number, doc.number),
+        format!("{} : {}", w.issued, format_date(doc.issue_date, locale)),
+    ];
+    if let Some(day) = doc.delivery_date {
+        facts.push(format!("{} : {}", w.delivered, format_date(day, locale)));
+    }
+    if let Some(due) = doc.due_date {
+        facts.push(format!("{} : {}", w.due, format_date(due, locale)));
+    }
+    if let Some((number, day)) = &doc.preceding {
+        facts.push(format!("{} {number} ({})", w.corrects, format_date(*day, locale)));
+    }
+    let facts: Vec<String> = facts
+        .into_iter()
+        .map(|f| {
+            if locale == Locale::En {
+                f.replace(" : ", ": ")
+            } else {
+                f
+            }
+        })
+        .collect();
+    for i in 0..seller_lines.len().max(facts.len()) {
+        if let Some(s) = seller_lines.get(i) {
+            l.text(LEFT, 8.5, false, s);
+        }
+        if let Some(f) = facts.get(i) {
+            l.right(RIGHT, 9.0, i == 0, f);
+        }
+        l.down(11.5);
+    }
+}
+
+fn parties(l: &mut Layout, doc: &Document, w: &Words) {
+    let locale = doc.locale;
+    // The buyer, and where the goods went when it is elsewhere.
+    l.down(12.0);
+    let middle = LEFT + 260.0;
+    l.grey(LEFT, 8.0, w.billed_to);
+    let delivered_elsewhere = doc.deliver_to.as_ref().filter(|a| **a != doc.buyer.address);
+    if delivered_elsewhere.is_some() {
+        l.grey(middle, 8.0, w.delivered_to);
+    }
+    l.down(12.0);
+    l.text(LEFT, 10.5, true, &doc.buyer.name);
+    l.down(12.5);
+    let buyer_lines = party_lines(&doc.buyer, w);
+    let ship_lines: Vec<String> = delivered_elsewhere
+        .map(|a| {
+            let mut v = a.lines.clone();
+            v.push(format!("{} {}", a.postal_code, a.city));
+            v.push(a.country.clone());
+            v
+        })
+        .unwrap_or_default();
+    for i in 0..buyer_lines.len().max(ship_lines.len()) {
+        if let Some(b) = buyer_lines.get(i) {
+            l.text(LEFT, 9.0, false, b);
+        }
+        if let Some(s) = ship_lines.get(i) {
+            l.text(middle, 9.0, false, s);
+        }
+        l.down(11.5);
+    }
+    for (label, value) in [(w.order, &doc.order_reference), (w.service, &doc.buyer_reference)] {
+        if let Some(value) = value {
+            let colon = if locale == Locale::Fr { " :" } else { ":" };
+            l.text(LEFT, 9.0, false, format!("{label}{colon} {value}"));
+            l.down(11.5);
+        }
+    }
+}
+
+fn lines(l: &mut Layout, doc: &Document, w: &Words) {
+    let locale = doc.locale;
+    let cur = |amount: &str| money(amount, doc.currency, locale);
+    // The lines.
+    l.down(14.0);
+    let columns = [LEFT, 330.0, 405.0, 445.0, 485.0, RIGHT];
+    let header = |l: &mut Layout| {
+        l.text(columns[0], 8.0, true, w.columns[0]);
+        for (i, name) in w.columns.iter().enumerate().skip(1) {
+            l.right(columns[i], 8.0, true, *name);
+        }
+        l.down(5.0);
+        l.rule(LEFT, RIGHT);
+        l.down(12.0);
+    };
+    header(l);
+    for line in &doc.lines {
+        let described = wrap(&line.name, 9.0, false, 215.0);
+        l.room(12.0 * described.len() as f32 + 6.0);
+        if l.y < 70.0 {
+            header(l);
+        }
+        let quantity = match line.unit_label {
+            Some(unit) => format!("{} {unit}", decimal(&line.quantity, locale)),
+            None => decimal(&line.quantity, locale),
+        };
+        l.right(columns[1], 9.0, false, quantity);
+        l.right(columns[2], 9.0, false, cur(&line.net_price));
+        l.right(
+            columns[3],
+            9.0,
+            false,
+            line.discount.as_deref().map(|d| percent(d, locale)).unwrap_or_default(),
+        );
+        let rate = if line.category == relance::domain::vat::VatCategory::OutsideScope {
+            "—".to_string()
+        } else {
+            percent(&line.rate, locale)
+        };
+        l.right(columns[4], 9.0, false, rate);
+        l.right(columns[5], 9.0, false, cur(&line.net_amount));
+        for text in described {
+            l.text(columns[0], 9.0, false, text);
+            l.down(12.0);
+        }
+        l.down(3.0);
+    }
+    l.rule(LEFT, RIGHT);
+    l.down(16.0);
+}
+
+fn totals(l: &mut Layout, doc: &Document, w: &Words) {
+    let locale = doc.locale;
+    let cur = |amount: &str| money(amount, doc.currency, locale);
+    // The totals, right.
+    let label_x = 470.0;
+    let t = &doc.totals;
+    l.room(120.0);
+    l.right(label_x, 9.5, false, w.total_net);
+    l.right(RIGHT, 9.5, false, cur(&t.lines));
+    l.down(13.0);
+    for b in &doc.breakdown {
+        let label = w
+            .vat_on
+            .replace("{rate}", &percent(&b.rate, locale))
+            .replace("{base}", &cur(&b.base));
+        l.right(label_x, 9.5, false, label);
+        l.right(RIGHT, 9.5, false, cur(&b.vat));
+        l.down(13.0);
+    }
+    l.right(
+        label_x,
+        10.0,
+        true,
+        if doc.kind == Kind::Invoice {
+            w.total_gross
+        } else {
+            w.credited
+        },
+    );
+    l.right(RIGHT, 10.0, true, cur(&t.grand));
+    l.down(13.0);
+    if let Some(prepaid) = &t.prepaid {
+        l.right(label_x, 9.5, false, w.prepaid);
+        l.right(RIGHT, 9.5, false, format!("−{}", cur(prepaid)));
+        l.down(13.0);
+        l.right(label_x, 10.5, true, w.payable);
+        l.right(RIGHT, 10.5, true, cur(&t.payable));
+        l.down(13.0);
+    }
+}
+
+fn exemptions(l: &mut Layout, doc: &Document) {
+    // Why no VAT is charged, where it is not.
+    l.down(6.0);
+    for b in &doc.breakdown {
+        if let Some((_, mention)) = b.exemption {
+            for text in wrap(mention, 9.0, true, RIGHT - LEFT) {
+                l.room(12.0);
+                l.text(LEFT, 9.0, true, text);
+                l.down(12.0);
+            }
+        }
+    }
+}
+
+fn payment(l: &mut Layout, doc: &Document, w: &Words) {
+    // How to pay.
+    l.down(6.0);
+    if let Some(means) = doc.payment_means.first() {
+        let account = [
+            means.iban.as_deref().map(|i| format!("IBAN {}", grouped(i))),
+            means.bic.as_deref().map(|b| format!("BIC {b}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" — ");
+        let reference = doc
+            .remittance
+            .as_deref()
+            .map(|r| format!(" — {} {r}", w.reference))
+            .unwrap_or_default();
+        for text in wrap(
+            &format!("{} {account}{reference}", w.transfer),
+            9.0,
+            false,
+            RIGHT - LEFT,
+        ) {
+            l.room(12.0);
+            l.text(LEFT, 9.0, false, text);
+            l.down(12.0);
+        }
+    }
+    if let Some(terms) = &doc.payment_terms {
+        l.room(12.0);
+        l.text(LEFT, 9.0, false, terms);
+        l.down(12.0);
+    }
+}
+
+fn mentions(l: &mut Layout, doc: &Document) {
+    // The mentions the law asks for.
+    l.down(8.0);
+    for (_, note) in &doc.notes {
+        for text in wrap(note, 8.0, false, RIGHT - LEFT) {
+            l.room(10.5);
+            l.grey(LEFT, 8.0, text);
+            l.down(10.5);
+        }
+    }
+}
+
+/// The pages, laid out: a pure function of the document.
+fn layout(doc: &Document) -> Layout {
+    let w = words(doc.locale, doc.kind);
+    let mut l = Layout {
+        pages: Vec::new(),
+        y: 62.0,
+    };
+    heading(&mut l, doc, &w);
+    parties(&mut l, doc, &w);
+    lines(&mut l, doc, &w);
+    totals(&mut l, doc, &w);
+    exemptions(&mut l, doc);
+    payment(&mut l, doc, &w);
+    mentions(&mut l, doc);
+    // Page numbers, once the count is known.
+    let count = l.pages.len();
+    for (i, page) in l.pages.iter_mut().enumerate() {
+        page.texts.push(Text {
+            x: RIGHT,
+            y: HEIGHT - 30.0,
+            size: 7.5,
+            bold: false,
+            grey: true,
+            right: true,
+            text: format!("{} — {} {}/{count}", doc.number, w.page, i + 1),
+        });
+    }
+    l
+}
+
+fn date(day: chrono::NaiveDate) -> DateTime {
+    use chrono::Datelike;
+    DateTime::new(u16::try_from(day.year()).unwrap_or(2000))
+        .month(u8::try_from(day.month()).unwrap_or(1))
+        .day(u8::try_from(day.day()).unwrap_or(1))
+}
+
+fn configuration() -> Result<Configuration, PdfError> {
+    ConfigurationBuilder::new()
+        .with_archival_validator(Archival::A3_B)
+        .finish()
+        .map_err(|e| PdfError::Write(format!("{e:?}")))
+}
+
+/// The Factur-X PDF: the document drawn, the CII embedded, PDF/A-3b.
+pub fn facturx(doc: &Document, cii: &[u8]) -> Result<Vec<u8>, PdfError> {
+    let (Some(regular), Some(bold)) = (REGULAR.clone(), BOLD.clone()) else {
+        return Err(PdfError::Font);
+    };
+    let settings = SerializeSettings {
+        configuration: configuration()?,
+        ..SerializeSettings::default()
+    };
+    let mut pdf = Pdf::new_with(settings);
+    let w = words(doc.locale, doc.kind);
+    let issued = date(doc.issue_date);
+    pdf.set_metadata(
+        Metadata::new()
+            .title(format!("{} {}", w.title, doc.number))
+            .authors(vec![doc.seller.name.clone()])
+            .language(doc.locale.code().to_string())
+            .creator("relance".to_string())
+            .creation_date(issued),
+    );
+    for page in layout(doc).pages {
+        let settings = PageSettings::from_wh(WIDTH, HEIGHT).ok_or_else(|| PdfError::Write("page size".into()))?;
+        let mut p = pdf.start_page_with(settings);
+        let mut surface = p.surface();
+        for (y, from, to) in &page.rules {
+            let mut path = PathBuilder::new();
+            path.move_to(*from, *y);
+            path.line_to(*to, *y);
+            if let Some(path) = path.finish() {
+                surface.set_fill(None);
+                surface.set_stroke(Some(Stroke {
+                    width: 0.6,
+                    ..Stroke::default()
+                }));
+                surface.draw_path(&path);
+                surface.set_stroke(None);
+            }
+        }
+        for t in &page.texts {
+            let font = if t.bold { bold.clone() } else { regular.clone() };
+            let x = if t.right {
+                t.x - width(&t.text, t.size, t.bold)
+            } else {
+                t.x
+            };
+            let grey = krilla::color::rgb::Color::new(85, 85, 85);
+            let black = krilla::color::rgb::Color::new(20, 20, 20);
+            surface.set_fill(Some(Fill {
+                paint: if t.grey { grey } else { black }.into(),
+                ..Fill::default()
+            }));
+            surface.draw_text(
+                Point::from_xy(x, t.y),
+                font,
+                t.size,
+                &t.text,
+                false,
+                TextDirection::Auto,
+            );
+        }
+        surface.finish();
+        p.finish();
+    }
+    pdf.embed_file(EmbeddedFile {
+        path: "factur-x.xml".into(),
+        mime_type: MimeType::new("text/xml"),
+        description: Some("Factur-X EN 16931 (CII D16B)".into()),
+        association_kind: AssociationKind::Alternative,
+        data: cii.to_vec().into(),
+        modification_date: Some(issued),
+        compress: Some(true),
+        location: None,
+    })
+    .ok_or_else(|| PdfError::Write("the XML could not be embedded".into()))?;
+    let bytes = pdf.finish().map_err(|e| PdfError::Write(format!("{e:?}")))?;
+    crate::xmp::with_facturx(bytes)
+}
