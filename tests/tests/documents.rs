@@ -1,7 +1,7 @@
 //! The documents of the finance API, end to end: invoices issued through
 //! `POST /invoices` against DynamoDB Local in several VAT cases, then
-//! fetched as CII and UBL from the documents function and checked by the
-//! official EN 16931 rules; the same request answers the same bytes; a
+//! fetched as Factur-X PDF, CII and UBL from the documents function and
+//! checked by the official EN 16931 rules and the factur-x library; the same request answers the same bytes; a
 //! refused VAT case writes nothing.
 
 mod common;
@@ -59,7 +59,7 @@ fn invoice(customer: &str, category: &str, lines: Value) -> Value {
 }
 
 #[tokio::test]
-async fn issued_invoices_are_served_as_cii_and_ubl_that_pass_the_official_rules() {
+async fn issued_invoices_are_served_as_factur_x_cii_and_ubl_that_pass_the_official_checks() {
     let world = World::new("documents").await;
     world.create_customer("martin", json!({})).await;
     world
@@ -108,6 +108,7 @@ async fn issued_invoices_are_served_as_cii_and_ubl_that_pass_the_official_rules(
     ];
     let out = relance_e2e::validate::out_dir();
     let mut files = Vec::new();
+    let mut pdfs = Vec::new();
     for (i, (case, customer, category, lines)) in cases.into_iter().enumerate() {
         let (status, body) = world
             .issue(&format!("doc-{i}"), &invoice(customer, category, lines))
@@ -129,6 +130,25 @@ async fn issued_invoices_are_served_as_cii_and_ubl_that_pass_the_official_rules(
             std::fs::write(&path, &first.body).expect("write");
             files.push(path);
         }
+        let uri = format!("/customers/{customer}/invoices/{number}/documents/pdf");
+        let pdf = fetch(&world, &uri).await;
+        assert_eq!(
+            (pdf.status, pdf.content_type.as_str()),
+            (StatusCode::OK, "application/pdf"),
+            "{case}"
+        );
+        assert_eq!(pdf.disposition, format!("attachment; filename=\"{number}.pdf\""));
+        assert_eq!(
+            pdf.body,
+            fetch(&world, &uri).await.body,
+            "{case}: the same PDF each time"
+        );
+        let path = out.join(format!("api-{case}.pdf"));
+        std::fs::write(&path, &pdf.body).expect("write");
+        pdfs.push(path);
+    }
+    for verdict in relance_e2e::validate::facturx(&pdfs) {
+        assert_eq!(verdict["problems"], json!([]), "{verdict}");
     }
     let verdicts = relance_e2e::validate::en16931(&files);
     let failures: Vec<&Value> = verdicts.iter().filter(|v| relance_e2e::validate::failed(v)).collect();

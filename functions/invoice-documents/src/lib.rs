@@ -1,7 +1,7 @@
 //! The documents of the finance API: `GET` an issued invoice or a granted
-//! credit note as UN/CEFACT CII (Factur-X's XML) or UBL 2.1. A function of
-//! its own, so the XML writers (and, later, the PDF) weigh on no other
-//! function's size. Documents are rendered from the issued record, which
+//! credit note as its Factur-X PDF, as UN/CEFACT CII (the XML Factur-X
+//! embeds) or as UBL 2.1. A function of its own, so the writers and the
+//! embedded font weigh on no other function's size. Documents are rendered from the issued record, which
 //! never changes: the same request always answers the same bytes.
 
 use std::sync::Arc;
@@ -33,17 +33,51 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// The syntax a path names, or 422 naming `format`.
-fn syntax(raw: &str) -> Result<(Syntax, &'static str)> {
+/// The formats a path may name.
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    /// The Factur-X PDF: the PDF/A-3 a person reads, the CII inside.
+    Pdf,
+    Xml(Syntax, &'static str),
+}
+
+/// The format a path names, or 422 naming `format`.
+fn format(raw: &str) -> Result<Format> {
     match raw {
-        "cii" => Ok((Syntax::Cii, "cii")),
-        "ubl" => Ok((Syntax::Ubl, "ubl")),
+        "pdf" => Ok(Format::Pdf),
+        "cii" => Ok(Format::Xml(Syntax::Cii, "cii")),
+        "ubl" => Ok(Format::Xml(Syntax::Ubl, "ubl")),
         other => Err(ApiError::field(
             StatusCode::UNPROCESSABLE_ENTITY,
             "format",
-            format!("`{other}` is not a document format (cii or ubl)"),
+            format!("`{other}` is not a document format (pdf, cii or ubl)"),
         )),
     }
+}
+
+/// The document in `format`, as a download named after it.
+fn answer(doc: &Document, format: Format) -> Result<Response> {
+    match format {
+        Format::Xml(syntax, suffix) => xml(doc, syntax, suffix),
+        Format::Pdf => {
+            let cii = doc.write(Syntax::Cii).map_err(|e| ApiError::internal(&e))?;
+            let pdf = relance_documents::pdf::facturx(doc, &cii).map_err(|e| ApiError::internal(&e))?;
+            download(pdf, "application/pdf", &format!("{}.pdf", doc.number))
+        }
+    }
+}
+
+fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Result<Response> {
+    let disposition =
+        HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).map_err(|e| ApiError::internal(&e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 fn customer_id(raw: &str) -> Result<CustomerId> {
@@ -77,14 +111,14 @@ async fn invoice(
     let id = customer_id(&id)?;
     let number =
         InvoiceNumber::parse(&number).map_err(|reason| ApiError::field(StatusCode::BAD_REQUEST, "number", reason))?;
-    let (syntax, suffix) = syntax(&format)?;
+    let format = self::format(&format)?;
     let invoice = state
         .store
         .get_invoice(&id, &number)
         .await?
         .ok_or_else(|| ApiError::not_found("invoice"))?
         .value;
-    xml(&Document::invoice(&invoice), syntax, suffix)
+    answer(&Document::invoice(&invoice), format)
 }
 
 async fn credit_note(
@@ -94,7 +128,7 @@ async fn credit_note(
 ) -> Result<Response> {
     state.identity.actor(&parts)?;
     let id = customer_id(&id)?;
-    let (syntax, suffix) = syntax(&format)?;
+    let format = self::format(&format)?;
     let credit = state
         .store
         .get_credit(&id, &credit)
@@ -109,5 +143,5 @@ async fn credit_note(
             "the credit is not granted yet: its credit note has no number",
         )
     })?;
-    xml(&doc, syntax, suffix)
+    answer(&doc, format)
 }
