@@ -140,7 +140,12 @@ impl Settings {
 pub fn company() -> Result<Seller, ConfigError> {
     // Parsed once per process: alerts and survey emails ask for it often.
     static COMPANY: std::sync::LazyLock<Result<Seller, String>> = std::sync::LazyLock::new(|| {
-        toml::from_str(include_str!("../../../config/company.toml")).map_err(|e: toml::de::Error| e.to_string())
+        let seller: Seller =
+            toml::from_str(include_str!("../../../config/company.toml")).map_err(|e: toml::de::Error| e.to_string())?;
+        // A void penalty clause would be printed on every invoice: refuse
+        // to start rather than issue one.
+        seller.terms.check()?;
+        Ok(seller)
     });
     COMPANY.clone().map_err(ConfigError::Company)
 }

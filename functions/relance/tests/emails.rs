@@ -154,6 +154,11 @@ fn a_consumer_is_never_charged_the_recovery_indemnity() {
         let email = render(locale, "consumer", "Léa Dupont");
         for part in [&email.html, &email.text] {
             assert!(!part.contains("40,00") && !part.contains("40.00"), "{locale:?}");
+            // Nor the business late-payment penalty (L441-10 is B2B).
+            assert!(
+                !part.contains("pénalités") && !part.contains("penalties"),
+                "{locale:?}: {part}"
+            );
         }
         assert!(email.text.contains("Léa Dupont"));
     }

@@ -13,14 +13,18 @@ use serde_json::json;
 /// Parsed once, as in a function's cold start.
 static RENDERER: std::sync::LazyLock<Renderer> = std::sync::LazyLock::new(|| Renderer::new().expect("templates"));
 
-fn invoice(number: u64, locale: Locale) -> (relance::domain::Customer, Invoice) {
-    let customer: CustomerInput = serde_json::from_value(json!({
+fn invoice_to(number: u64, locale: Locale, kind: &str) -> (relance::domain::Customer, Invoice) {
+    let mut body = json!({
         "contact_name": "Camille <b>Martin</b>", "email": "compta@boulangerie-martin.fr", "locale": locale.code(),
-        "kind": "business", "company_name": "Boulangerie Martin SARL", "siren": "356000000",
+        "kind": kind,
         "billing_address": { "lines": ["3 place Bellecour"], "postal_code": "69002", "city": "Lyon", "country": "FR" },
         "customer_since": "2016-05-10"
-    }))
-    .expect("customer");
+    });
+    if kind == "business" {
+        body["company_name"] = json!("Boulangerie Martin SARL");
+        body["siren"] = json!("356000000");
+    }
+    let customer: CustomerInput = serde_json::from_value(body).expect("customer");
     let customer = customer.parse(CustomerId::parse("martin").expect("id")).expect("valid");
     let input: InvoiceInput = serde_json::from_value(json!({
         "customer_id": "martin", "currency": "EUR", "issue_date": "2026-03-02", "payment_terms": { "days": 30 },
@@ -40,10 +44,19 @@ fn invoice(number: u64, locale: Locale) -> (relance::domain::Customer, Invoice) 
 }
 
 fn render(locale: Locale, stage: &str, tone: Tone, count: u64) -> RenderedEmail {
+    render_to("business", locale, stage, tone, count)
+}
+
+fn render_to(kind: &str, locale: Locale, stage: &str, tone: Tone, count: u64) -> RenderedEmail {
     let invoices: Vec<(Invoice, String)> = (1..=count)
-        .map(|n| (invoice(n, locale).1, format!("https://pay.example.test/i/tok{n}")))
+        .map(|n| {
+            (
+                invoice_to(n, locale, kind).1,
+                format!("https://pay.example.test/i/tok{n}"),
+            )
+        })
         .collect();
-    let customer = invoice(1, locale).0;
+    let customer = invoice_to(1, locale, kind).0;
     let today = NaiveDate::from_ymd_opt(2026, 4, 20).expect("date");
     let context = ReminderEmail::new(
         &customer,
@@ -112,6 +125,32 @@ fn firm_and_final_stages_state_penalties_plainly_and_never_threaten_first() {
     }
     let courtesy = render(Locale::Fr, "courtesy", Tone::Warm, 1);
     assert!(!courtesy.text.contains("pénalités"));
+}
+
+#[test]
+fn a_consumer_never_reads_the_business_penalty_terms() {
+    for locale in [Locale::Fr, Locale::En] {
+        for stage in ["firm", "final_notice"] {
+            let business = render_to("business", locale, stage, Tone::Standard, 1);
+            let consumer = render_to("consumer", locale, stage, Tone::Standard, 1);
+            let b2b = match locale {
+                Locale::Fr => ["pénalités", "indemnité forfaitaire"],
+                Locale::En => ["penalties", "recovery indemnity"],
+            };
+            for words in b2b {
+                assert!(business.text.contains(words), "{locale:?} {stage} business: {words}");
+                assert!(
+                    !consumer.text.contains(words),
+                    "{locale:?} {stage} consumer: {words}\n{}",
+                    consumer.text
+                );
+                assert!(
+                    !consumer.html.contains(words),
+                    "{locale:?} {stage} consumer html: {words}"
+                );
+            }
+        }
+    }
 }
 
 #[test]

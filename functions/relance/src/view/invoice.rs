@@ -148,6 +148,8 @@ pub struct InvoiceView {
     pub credits: Vec<DeductionView>,
     pub paid: bool,
     pub late_penalty_points: u32,
+    /// Whether the B2B late-payment terms apply (never to a consumer).
+    pub penalties: bool,
     pub early_payment_discount: Option<String>,
     /// Only for business customers: consumers may not be charged it.
     pub recovery_indemnity: Option<String>,
@@ -222,6 +224,7 @@ impl InvoiceView {
             credits,
             paid: invoice.status == InvoiceStatus::Paid,
             late_penalty_points: seller.terms.late_penalty_ecb_plus_points,
+            penalties: is_business,
             early_payment_discount: (seller.terms.early_payment_discount_bp > 0)
                 .then(|| percent(seller.terms.early_payment_discount_bp, locale)),
             recovery_indemnity: is_business.then(|| {

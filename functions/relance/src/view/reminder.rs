@@ -34,6 +34,8 @@ pub struct ReminderEmail {
     pub help_link: String,
     pub seller: SellerView,
     pub late_penalty_points: u32,
+    /// Whether the B2B late-payment terms apply (never to a consumer).
+    pub penalties: bool,
     pub recovery_indemnity: Option<String>,
     /// When a person will call if nothing happens (final notice).
     pub reply_by: String,
@@ -80,6 +82,7 @@ impl ReminderEmail {
             invoices: lines,
             help_link,
             late_penalty_points: first.as_ref().map_or(10, |v| v.late_penalty_points),
+            penalties: first.as_ref().is_some_and(|v| v.penalties),
             recovery_indemnity: first.as_ref().and_then(|v| v.recovery_indemnity.clone()),
             seller: match first {
                 Some(v) => v.seller,
@@ -103,6 +106,7 @@ impl ReminderEmail {
             help_link: String::new(),
             seller: SellerView::default(),
             late_penalty_points: 0,
+            penalties: false,
             recovery_indemnity: None,
             reply_by: String::new(),
         }
