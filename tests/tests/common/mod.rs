@@ -198,6 +198,24 @@ impl World {
         (status, value)
     }
 
+    /// A GET answered as raw bytes (a document).
+    pub async fn call_bytes(&self, uri: &str) -> (StatusCode, Vec<u8>) {
+        let request = Request::builder()
+            .method("GET")
+            .uri(uri)
+            .header("x-relance-actor", "camille.finance")
+            .body(Body::empty())
+            .expect("request");
+        let app = invoice_documents::router(Arc::new(invoice_documents::AppState {
+            store: self.store.clone(),
+            identity: Identity::Header,
+        }));
+        let response = app.oneshot(request).await.expect("router answers");
+        let status = response.status();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes().to_vec();
+        (status, bytes)
+    }
+
     /// A business customer in Lyon; `overrides` replace top-level fields.
     pub async fn create_customer(&self, id: &str, overrides: Value) -> Value {
         let mut body = business_customer(&self.email(id));

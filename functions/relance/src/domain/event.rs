@@ -30,6 +30,15 @@ impl HistoryEvent {
     }
 }
 
+/// One document in the archive: its format, where it is, its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchivedDocument {
+    pub format: String,
+    pub key: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
 /// Everything that can happen to a customer. The `type` tag is a plain
 /// attribute so stream filters can select events by kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +53,12 @@ pub enum EventKind {
         gross_minor: i64,
         currency: String,
         due_date: NaiveDate,
+    },
+    /// The issued documents of an invoice or a credit note (`number`) were
+    /// stored in the write-once archive, each with its SHA-256.
+    DocumentsArchived {
+        number: InvoiceNumber,
+        documents: Vec<ArchivedDocument>,
     },
     InvoiceEmailed {
         number: InvoiceNumber,
@@ -232,6 +247,7 @@ impl EventKind {
             EventKind::CustomerCreated => "customer_created",
             EventKind::CustomerUpdated { .. } => "customer_updated",
             EventKind::InvoiceIssued { .. } => "invoice_issued",
+            EventKind::DocumentsArchived { .. } => "documents_archived",
             EventKind::InvoiceEmailed { .. } => "invoice_emailed",
             EventKind::DeliveryFailed { .. } => "delivery_failed",
             EventKind::ReminderSent { .. } => "reminder_sent",

@@ -42,7 +42,7 @@ impl Store {
     /// Appends one event with a single conditional put (1 write unit where
     /// a one-item transaction costs 2). Idempotent: an event already
     /// there (a retried call) is not an error.
-    pub(crate) async fn append_new_event(&self, event: &HistoryEvent) -> Result<(), StoreError> {
+    pub async fn append_new_event(&self, event: &HistoryEvent) -> Result<(), StoreError> {
         let item = event_item(event);
         let result = self
             .client
