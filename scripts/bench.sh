@@ -23,7 +23,7 @@ trap 'scripts/stack.sh stop >/dev/null' EXIT
 # mailbox grows.
 fresh() { scripts/stack.sh stop >/dev/null 2>&1 || true; scripts/stack.sh start >/dev/null; }
 # BENCH_ONLY="render coldstart" runs only those sections (process,
-# reminders, history, issue, pages, coldstart, render, deps).
+# reminders, history, issue, pages, coldstart, render, documents, deps).
 want() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 stamp() { echo "_$(date -u +%F), $(nproc) cores, \`$*\`_"; echo; }
 
@@ -120,6 +120,23 @@ if parses:
         print(f"| {name.strip()} | {mid} {unit} |")
 PY
 { stamp "cargo bench -p relance --bench render"; cat "$out/render-table.md"; } > "$out/render.md"
+
+fi
+
+if want documents; then
+echo "== document rendering (criterion)" >&2
+cargo bench --locked -q -p relance-documents --bench documents 2>/dev/null > "$out/documents.txt"
+python3 - "$out/documents.txt" > "$out/documents-table.md" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+units = {"ns": 1e-9, "µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1}
+print("| document of one invoice | time per render (median) | renders per second, one core |")
+print("|---|---|---|")
+for name, mid, unit in re.findall(r"documents/(.+?)\s*\n?\s*time:\s+\[\S+ \S+ (\S+) (\S+) \S+ \S+\]", text):
+    seconds = float(mid) * units[unit]
+    print(f"| {name.strip()} | {mid} {unit} | {1 / seconds:,.0f} |")
+PY
+{ stamp "cargo bench -p relance-documents --bench documents"; cat "$out/documents-table.md"; } > "$out/documents.md"
 
 fi
 
