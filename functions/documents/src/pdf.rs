@@ -12,7 +12,7 @@ use krilla::geom::{PathBuilder, Point};
 use krilla::metadata::{DateTime, Metadata};
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
-use krilla::text::{Font, TextDirection};
+use krilla::text::{Font, GlyphId, KrillaGlyph};
 use krilla::{Document as Pdf, SerializeSettings};
 use skrifa::MetadataProvider;
 use skrifa::instance::{LocationRef, Size};
@@ -81,6 +81,25 @@ fn width(text: &str, size: f32, bold: bool) -> f32 {
                 .unwrap_or(size * 0.5)
         })
         .sum()
+}
+
+/// The glyphs of `text`, one per character, with the font's advances in
+/// em units. Invoices are Latin text without ligatures, so mapping
+/// characters to glyphs is the whole of shaping (and saves a shaper).
+fn glyphs(text: &str, bold: bool) -> Vec<KrillaGlyph> {
+    let Ok(font) = skrifa::FontRef::new(face(bold)) else {
+        return Vec::new();
+    };
+    let charmap = font.charmap();
+    let metrics = font.glyph_metrics(Size::unscaled(), LocationRef::default());
+    let per_em = f32::from(font.metrics(Size::unscaled(), LocationRef::default()).units_per_em).max(1.0);
+    text.char_indices()
+        .map(|(at, c)| {
+            let id = charmap.map(c).unwrap_or_default();
+            let advance = metrics.advance_width(id).unwrap_or(per_em / 2.0) / per_em;
+            KrillaGlyph::new(GlyphId::new(id.to_u32()), advance, 0.0, 0.0, 0.0, at..at + c.len_utf8(), None)
+        })
+        .collect()
 }
 
 /// Words laid into lines no wider than `max`.
@@ -665,14 +684,7 @@ pub fn facturx(doc: &Document, cii: &[u8]) -> Result<Vec<u8>, PdfError> {
                 paint: if t.grey { grey } else { black }.into(),
                 ..Fill::default()
             }));
-            surface.draw_text(
-                Point::from_xy(x, t.y),
-                font,
-                t.size,
-                &t.text,
-                false,
-                TextDirection::Auto,
-            );
+            surface.draw_glyphs(Point::from_xy(x, t.y), &glyphs(&t.text, t.bold), font, &t.text, t.size, false);
         }
         surface.finish();
         p.finish();
