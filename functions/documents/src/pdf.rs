@@ -28,7 +28,10 @@ const RIGHT: f32 = WIDTH - 50.0;
 const BOTTOM: f32 = HEIGHT - 60.0;
 
 static REGULAR: LazyLock<Option<Font>> = LazyLock::new(|| Font::new(ttf_noto_sans::REGULAR.into(), 0));
-static BOLD: LazyLock<Option<Font>> = LazyLock::new(|| Font::new(ttf_noto_sans::BOLD.into(), 0));
+/// Bold is the regular face filled and stroked (text rendering mode 2):
+/// still text a reader can copy and search, and one font file instead of
+/// two in a function whose size is counted.
+const BOLD_STROKE: f32 = 0.03;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
@@ -58,36 +61,36 @@ struct Page {
     rules: Vec<(f32, f32, f32)>,
 }
 
-fn face(bold: bool) -> &'static [u8] {
-    if bold {
-        ttf_noto_sans::BOLD
-    } else {
-        ttf_noto_sans::REGULAR
-    }
+fn face() -> &'static [u8] {
+    ttf_noto_sans::REGULAR
 }
 
-/// The width of `text` in points, from the font's own advances.
+/// The width of `text` in points, from the font's own advances (a bold
+/// run is wider by its stroke).
 fn width(text: &str, size: f32, bold: bool) -> f32 {
-    let Ok(font) = skrifa::FontRef::new(face(bold)) else {
+    let stroke = if bold { size * BOLD_STROKE } else { 0.0 };
+    let Ok(font) = skrifa::FontRef::new(face()) else {
         return 0.0;
     };
     let charmap = font.charmap();
     let metrics = font.glyph_metrics(Size::new(size), LocationRef::default());
-    text.chars()
+    let advances: f32 = text
+        .chars()
         .map(|c| {
             charmap
                 .map(c)
                 .and_then(|g| metrics.advance_width(g))
                 .unwrap_or(size * 0.5)
         })
-        .sum()
+        .sum();
+    advances + stroke
 }
 
 /// The glyphs of `text`, one per character, with the font's advances in
 /// em units. Invoices are Latin text without ligatures, so mapping
 /// characters to glyphs is the whole of shaping (and saves a shaper).
-fn glyphs(text: &str, bold: bool) -> Vec<KrillaGlyph> {
-    let Ok(font) = skrifa::FontRef::new(face(bold)) else {
+fn glyphs(text: &str) -> Vec<KrillaGlyph> {
+    let Ok(font) = skrifa::FontRef::new(face()) else {
         return Vec::new();
     };
     let charmap = font.charmap();
@@ -97,7 +100,15 @@ fn glyphs(text: &str, bold: bool) -> Vec<KrillaGlyph> {
         .map(|(at, c)| {
             let id = charmap.map(c).unwrap_or_default();
             let advance = metrics.advance_width(id).unwrap_or(per_em / 2.0) / per_em;
-            KrillaGlyph::new(GlyphId::new(id.to_u32()), advance, 0.0, 0.0, 0.0, at..at + c.len_utf8(), None)
+            KrillaGlyph::new(
+                GlyphId::new(id.to_u32()),
+                advance,
+                0.0,
+                0.0,
+                0.0,
+                at..at + c.len_utf8(),
+                None,
+            )
         })
         .collect()
 }
@@ -635,7 +646,7 @@ fn configuration() -> Result<Configuration, PdfError> {
 
 /// The Factur-X PDF: the document drawn, the CII embedded, PDF/A-3b.
 pub fn facturx(doc: &Document, cii: &[u8]) -> Result<Vec<u8>, PdfError> {
-    let (Some(regular), Some(bold)) = (REGULAR.clone(), BOLD.clone()) else {
+    let Some(regular) = REGULAR.clone() else {
         return Err(PdfError::Font);
     };
     let settings = SerializeSettings {
@@ -672,7 +683,6 @@ pub fn facturx(doc: &Document, cii: &[u8]) -> Result<Vec<u8>, PdfError> {
             }
         }
         for t in &page.texts {
-            let font = if t.bold { bold.clone() } else { regular.clone() };
             let x = if t.right {
                 t.x - width(&t.text, t.size, t.bold)
             } else {
@@ -680,11 +690,25 @@ pub fn facturx(doc: &Document, cii: &[u8]) -> Result<Vec<u8>, PdfError> {
             };
             let grey = krilla::color::rgb::Color::new(85, 85, 85);
             let black = krilla::color::rgb::Color::new(20, 20, 20);
+            let color = if t.grey { grey } else { black };
             surface.set_fill(Some(Fill {
-                paint: if t.grey { grey } else { black }.into(),
+                paint: color.into(),
                 ..Fill::default()
             }));
-            surface.draw_glyphs(Point::from_xy(x, t.y), &glyphs(&t.text, t.bold), font, &t.text, t.size, false);
+            surface.set_stroke(t.bold.then(|| Stroke {
+                paint: color.into(),
+                width: t.size * BOLD_STROKE,
+                ..Stroke::default()
+            }));
+            surface.draw_glyphs(
+                Point::from_xy(x, t.y),
+                &glyphs(&t.text),
+                regular.clone(),
+                &t.text,
+                t.size,
+                false,
+            );
+            surface.set_stroke(None);
         }
         surface.finish();
         p.finish();
