@@ -19,27 +19,20 @@ pub fn out_dir() -> PathBuf {
     dir
 }
 
-/// One verdict per file: `{"file", "syntax", "fatal": [..], "warnings":
-/// [..], "schema": [..]}`. Panics with a clear message when the checkers
-/// or the official artefacts are missing.
-pub fn en16931(files: &[PathBuf]) -> Vec<Value> {
+/// Runs one of `tests/validate/`'s scripts with the validators' python
+/// on `args` then `files`, and reads its one JSON verdict per file.
+fn verdicts(script: &str, args: &[&Path], files: &[PathBuf]) -> Vec<Value> {
     let python = root().join("target/validators/bin/python");
     assert!(
         python.exists(),
         "the validators are not installed: run scripts/validators.sh (scripts/test.sh does)"
     );
-    let artefacts = root().join("../shared/conformance/en16931");
-    assert!(
-        artefacts.join("cii/xslt").is_dir(),
-        "the EN 16931 artefacts are not at {}",
-        artefacts.display()
-    );
     let run = Command::new(python)
-        .arg(root().join("tests/validate/en16931.py"))
-        .arg(&artefacts)
+        .arg(root().join("tests/validate").join(script))
+        .args(args)
         .args(files)
         .output()
-        .unwrap_or_else(|e| panic!("running the checker: {e}"));
+        .unwrap_or_else(|e| panic!("running {script}: {e}"));
     let report = String::from_utf8_lossy(&run.stdout);
     let verdicts: Vec<Value> = report
         .lines()
@@ -54,32 +47,24 @@ pub fn en16931(files: &[PathBuf]) -> Vec<Value> {
     verdicts
 }
 
+/// One verdict per file: `{"file", "syntax", "fatal": [..], "warnings":
+/// [..], "schema": [..]}`. Panics with a clear message when the checkers
+/// or the official artefacts are missing.
+pub fn en16931(files: &[PathBuf]) -> Vec<Value> {
+    let artefacts = root().join("../shared/conformance/en16931");
+    assert!(
+        artefacts.join("cii/xslt").is_dir(),
+        "the EN 16931 artefacts are not at {}",
+        artefacts.display()
+    );
+    verdicts("en16931.py", &[&artefacts], files)
+}
+
 /// One verdict per Factur-X PDF, read back by the `factur-x` library:
 /// `{"file", "embedded", "level", "xsd", "xml_sha256", "xmp", "af",
 /// "problems": [..]}`.
 pub fn facturx(files: &[PathBuf]) -> Vec<Value> {
-    let python = root().join("target/validators/bin/python");
-    assert!(
-        python.exists(),
-        "the validators are not installed: run scripts/validators.sh"
-    );
-    let run = Command::new(python)
-        .arg(root().join("tests/validate/read_facturx.py"))
-        .args(files)
-        .output()
-        .unwrap_or_else(|e| panic!("running the reader: {e}"));
-    let report = String::from_utf8_lossy(&run.stdout);
-    let verdicts: Vec<Value> = report
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
-    assert_eq!(
-        verdicts.len(),
-        files.len(),
-        "{report}\n{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    verdicts
+    verdicts("read_facturx.py", &[], files)
 }
 
 /// The text of a PDF as poppler's `pdftotext -layout` reads it.

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use relance::domain::credit::Credit;
 use relance::domain::customer::{Address, Customer, CustomerKind};
 use relance::domain::decimal::format_scaled;
-use relance::domain::invoice::{Invoice, OperationCategory, PaymentTerms, QUANTITY_SCALE};
+use relance::domain::invoice::{Invoice, OperationCategory, PaymentTerms, QUANTITY_SCALE, VatBreakdown};
 use relance::domain::seller::Seller;
 use relance::domain::vat::VatCategory;
 use relance::domain::{Currency, Locale};
@@ -160,6 +160,20 @@ fn amount(minor: i64, currency: Currency) -> String {
             width = scale as usize
         ),
     }
+}
+
+/// BG-23 from the VAT per (category, rate) an invoice or a credit note holds.
+fn breakdown(by_rate: &[VatBreakdown], currency: Currency, locale: Locale) -> Vec<Breakdown> {
+    by_rate
+        .iter()
+        .map(|b| Breakdown {
+            category: b.category,
+            rate: percent(b.rate.basis_points()),
+            base: amount(b.base_minor, currency),
+            vat: amount(b.vat_minor, currency),
+            exemption: b.exemption.map(|e| (e.code(), e.text(locale))),
+        })
+        .collect()
 }
 
 fn percent(bp: u32) -> String {
@@ -369,17 +383,7 @@ impl Document {
             payment_means: payment_means(&invoice.seller),
             vat_point_code: vat_point(&invoice.seller, invoice.category),
             lines,
-            breakdown: t
-                .by_rate
-                .iter()
-                .map(|b| Breakdown {
-                    category: b.category,
-                    rate: percent(b.rate.basis_points()),
-                    base: money(b.base_minor),
-                    vat: money(b.vat_minor),
-                    exemption: b.exemption.map(|e| (e.code(), e.text(locale))),
-                })
-                .collect(),
+            breakdown: breakdown(&t.by_rate, currency, locale),
             totals: Totals {
                 lines: money(t.net_minor),
                 tax_basis: money(t.net_minor),
@@ -447,17 +451,7 @@ impl Document {
             payment_means: Vec::new(),
             vat_point_code: None,
             lines,
-            breakdown: credit
-                .by_rate
-                .iter()
-                .map(|b| Breakdown {
-                    category: b.category,
-                    rate: percent(b.rate.basis_points()),
-                    base: money(b.base_minor),
-                    vat: money(b.vat_minor),
-                    exemption: b.exemption.map(|e| (e.code(), e.text(locale))),
-                })
-                .collect(),
+            breakdown: breakdown(&credit.by_rate, currency, locale),
             totals: Totals {
                 lines: money(credit.net_minor),
                 tax_basis: money(credit.net_minor),
