@@ -67,6 +67,8 @@ pub struct Local {
     pub mailbox: Mailbox,
     deliverer: Deliverer<SesMailer>,
     surveys: dispatch_survey::Deps<SesMailer>,
+    /// The write-once archive and the emails that carry its documents.
+    archive: archive_documents::Deps<SesMailer>,
     policy: Policy,
     /// How many of each customer's events the stream has handed over.
     streamed: Mutex<HashMap<CustomerId, usize>>,
@@ -136,7 +138,6 @@ impl Local {
         }));
         let credits_app = grant_credit::router(Arc::new(grant_credit::AppState {
             store: store.clone(),
-            deliverer: deliverer(),
             seller: seller.clone(),
             policy: GoodwillPolicy::configured().map_err(anyhow::Error::msg)?,
             series: settings.credit_series.clone(),
@@ -170,8 +171,19 @@ impl Local {
                 let _ = axum::serve(pages, pages_app.into_make_service_with_connect_info::<SocketAddr>()).await;
             }),
         ];
+        let bucket = relance_e2e::fresh_bucket(&config, "demo").await?;
+        let archive = archive_documents::Deps {
+            store: store.clone(),
+            archive: archive_documents::Archive {
+                s3: aws_sdk_s3::Client::new(&config),
+                bucket,
+            },
+            deliverer: deliverer(),
+            books: relance::config::books_inbox()?,
+        };
         Ok(Self {
             dynamodb,
+            archive,
             api: Api::new(&finance_url, &credits_url, FINANCE_PERSON),
             surveys: dispatch_survey::Deps {
                 store: store.clone(),
@@ -234,8 +246,9 @@ impl Local {
         }
     }
 
-    /// Hands the events written since the last call to the survey
-    /// dispatcher, as the table's stream would; returns them.
+    /// Hands the events written since the last call to the archive (which
+    /// sends the invoice and credit-note emails with their documents) and
+    /// to the survey dispatcher, as the table's stream would; returns them.
     pub async fn stream(&self, customers: &[CustomerId]) -> Result<Vec<HistoryEvent>> {
         let mut fresh = Vec::new();
         for customer in customers {
@@ -250,6 +263,12 @@ impl Local {
             return Ok(fresh);
         }
         let batch = relance_e2e::stream::inserted(&self.dynamodb, self.store.table(), &fresh).await?;
+        let archived = archive_documents::handle(&self.archive, batch.clone(), self.now()).await;
+        anyhow::ensure!(
+            archived.batch_item_failures.is_empty(),
+            "the archive failed {} records",
+            archived.batch_item_failures.len()
+        );
         let response = dispatch_survey::handle(&self.surveys, batch, self.now()).await;
         anyhow::ensure!(
             response.batch_item_failures.is_empty(),

@@ -11,6 +11,27 @@ pub struct StoredEmail {
     pub destination: Destination,
     pub subject: String,
     pub body: Body,
+    #[serde(default)]
+    pub attachments: Vec<StoredAttachment>,
+}
+
+/// A file as the endpoint kept it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredAttachment {
+    pub filename: String,
+    pub content_type: String,
+    /// Base64, as sent.
+    pub content: String,
+}
+
+impl StoredAttachment {
+    pub fn bytes(&self) -> Result<Vec<u8>> {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(self.content.trim())
+            .context("attachment content is not base64")
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -65,6 +86,31 @@ impl Mailbox {
             .await
             .context("decoding the SES endpoint's store")?;
         Ok(store.emails)
+    }
+
+    /// The email as a mail client would receive it: its MIME source (the
+    /// endpoint answers `{"body": {"type": "Buffer", "data": [bytes]}}`).
+    pub async fn eml(&self, message_id: &str) -> Result<Vec<u8>> {
+        #[derive(Deserialize)]
+        struct Eml {
+            body: Buffer,
+        }
+        #[derive(Deserialize)]
+        struct Buffer {
+            data: Vec<u8>,
+        }
+        let eml: Eml = self
+            .http
+            // Provider message ids are letters, digits and dashes.
+            .get(format!("{}/get-emlContent?messageId={message_id}", self.base))
+            .send()
+            .await
+            .context("reading an email's MIME source")?
+            .error_for_status()?
+            .json()
+            .await
+            .context("decoding an email's MIME source")?;
+        Ok(eml.body.data)
     }
 
     /// Every email sent to `address`. Tests use addresses unique to

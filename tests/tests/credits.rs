@@ -8,41 +8,44 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::pages::{stream_record, survey_deps};
-use common::{World, at, deliverer, invoice_body};
+use common::{World, at, invoice_body};
 use grant_credit::{AppState, Identity, router};
 use http_body_util::BodyExt;
 use relance::config::company;
 use relance::credits::{CreditContext, CreditError, CreditInput, follow_up_credits};
 use relance::domain::goodwill::GoodwillPolicy;
 use relance::domain::{CustomerId, EventKind, HistoryEvent};
-use relance::mail::SesMailer;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-fn credit_state(world: &World, policy: GoodwillPolicy) -> Arc<AppState> {
+/// The credit API on a world's table; its writes are handed to the
+/// world's archive, as the table's stream would (it sends the credit-note
+/// emails).
+struct Credits {
+    app: Arc<AppState>,
+    world: World,
+}
+
+fn credit_state(world: &World, policy: GoodwillPolicy) -> Credits {
     let clock = world.clock.clone();
-    Arc::new(AppState {
+    let app = Arc::new(AppState {
         store: world.store.clone(),
-        deliverer: deliverer(
-            &world.store,
-            SesMailer::new(
-                aws_sdk_sesv2::Client::new(&world.config),
-                "Atelier Durand <factures@atelier-durand.fr>",
-                None,
-            ),
-        ),
         seller: company().expect("company"),
         policy,
         series: "AV".into(),
         gate: Default::default(),
         clock: Arc::new(move || *clock.lock().expect("clock")),
         identity: Identity::Header,
-    })
+    });
+    Credits {
+        app,
+        world: world.sibling(),
+    }
 }
 
 /// Calls the credit API as `actor`.
 async fn credit_call(
-    state: &Arc<AppState>,
+    credits: &Credits,
     actor: &str,
     method: &str,
     uri: &str,
@@ -60,9 +63,15 @@ async fn credit_call(
     let request = request
         .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
         .expect("request");
-    let response = router(state.clone()).oneshot(request).await.expect("router answers");
+    let response = router(credits.app.clone())
+        .oneshot(request)
+        .await
+        .expect("router answers");
     let status = response.status();
     let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    if method != "GET" && status.is_success() {
+        credits.world.settle().await;
+    }
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 

@@ -1,5 +1,6 @@
 //! The outbox keeps its promise: a throttled SES leaves the invoice issued
-//! and its email pending, then sent exactly once; a sender that dies
+//! and its email pending, then sent exactly once, with its PDF, by the
+//! archive's sweep (never bare by the ordinary one); a sender that dies
 //! between the claim and the SES call is replaced once its lease expires.
 
 mod common;
@@ -13,6 +14,22 @@ use relance::domain::message::MessageStatus;
 use relance::domain::{CustomerId, InvoiceNumber};
 use relance::mail::SesMailer;
 use serde_json::json;
+
+/// The archive's sweep, on the world's table and bucket, with SES back.
+fn document_sweep(world: &World) -> archive_documents::Deps<SesMailer> {
+    archive_documents::Deps {
+        store: world.store.clone(),
+        archive: archive_documents::Archive {
+            s3: world.archive.archive.s3.clone(),
+            bucket: world.archive.archive.bucket.clone(),
+        },
+        deliverer: deliverer(
+            &world.store,
+            SesMailer::new(aws_sdk_sesv2::Client::new(&world.config), "f@atelier-durand.fr", None),
+        ),
+        books: world.archive.books.clone(),
+    }
+}
 
 async fn message_of(world: &World, customer: &str, number: &str) -> relance::domain::message::Message {
     let id = CustomerId::parse(customer).expect("id");
@@ -43,7 +60,8 @@ async fn a_throttled_ses_leaves_the_invoice_issued_and_the_retry_sends_one_email
 
     let (status, invoice) = world.issue("k", &invoice_body("c1")).await;
     assert_eq!(status, 201, "the invoice is issued even though SES refused: {invoice}");
-    assert_eq!(throttled.num_calls(), 1);
+    // The invoice email and the books' copy, both refused.
+    assert_eq!(throttled.num_calls(), 2);
     let message = message_of(&world, "c1", "F2026-000001").await;
     assert_eq!(message.status, MessageStatus::Pending, "marked for re-delivery");
     assert!(
@@ -55,21 +73,24 @@ async fn a_throttled_ses_leaves_the_invoice_issued_and_the_retry_sends_one_email
     );
     assert!(world.mailbox.to(&world.email("c1")).await.expect("mailbox").is_empty());
 
-    // Before the back-off ends, the sweep leaves it alone.
-    let real = deliverer(
+    // The ordinary sweep never sends it: it would go without its PDF.
+    let plain = deliverer(
         &world.store,
         SesMailer::new(aws_sdk_sesv2::Client::new(&world.config), "f@atelier-durand.fr", None),
     );
     let now = world.state.now();
-    let early = real.deliver_due(now).await.expect("sweep");
-    assert_eq!(early.sent, 0);
-    // After it, the retry (with SES back) sends it; a second sweep sends nothing.
     let later = now + chrono::Duration::minutes(5);
-    let retried = real.deliver_due(later).await.expect("sweep");
+    assert_eq!(plain.deliver_due(later).await.expect("sweep").sent, 0);
+    // Before the back-off ends, the archive's sweep leaves it alone.
+    let real = document_sweep(&world);
+    let early = archive_documents::sweep(&real, now).await.expect("sweep");
+    assert_eq!(early.sent, 0);
+    // After it, the retry (with SES back) sends both; a second sweep sends nothing.
+    let retried = archive_documents::sweep(&real, later).await.expect("sweep");
     // Refused by SES is pending, not stuck in SENDING.
-    assert_eq!((retried.sent, retried.stuck), (1, 0));
+    assert_eq!((retried.sent, retried.stuck), (2, 0));
     assert_eq!(
-        real.deliver_due(later + chrono::Duration::hours(1))
+        archive_documents::sweep(&real, later + chrono::Duration::hours(1))
             .await
             .expect("sweep")
             .sent,
@@ -90,16 +111,22 @@ async fn a_throttled_ses_leaves_the_invoice_issued_and_the_retry_sends_one_email
         .full_history(&CustomerId::parse("c1").expect("id"))
         .await
         .expect("history");
-    let kinds: Vec<&str> = history.iter().map(|e| e.kind.name()).collect();
+    let mut kinds: Vec<&str> = history.iter().map(|e| e.kind.name()).collect();
+    kinds.sort_unstable();
     assert_eq!(
         kinds,
         [
+            "book_copy_sent",
             "customer_created",
-            "invoice_issued",
             "delivery_failed",
-            "invoice_emailed"
+            "delivery_failed",
+            "documents_archived",
+            "invoice_emailed",
+            "invoice_issued",
         ]
     );
+    let mails = world.mailbox.to(&world.email("c1")).await.expect("mailbox");
+    assert_eq!(mails[0].attachments.len(), 1, "sent late, but with its PDF");
 }
 
 #[tokio::test]
@@ -124,27 +151,29 @@ async fn a_sender_killed_between_claim_and_send_is_replaced_once_its_lease_expir
         .expect("claim");
     assert_eq!(claimed.map(|m| m.status), Some(MessageStatus::Sending));
 
-    let real = deliverer(
-        &world.store,
-        SesMailer::new(aws_sdk_sesv2::Client::new(&world.config), "f@atelier-durand.fr", None),
-    );
+    let real = document_sweep(&world);
     // While the lease runs, nobody else may send it…
     let during = real
+        .deliverer
         .deliver(&customer, message.id, t0 + chrono::Duration::seconds(30))
         .await
         .expect("deliver");
     assert_eq!(during, DeliveryOutcome::NotClaimed);
+    // (the sweep then sends only the books' copy, which nobody holds)
     assert_eq!(
-        real.deliver_due(t0 + chrono::Duration::seconds(60))
+        archive_documents::sweep(&real, t0 + chrono::Duration::seconds(60))
             .await
             .expect("sweep")
             .sent,
-        0
+        1
     );
     // …and once it has expired, the sweep sends it, once, even if two
     // sweeps run at the same moment.
     let after = lease_end + chrono::Duration::seconds(1);
-    let (a, b) = tokio::join!(real.deliver_due(after), real.deliver_due(after));
+    let (a, b) = tokio::join!(
+        archive_documents::sweep(&real, after),
+        archive_documents::sweep(&real, after)
+    );
     let (a, b) = (a.expect("sweep a"), b.expect("sweep b"));
     assert_eq!(a.sent + b.sent, 1);
     // Counted as stuck (the alarm's metric) by the sweep that found it so.

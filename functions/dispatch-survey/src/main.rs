@@ -15,7 +15,7 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 async fn main() -> Result<(), Error> {
     relance::telemetry::init(true);
     let settings = Settings::from_env()?;
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = relance::sdk::from_env()?;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
     let deps = Arc::new(Deps {
         deliverer: Deliverer::from_settings(

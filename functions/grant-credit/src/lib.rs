@@ -2,6 +2,9 @@
 //! second person to approve it), cancels a request, lists a customer's
 //! credits and reads the month's and year's spending. One axum router,
 //! served by `lambda_http` in Lambda and as a plain server locally.
+//!
+//! It sends no email: a granted credit's email carries its credit note, so
+//! the archive sends it once the note is stored (`archive-documents`).
 
 mod routes;
 
@@ -13,17 +16,14 @@ use axum::routing::{get, post};
 use relance::context::Call;
 use relance::context::IssueGate;
 use relance::credits::CreditContext;
-use relance::delivery::Deliverer;
 use relance::domain::goodwill::GoodwillPolicy;
 use relance::domain::{Actor, Seller};
-use relance::mail::SesMailer;
 use relance::store::Store;
 
 pub use finance_http::{ApiError, Clock, Identity};
 
 pub struct AppState {
     pub store: Store,
-    pub deliverer: Deliverer<SesMailer>,
     pub seller: Seller,
     pub policy: GoodwillPolicy,
     /// The credit-note series prefix (`AV`): the year is appended.

@@ -7,9 +7,7 @@ use std::sync::Arc;
 
 use grant_credit::{AppState, Identity, router};
 use relance::config::{Settings, company};
-use relance::delivery::Deliverer;
 use relance::domain::goodwill::GoodwillPolicy;
-use relance::render::{Renderer, startup};
 use relance::store::Store;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -19,11 +17,9 @@ async fn main() -> Result<(), Error> {
     let in_lambda = std::env::var("AWS_LAMBDA_RUNTIME_API").is_ok();
     relance::telemetry::init(in_lambda);
     let settings = Settings::from_env()?;
-    let renderer = Arc::new(Renderer::with(startup::GRANT_CREDIT)?);
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = relance::sdk::from_env()?;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
     let state = Arc::new(AppState {
-        deliverer: Deliverer::from_settings(&settings, &config, store.clone(), renderer),
         store,
         seller: company()?,
         policy: GoodwillPolicy::configured()?,

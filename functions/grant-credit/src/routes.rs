@@ -54,11 +54,12 @@ pub async fn grant(
         .map_err(|e| ApiError::from(e).with_status(StatusCode::BAD_REQUEST))?;
     let parsed = parse::<CreditInput>(body)?;
     let hash = invoicing::request_hash(&format!("POST /customers/{id}/credits"), &parsed.json);
-    let (a, message) = state
+    // The email is queued with the grant; the archive sends it with the
+    // credit note attached.
+    let (a, _queued) = state
         .context()
         .request(&id, &parsed.value, &key, &hash, &state.call(&actor))
         .await?;
-    state.deliverer.deliver_now(message, (state.clock)()).await;
     Ok(answer(a))
 }
 
@@ -69,8 +70,7 @@ pub async fn approve(
 ) -> Result<Response> {
     let actor = state.identity.actor(&parts)?;
     let (id, credit) = (customer_id(&id)?, credit_id(&credit)?);
-    let (a, message) = state.context().approve(&id, &credit, &state.call(&actor)).await?;
-    state.deliverer.deliver_now(message, (state.clock)()).await;
+    let (a, _queued) = state.context().approve(&id, &credit, &state.call(&actor)).await?;
     Ok(answer(a))
 }
 

@@ -16,7 +16,7 @@ async fn main() -> Result<(), Error> {
     let in_lambda = std::env::var("AWS_LAMBDA_RUNTIME_API").is_ok();
     relance::telemetry::init(in_lambda);
     let settings = Settings::from_env()?;
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = relance::sdk::from_env()?;
     let state = Arc::new(AppState {
         store: Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table),
         identity: if in_lambda { Identity::Iam } else { Identity::Header },

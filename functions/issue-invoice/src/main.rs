@@ -19,7 +19,7 @@ async fn main() -> Result<(), Error> {
     let settings = Settings::from_env()?;
     let seller = company()?;
     let renderer = Arc::new(Renderer::with(startup::ISSUE_INVOICE)?);
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = relance::sdk::from_env()?;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
     let state = Arc::new(AppState {
         deliverer: Deliverer::from_settings(&settings, &config, store.clone(), renderer),

@@ -161,7 +161,8 @@ pub async fn issue_invoice(
         },
     )
     .await?;
-    state.deliverer.deliver_now(issued.message, now).await;
+    // The invoice email waits in the outbox for the archive, which sends
+    // it with the issued PDF attached.
     Ok(answer(issued.answer))
 }
 

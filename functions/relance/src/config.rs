@@ -135,19 +135,52 @@ impl Settings {
     }
 }
 
-/// The issuing company, from `config/company.toml`, embedded at build time
-/// (Lambda ships only the binary) and checked by a test.
-pub fn company() -> Result<Seller, ConfigError> {
+/// The company file, `config/company.toml`: the issuing company as printed
+/// on invoices, and where the books' copies go.
+#[derive(Debug, Clone)]
+struct CompanyFile {
+    seller: Seller,
+    books: Option<Email>,
+}
+
+/// `[books]` of the company file.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Books {
+    inbox: Email,
+}
+
+fn company_file() -> Result<CompanyFile, ConfigError> {
     // Parsed once per process: alerts and survey emails ask for it often.
-    static COMPANY: std::sync::LazyLock<Result<Seller, String>> = std::sync::LazyLock::new(|| {
-        let seller: Seller =
-            toml::from_str(include_str!("../../../config/company.toml")).map_err(|e: toml::de::Error| e.to_string())?;
+    static FILE: std::sync::LazyLock<Result<CompanyFile, String>> = std::sync::LazyLock::new(|| {
+        let text = include_str!("../../../config/company.toml");
+        let mut table: toml::Table = toml::from_str(text).map_err(|e: toml::de::Error| e.to_string())?;
+        // Not printed on invoices, so not part of the seller they store.
+        let books = match table.remove("books") {
+            Some(books) => Some(books.try_into::<Books>().map_err(|e| format!("[books]: {e}"))?.inbox),
+            None => None,
+        };
+        let seller: Seller = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| e.to_string())?;
         // A void penalty clause would be printed on every invoice: refuse
         // to start rather than issue one.
         seller.terms.check()?;
-        Ok(seller)
+        Ok(CompanyFile { seller, books })
     });
-    COMPANY.clone().map_err(ConfigError::Company)
+    FILE.clone().map_err(ConfigError::Company)
+}
+
+/// The issuing company, from `config/company.toml`, embedded at build time
+/// (Lambda ships only the binary) and checked by a test.
+pub fn company() -> Result<Seller, ConfigError> {
+    company_file().map(|file| file.seller)
+}
+
+/// The accounting inbox that receives a copy of every issued invoice and
+/// credit note (`[books] inbox`), if the company asked for one.
+pub fn books_inbox() -> Result<Option<Email>, ConfigError> {
+    company_file().map(|file| file.books)
 }
 
 #[cfg(test)]
@@ -156,5 +189,7 @@ mod tests {
     fn the_company_file_parses() {
         let seller = super::company();
         assert!(seller.is_ok(), "{seller:?}");
+        let books = super::books_inbox();
+        assert!(matches!(books, Ok(Some(_))), "{books:?}");
     }
 }

@@ -21,6 +21,7 @@ pub mod reminders;
 pub mod render;
 pub mod replay;
 pub mod retry;
+pub mod sdk;
 pub mod store;
 pub mod surveys;
 pub mod telemetry;

@@ -100,8 +100,11 @@ pub enum Set<'a> {
 pub mod startup {
     use super::Set;
 
-    pub const ISSUE_INVOICE: &[Set<'static>] = &[Set::Email("invoice"), Set::Email("thanks")];
-    pub const GRANT_CREDIT: &[Set<'static>] = &[Set::Email("credit")];
+    /// The invoice email is the archive's (it carries the PDF).
+    pub const ISSUE_INVOICE: &[Set<'static>] = &[Set::Email("thanks")];
+    /// The emails that carry an issued document, and the books' copy.
+    pub const ARCHIVE_DOCUMENTS: &[Set<'static>] =
+        &[Set::Email("invoice"), Set::Email("credit"), Set::Email("book_copy")];
     pub const DISPATCH_SURVEY: &[Set<'static>] = &[Set::Email("survey")];
     pub const SEND_REMINDERS: &[Set<'static>] = &[Set::Email("reminder"), Set::Email("finance_alert")];
     /// The pages, and the alert to finance when a customer asks for help

@@ -47,6 +47,7 @@ fn render(locale: Locale, kind: &str, name: &str) -> RenderedEmail {
     let context = InvoiceEmail {
         invoice: InvoiceView::new(&invoice, locale),
         link: "https://pay.example.test/i/TOKEN".into(),
+        attached: String::new(),
     };
     Renderer::new()
         .expect("templates")

@@ -33,7 +33,7 @@ async fn main() -> Result<(), Error> {
     let in_lambda = std::env::var("AWS_LAMBDA_RUNTIME_API").is_ok();
     relance::telemetry::init(in_lambda);
     let settings = Settings::from_env()?;
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = relance::sdk::from_env()?;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
     let function = Arc::new(Function::<SesMailer> {
         deliverer: Deliverer::from_settings(

@@ -4,6 +4,7 @@
 
 pub mod pages;
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
@@ -30,6 +31,13 @@ pub struct World {
     pub clock: Arc<Mutex<DateTime<Utc>>>,
     /// Unique to this test: recipients are `<name>.<tag>@example.test`.
     pub tag: String,
+    /// The archive behind the table's stream, on a bucket of this test's:
+    /// it sends the invoice and credit-note emails with their documents.
+    pub archive: Arc<archive_documents::Deps<SesMailer>>,
+    /// Customers this world created through the API, and the events the
+    /// archive was handed: `settle` hands it the new ones.
+    customers: Arc<Mutex<Vec<String>>>,
+    streamed: Arc<Mutex<HashSet<ulid::Ulid>>>,
 }
 
 pub fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -82,7 +90,7 @@ impl World {
             store: store.clone(),
             deliverer: deliverer(
                 &store,
-                SesMailer::new(ses, "Atelier Durand <factures@atelier-durand.fr>", None),
+                SesMailer::new(ses.clone(), "Atelier Durand <factures@atelier-durand.fr>", None),
             ),
             seller: company().expect("company config"),
             invoice_series: "F".into(),
@@ -92,6 +100,19 @@ impl World {
             identity: Identity::Header,
         });
         let tag = ulid::Ulid::new().to_string().to_lowercase();
+        let bucket = relance_e2e::fresh_bucket(&config, label).await.expect("bucket created");
+        let archive = Arc::new(archive_documents::Deps {
+            store: store.clone(),
+            archive: archive_documents::Archive {
+                s3: aws_sdk_s3::Client::new(&config),
+                bucket,
+            },
+            deliverer: deliverer(
+                &store,
+                SesMailer::new(ses, "Atelier Durand <factures@atelier-durand.fr>", None),
+            ),
+            books: relance::config::books_inbox().expect("company file"),
+        });
         Self {
             config,
             store,
@@ -99,7 +120,42 @@ impl World {
             mailbox: Mailbox::from_env().expect("mailbox"),
             clock,
             tag,
+            archive,
+            customers: Arc::default(),
+            streamed: Arc::default(),
         }
+    }
+
+    /// What the table's stream does after a write: hands the archive the
+    /// invoices issued and credit notes granted since the last call (it
+    /// archives them and sends their emails). `World::call` settles after
+    /// every write it makes; a test that writes otherwise settles itself.
+    pub async fn settle(&self) {
+        let customers = self.customers.lock().expect("customers").clone();
+        let mut fresh = Vec::new();
+        for id in customers {
+            let id = relance::domain::CustomerId::parse(&id).expect("customer id");
+            for event in self.store.full_history(&id).await.expect("history") {
+                let issuing = matches!(event.kind.name(), "invoice_issued" | "credit_granted");
+                if issuing && self.streamed.lock().expect("streamed").insert(event.id) {
+                    fresh.push(event);
+                }
+            }
+        }
+        if fresh.is_empty() {
+            return;
+        }
+        let batch = relance_e2e::stream::inserted(&self.dynamodb(), self.store.table(), &fresh)
+            .await
+            .expect("stream records");
+        let now = *self.clock.lock().expect("clock");
+        let response = archive_documents::handle(&self.archive, batch, now).await;
+        assert!(response.batch_item_failures.is_empty(), "the archive failed a record");
+    }
+
+    /// Tells `settle` about a customer created without the API.
+    pub fn follow(&self, id: &str) {
+        self.customers.lock().expect("customers").push(id.to_string());
     }
 
     /// Another instance of the function on the same table: its own
@@ -130,6 +186,9 @@ impl World {
             mailbox: self.mailbox.clone(),
             clock: self.clock.clone(),
             tag: self.tag.clone(),
+            archive: self.archive.clone(),
+            customers: self.customers.clone(),
+            streamed: self.streamed.clone(),
         }
     }
 
@@ -190,6 +249,15 @@ impl World {
         let response = app.oneshot(request).await.expect("router answers");
         let status = response.status();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        if method != "GET" && status.is_success() {
+            if let (true, Some(id)) = (method == "PUT", uri.strip_prefix("/customers/")) {
+                let mut customers = self.customers.lock().expect("customers");
+                if !id.contains('/') && !customers.iter().any(|c| c == id) {
+                    customers.push(id.to_string());
+                }
+            }
+            self.settle().await;
+        }
         let value = if bytes.is_empty() {
             Value::Null
         } else {

@@ -11,10 +11,12 @@ use crate::domain::message::{Message, Purpose};
 use crate::domain::survey::Question;
 use crate::domain::{Customer, CustomerId, Email, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::links::{self, LinkGrant, LinkPurpose};
-use crate::mail::{Mailer, OutgoingEmail};
+use crate::mail::{Attachment, Mailer, OutgoingEmail};
 use crate::render::{RenderError, RenderedEmail};
 use crate::store::StoreError;
-use crate::view::{CreditEmail, CustomerAlert, FinanceAlert, InvoiceEmail, InvoiceView, ReminderEmail, SurveyEmail};
+use crate::view::{
+    BookCopyEmail, CreditEmail, CustomerAlert, FinanceAlert, InvoiceEmail, InvoiceView, ReminderEmail, SurveyEmail,
+};
 
 use super::{Deliverer, Known, RESPOND_WITHIN};
 
@@ -93,12 +95,16 @@ impl<M: Mailer> Deliverer<M> {
         Ok((invoice, link))
     }
 
+    /// The email a message becomes, with the files it carries (an issued
+    /// document's; none for the others).
     pub(super) async fn compose(
         &self,
         message: &Message,
         now: DateTime<Utc>,
         known: Option<&Known<'_>>,
+        attachments: &[Attachment],
     ) -> Result<OutgoingEmail, ComposeError> {
+        let attached = file_names(attachments);
         let customer = match known {
             Some(k) => k.customer.clone(),
             None => {
@@ -111,7 +117,8 @@ impl<M: Mailer> Deliverer<M> {
         };
         let composed = match &message.purpose {
             Purpose::Invoice { number } | Purpose::Thanks { number } => {
-                self.invoice_email(message, &customer, number, now, known).await?
+                self.invoice_email(message, &customer, number, now, known, attached)
+                    .await?
             }
             Purpose::Reminder {
                 numbers, stage, tone, ..
@@ -124,7 +131,11 @@ impl<M: Mailer> Deliverer<M> {
                     .await?
             }
             Purpose::Survey { survey_id, question } => self.survey_email(&customer, survey_id, *question, now).await?,
-            Purpose::Credit { credit_id, .. } => self.credit_email(&customer, credit_id).await?,
+            Purpose::Credit { credit_id, .. } => self.credit_email(&customer, credit_id, attached).await?,
+            Purpose::BookCopy { number, credit_id } => {
+                self.book_copy_email(&customer, number, credit_id.as_deref(), attached)
+                    .await?
+            }
             Purpose::SurveyAlert { question, score, .. } => {
                 self.survey_alert_email(message, &customer, *question, *score, known)
                     .await?
@@ -138,10 +149,10 @@ impl<M: Mailer> Deliverer<M> {
                     .await?
             }
         };
-        let to = if message.purpose.to_finance() {
-            composed.finance_to.ok_or(ComposeError::Orphan)?
-        } else {
-            customer.email
+        let to = match composed.to {
+            Some(to) => to,
+            None if message.purpose.to_finance() => return Err(ComposeError::Orphan),
+            None => customer.email,
         };
         let stream = message.purpose.stream();
         Ok(OutgoingEmail {
@@ -160,6 +171,7 @@ impl<M: Mailer> Deliverer<M> {
             ],
             stream,
             headers: composed.headers,
+            attachments: attachments.to_vec(),
         })
     }
 
@@ -170,11 +182,13 @@ impl<M: Mailer> Deliverer<M> {
         number: &InvoiceNumber,
         now: DateTime<Utc>,
         known: Option<&Known<'_>>,
+        attached: String,
     ) -> Result<Composed, ComposeError> {
         let (invoice, link) = self.invoice_with_link(&customer.id, number, now, known).await?;
         let context = InvoiceEmail {
             invoice: InvoiceView::new(&invoice, customer.locale),
             link,
+            attached,
         };
         let rendered = self
             .renderer
@@ -263,19 +277,62 @@ impl<M: Mailer> Deliverer<M> {
         Ok(composed)
     }
 
-    async fn credit_email(&self, customer: &Customer, credit_id: &str) -> Result<Composed, ComposeError> {
-        let credit = self
+    async fn credit(
+        &self,
+        customer: &CustomerId,
+        credit_id: &str,
+    ) -> Result<crate::domain::credit::Credit, ComposeError> {
+        Ok(self
             .store
-            .get_credit(&customer.id, credit_id)
+            .get_credit(customer, credit_id)
             .await?
             .ok_or(ComposeError::Orphan)?
-            .value;
-        let context = CreditEmail::new(&credit, customer, &company()?).ok_or(ComposeError::Orphan)?;
+            .value)
+    }
+
+    async fn credit_email(
+        &self,
+        customer: &Customer,
+        credit_id: &str,
+        attached: String,
+    ) -> Result<Composed, ComposeError> {
+        let credit = self.credit(&customer.id, credit_id).await?;
+        let mut context = CreditEmail::new(&credit, customer, &company()?).ok_or(ComposeError::Orphan)?;
+        context.attached = attached;
         Ok(Composed::to_customer(self.renderer.email(
             "credit",
             customer.locale,
             &context,
         )?))
+    }
+
+    /// The copy for the books: what was issued, to whom, for how much,
+    /// in the company's language, with the documents attached.
+    async fn book_copy_email(
+        &self,
+        customer: &Customer,
+        number: &InvoiceNumber,
+        credit_id: Option<&str>,
+        attached: String,
+    ) -> Result<Composed, ComposeError> {
+        let inbox = crate::config::books_inbox()?.ok_or(ComposeError::Orphan)?;
+        let seller = company()?;
+        let context = match credit_id {
+            None => {
+                let invoice = self.invoice(&customer.id, number, None).await?;
+                BookCopyEmail::invoice(&invoice, customer, seller.locale, attached)
+            }
+            Some(id) => {
+                let credit = self.credit(&customer.id, id).await?;
+                BookCopyEmail::credit_note(&credit, customer, seller.locale, attached).ok_or(ComposeError::Orphan)?
+            }
+        };
+        let rendered = self.renderer.email("book_copy", seller.locale, &context)?;
+        Ok(Composed {
+            rendered,
+            to: Some(inbox),
+            headers: Vec::new(),
+        })
     }
 
     async fn survey_alert_email(
@@ -339,11 +396,18 @@ impl<M: Mailer> Deliverer<M> {
     }
 }
 
+/// The attached files' names, as the email lists them ("" for none).
+fn file_names(attachments: &[Attachment]) -> String {
+    let names: Vec<&str> = attachments.iter().map(|a| a.file_name.as_str()).collect();
+    names.join(", ")
+}
+
 /// One email's content, before its envelope.
 struct Composed {
     rendered: RenderedEmail,
-    /// The finance contact, for messages to finance.
-    finance_to: Option<Email>,
+    /// Who it goes to when not the customer: the finance contact, the
+    /// accounting inbox.
+    to: Option<Email>,
     headers: Vec<(String, String)>,
 }
 
@@ -351,7 +415,7 @@ impl Composed {
     fn to_customer(rendered: RenderedEmail) -> Self {
         Self {
             rendered,
-            finance_to: None,
+            to: None,
             headers: Vec::new(),
         }
     }
@@ -359,7 +423,7 @@ impl Composed {
     fn to_finance(rendered: RenderedEmail, seller: &crate::domain::Seller) -> Self {
         Self {
             rendered,
-            finance_to: Some(seller.contact.email.clone()),
+            to: Some(seller.contact.email.clone()),
             headers: Vec::new(),
         }
     }

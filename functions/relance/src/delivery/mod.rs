@@ -12,9 +12,9 @@ use compose::ComposeError;
 use chrono::{DateTime, Duration, Utc};
 use ulid::Ulid;
 
-use crate::domain::message::{Home, LEASE, Message, retry_delay};
+use crate::domain::message::{Home, LEASE, Lane, Message, retry_delay};
 use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent, Invoice};
-use crate::mail::{Mailer, SendError};
+use crate::mail::{Attachment, Mailer, SendError};
 use crate::render::Renderer;
 use crate::store::{Store, StoreError, TxOutcome};
 
@@ -51,7 +51,7 @@ pub enum DeliveryOutcome {
     },
 }
 
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeliverySummary {
     pub sent: usize,
     pub failed: usize,
@@ -157,6 +157,26 @@ impl<M: Mailer> Deliverer<M> {
             .await
     }
 
+    /// Claims a message that carries an issued document and sends it with
+    /// the document's files, which only the caller holds (the archive).
+    pub async fn deliver_with(
+        &self,
+        customer: &CustomerId,
+        id: Ulid,
+        now: DateTime<Utc>,
+        attachments: &[Attachment],
+    ) -> Result<DeliveryOutcome, DeliveryError> {
+        let Some(message) = self
+            .store
+            .claim_message_in(Home::Own, customer, id, now, now + LEASE)
+            .await?
+        else {
+            return Ok(DeliveryOutcome::NotClaimed);
+        };
+        self.send_with(Home::Own, &message, now, None, Record::EventAndStatus, attachments)
+            .await
+    }
+
     /// Sends a message this sender holds the lease on (`claim_message`,
     /// or a reminder claimed in SENDING with its stages), and records the
     /// outcome.
@@ -168,8 +188,20 @@ impl<M: Mailer> Deliverer<M> {
         known: Option<&Known<'_>>,
         record: Record,
     ) -> Result<DeliveryOutcome, DeliveryError> {
+        self.send_with(home, message, now, known, record, &[]).await
+    }
+
+    async fn send_with(
+        &self,
+        home: Home,
+        message: &Message,
+        now: DateTime<Utc>,
+        known: Option<&Known<'_>>,
+        record: Record,
+        attachments: &[Attachment],
+    ) -> Result<DeliveryOutcome, DeliveryError> {
         let id = message.id;
-        let email = match self.compose(message, now, known).await {
+        let email = match self.compose(message, now, known, attachments).await {
             Ok(email) => email,
             Err(ComposeError::Store(e)) => return Err(e.into()),
             Err(ComposeError::Orphan) => return Err(DeliveryError::Orphan(id)),
@@ -230,10 +262,12 @@ impl<M: Mailer> Deliverer<M> {
     }
 
     /// Sends everything due as of `now`: new messages whose first attempt
-    /// failed and messages whose sender died holding the lease.
+    /// failed and messages whose sender died holding the lease. Emails
+    /// that carry an issued document are not among them: the archive
+    /// sends those, with their files.
     pub async fn deliver_due(&self, now: DateTime<Utc>) -> Result<DeliverySummary, DeliveryError> {
         let mut summary = DeliverySummary::default();
-        for due in self.store.due_messages(now).await? {
+        for due in self.store.due_messages(now, Lane::Mail).await? {
             // Due while SENDING: its sender died holding the lease.
             if due.status == crate::domain::message::MessageStatus::Sending {
                 summary.stuck += 1;

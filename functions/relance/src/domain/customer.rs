@@ -73,6 +73,19 @@ pub enum DocumentFormat {
     Pdf,
 }
 
+impl DocumentFormat {
+    /// The archived files an email attaches, by their archive format name:
+    /// always the PDF people read (a Factur-X, whose CII travels inside),
+    /// and the XML a buyer's platform asked for.
+    pub fn attached(self) -> &'static [&'static str] {
+        match self {
+            DocumentFormat::FacturX | DocumentFormat::Pdf => &["pdf"],
+            DocumentFormat::Ubl => &["pdf", "ubl"],
+            DocumentFormat::Cii => &["pdf", "cii"],
+        }
+    }
+}
+
 impl Customer {
     /// Factur-X for a business unless it chose otherwise; a consumer
     /// gets the PDF.

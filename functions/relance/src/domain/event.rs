@@ -207,6 +207,13 @@ pub enum EventKind {
         message_id: String,
         provider_message_id: String,
     },
+    /// A copy of an issued invoice or credit note (`number`) went to the
+    /// accounting inbox, its documents attached.
+    BookCopySent {
+        number: InvoiceNumber,
+        message_id: String,
+        provider_message_id: String,
+    },
     /// Some days after a credit: time to ask whether the gesture met the
     /// customer's expectations (the survey dispatcher decides).
     CreditFollowUpDue {
@@ -270,6 +277,7 @@ impl EventKind {
             EventKind::CreditCancelled { .. } => "credit_cancelled",
             EventKind::CreditApplied { .. } => "credit_applied",
             EventKind::CreditEmailed { .. } => "credit_emailed",
+            EventKind::BookCopySent { .. } => "book_copy_sent",
             EventKind::CreditFollowUpDue { .. } => "credit_follow_up_due",
             EventKind::EmailBounced { .. } => "email_bounced",
             EventKind::EmailComplained { .. } => "email_complained",

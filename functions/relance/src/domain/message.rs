@@ -66,6 +66,13 @@ pub enum Purpose {
         credit_id: String,
         number: InvoiceNumber,
     },
+    /// To the accounting inbox: a copy of an issued invoice (no
+    /// `credit_id`) or credit note, with the same documents attached.
+    BookCopy {
+        number: InvoiceNumber,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        credit_id: Option<String>,
+    },
     /// To finance: the customer asked for help from a reminder.
     HelpAlert {
         numbers: Vec<InvoiceNumber>,
@@ -74,7 +81,63 @@ pub enum Purpose {
     },
 }
 
+/// The issued document an email carries as attachments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carried<'a> {
+    Invoice(&'a InvoiceNumber),
+    CreditNote {
+        credit_id: &'a str,
+        number: &'a InvoiceNumber,
+    },
+}
+
+/// Which sweep sends a message when its first attempt did not. Emails
+/// that carry an issued document wait in their own lane for the function
+/// that holds the archive: the others could only send them bare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Mail,
+    Documents,
+}
+
+impl Lane {
+    /// The partition prefix of its shards in the outbox index.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Lane::Mail => "OUTBOX",
+            Lane::Documents => "DOCS",
+        }
+    }
+}
+
 impl Purpose {
+    /// The issued document it carries: the invoice email and the credit
+    /// note email, and their copies for the books.
+    pub fn carries(&self) -> Option<Carried<'_>> {
+        match self {
+            Purpose::Invoice { number }
+            | Purpose::BookCopy {
+                number,
+                credit_id: None,
+                ..
+            } => Some(Carried::Invoice(number)),
+            Purpose::Credit { credit_id, number }
+            | Purpose::BookCopy {
+                number,
+                credit_id: Some(credit_id),
+            } => Some(Carried::CreditNote { credit_id, number }),
+            _ => None,
+        }
+    }
+
+    pub fn lane(&self) -> Lane {
+        if self.carries().is_some() {
+            Lane::Documents
+        } else {
+            Lane::Mail
+        }
+    }
+
     /// The template set the email is rendered from.
     pub fn template(&self) -> &'static str {
         match self {
@@ -84,6 +147,7 @@ impl Purpose {
             Purpose::FinanceAlert { .. } => "finance_alert",
             Purpose::Survey { .. } => "survey",
             Purpose::Credit { .. } => "credit",
+            Purpose::BookCopy { .. } => "book_copy",
             Purpose::SurveyAlert { .. } | Purpose::HelpAlert { .. } => "customer_alert",
         }
     }
@@ -149,6 +213,11 @@ impl Purpose {
                 message_id,
                 provider_message_id,
             },
+            Purpose::BookCopy { number, .. } => EventKind::BookCopySent {
+                number: number.clone(),
+                message_id,
+                provider_message_id,
+            },
             Purpose::SurveyAlert { question, score, .. } => EventKind::FinanceAlerted {
                 numbers: Vec::new(),
                 reason: format!(
@@ -183,6 +252,7 @@ impl Purpose {
             }
             Purpose::Survey { question, .. } => format!("{} survey", question.name()),
             Purpose::Credit { number, .. } => format!("credit note {number}"),
+            Purpose::BookCopy { number, .. } => format!("copy of {number} for the books"),
             Purpose::SurveyAlert { question, score, .. } => {
                 format!("alert to finance: {} answer {score}", question.name())
             }

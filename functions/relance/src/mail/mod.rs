@@ -23,6 +23,17 @@ pub struct OutgoingEmail {
     /// Extra headers, e.g. `List-Unsubscribe` on surveys.
     pub headers: Vec<(String, String)>,
     pub stream: MailStream,
+    /// Files sent with it: an invoice's or credit note's documents.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to an email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub file_name: String,
+    /// Its MIME type: `application/pdf`, `application/xml`.
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
 }
 
 /// Which SES configuration set an email goes through. Surveys have their

@@ -1,7 +1,10 @@
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::SdkError;
 use aws_sdk_sesv2::operation::send_email::SendEmailError;
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageHeader, MessageTag};
+use aws_sdk_sesv2::types::{
+    Attachment, AttachmentContentDisposition, AttachmentContentTransferEncoding, Body, Content, Destination,
+    EmailContent, Message, MessageHeader, MessageTag,
+};
 
 use super::{MailStream, Mailer, OutgoingEmail, SendError};
 
@@ -51,8 +54,22 @@ impl Mailer for SesMailer {
                     .map_err(|e| SendError::Rejected(e.to_string()))?,
             );
         }
+        let mut attachments = Vec::with_capacity(email.attachments.len());
+        for file in &email.attachments {
+            attachments.push(
+                Attachment::builder()
+                    .file_name(&file.file_name)
+                    .content_type(file.content_type)
+                    .content_disposition(AttachmentContentDisposition::Attachment)
+                    .content_transfer_encoding(AttachmentContentTransferEncoding::Base64)
+                    .raw_content(aws_smithy_types::Blob::new(file.bytes.clone()))
+                    .build()
+                    .map_err(|e| SendError::Rejected(e.to_string()))?,
+            );
+        }
         let message = Message::builder()
             .set_headers((!headers.is_empty()).then_some(headers))
+            .set_attachments((!attachments.is_empty()).then_some(attachments))
             .subject(content(&email.subject)?)
             .body(
                 Body::builder()

@@ -86,8 +86,10 @@ pub fn open_sk(due: NaiveDate, customer: &CustomerId, number: &InvoiceNumber) ->
     format!("{due}#{customer}#{number}")
 }
 
-pub fn outbox_pk(message: ulid::Ulid) -> String {
-    format!("OUTBOX#{}", shard_of(&message.to_string()))
+/// A message's shard in the outbox index, in its lane (emails carrying an
+/// issued document wait apart for the function that holds the archive).
+pub fn outbox_pk(lane: crate::domain::message::Lane, message: ulid::Ulid) -> String {
+    format!("{}#{}", lane.prefix(), shard_of(&message.to_string()))
 }
 pub fn outbox_sk(at: DateTime<Utc>, message: ulid::Ulid) -> String {
     format!("{}#{message}", at.format("%Y-%m-%dT%H:%M:%S%.3fZ"))

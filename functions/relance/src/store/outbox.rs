@@ -9,7 +9,7 @@ use super::keys;
 use super::sharded::Sharded;
 use super::tx::{Cond, Part, Tx, TxOutcome, n, s, to_item};
 use super::{Store, StoreError};
-use crate::domain::message::{Home, Message, MessageStatus};
+use crate::domain::message::{Home, Lane, Message, MessageStatus};
 use crate::domain::{CustomerId, HistoryEvent};
 
 /// A message the outbox sweep found due, and where it lives.
@@ -34,7 +34,7 @@ impl Store {
             message,
         )
         .in_outbox(
-            keys::outbox_pk(message.id),
+            keys::outbox_pk(message.purpose.lane(), message.id),
             keys::outbox_sk(message.next_attempt_at, message.id),
         );
         tx.put(
@@ -43,6 +43,19 @@ impl Store {
             to_item(&item)?,
             Some(Cond::new("attribute_not_exists(PK)")),
         )
+    }
+
+    /// Queues a message of its own unless one with its id exists: a
+    /// message whose id derives from what caused it is queued once however
+    /// often the cause is redelivered. Returns whether it was queued now.
+    pub async fn queue_message_once(&self, message: &Message) -> Result<bool, StoreError> {
+        let mut tx = Tx::default();
+        self.put_message(&mut tx, message)?;
+        match tx.commit(self).await? {
+            TxOutcome::Committed => Ok(true),
+            TxOutcome::ConditionFailed(_) => Ok(false),
+            TxOutcome::Conflict => Err(StoreError::Contention("message")),
+        }
     }
 
     pub async fn get_message(&self, customer: &CustomerId, id: Ulid) -> Result<Option<Message>, StoreError> {
@@ -201,7 +214,7 @@ impl Store {
                 .value(":pending", s("PENDING"))
                 .value(":sending", s("SENDING"))
                 .value(":retry", n(retry_at.timestamp_millis()))
-                .value(":opk", s(keys::outbox_pk(message.id)))
+                .value(":opk", s(keys::outbox_pk(message.purpose.lane(), message.id)))
                 .value(":osk", s(keys::outbox_sk(retry_at, message.id)))
                 .value(":err", s(error))
                 .value(":attempt", n(message.attempts)),
@@ -210,10 +223,10 @@ impl Store {
         tx.commit(self).await
     }
 
-    /// Messages due for a (re)try as of `now`: pending ones past their
-    /// back-off and sending ones whose lease expired. Walks every shard of
-    /// the sparse outbox index.
-    pub async fn due_messages(&self, now: DateTime<Utc>) -> Result<Vec<DueMessage>, StoreError> {
+    /// Messages of a lane due for a (re)try as of `now`: pending ones past
+    /// their back-off and sending ones whose lease expired. Walks every
+    /// shard of the lane in the sparse outbox index.
+    pub async fn due_messages(&self, now: DateTime<Utc>, lane: Lane) -> Result<Vec<DueMessage>, StoreError> {
         #[derive(Deserialize)]
         struct Key {
             #[serde(rename = "SK")]
@@ -226,7 +239,7 @@ impl Store {
             index: keys::OUTBOX_INDEX,
             pk: "outbox_pk",
             sk: "outbox_sk",
-            prefix: "OUTBOX",
+            prefix: lane.prefix(),
             projection: None,
         };
         let until = now.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();

@@ -37,6 +37,8 @@ pub struct CreditEmail {
     /// Whole years as a customer, for a thank-you that says how long.
     pub tenure_years: i64,
     pub credit: CreditNoteView,
+    /// The attached documents' file names ("" when none are attached).
+    pub attached: String,
 }
 
 impl CreditEmail {
@@ -72,6 +74,7 @@ impl CreditEmail {
                 total_vat: money(credit.vat_minor),
                 total_gross: money(credit.gross_minor),
             },
+            attached: String::new(),
         })
     }
 }

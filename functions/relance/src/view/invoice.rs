@@ -241,4 +241,6 @@ pub struct InvoiceEmail {
     pub invoice: InvoiceView,
     /// The hosted invoice page (a personal link).
     pub link: String,
+    /// The attached documents' file names ("" when none are attached).
+    pub attached: String,
 }

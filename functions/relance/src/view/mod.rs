@@ -2,6 +2,7 @@
 //! language, so people who edit templates never format a number.
 
 mod alert;
+mod books;
 mod credit;
 mod invoice;
 mod reminder;
@@ -9,6 +10,7 @@ pub mod sample;
 mod survey;
 
 pub use alert::{AlertLine, FinanceAlert, recent_lines};
+pub use books::BookCopyEmail;
 pub use credit::CreditEmail;
 pub use invoice::{BuyerView, DeductionView, InvoiceEmail, InvoiceView, LineView, SellerView, VatView};
 pub use reminder::{ReminderEmail, ReminderLine};

@@ -63,6 +63,7 @@ pub fn invoice_email(locale: Locale) -> Result<InvoiceEmail, SampleError> {
     Ok(InvoiceEmail {
         invoice: InvoiceView::new(&invoice(42, locale)?, locale),
         link: "https://pay.example.fr/i/SAMPLE".into(),
+        attached: "F2026-000042.pdf".into(),
     })
 }
 
