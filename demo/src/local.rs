@@ -145,11 +145,17 @@ impl Local {
             clock: read.clone(),
             identity: grant_credit::Identity::Header,
         }));
+        let bucket = relance_e2e::fresh_bucket(&config, "demo").await?;
         let pages_app = customer_links::router(Arc::new(customer_links::AppState {
             store: store.clone(),
             deliverer: deliverer(),
             renderer: renderer.clone(),
             seller,
+            archive: Some(relance::archive_link::ArchiveLinks {
+                bucket: bucket.clone(),
+                region: config.region().map_or_else(|| "eu-west-3".into(), ToString::to_string),
+                endpoint: std::env::var("AWS_ENDPOINT_URL_S3").ok(),
+            }),
             clock: read,
             secure_cookies: false,
         }));
@@ -171,7 +177,6 @@ impl Local {
                 let _ = axum::serve(pages, pages_app.into_make_service_with_connect_info::<SocketAddr>()).await;
             }),
         ];
-        let bucket = relance_e2e::fresh_bucket(&config, "demo").await?;
         let archive = archive_documents::Deps {
             store: store.clone(),
             archive: archive_documents::Archive {

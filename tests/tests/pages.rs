@@ -123,6 +123,7 @@ async fn a_failed_read_shows_the_apology_page_with_the_contact_and_no_error_deta
         deliverer: common::pages::local_deliverer(&world),
         renderer: healthy.renderer.clone(),
         seller: healthy.seller.clone(),
+        archive: healthy.archive.clone(),
         clock: healthy.clock.clone(),
         secure_cookies: false,
     });
@@ -671,5 +672,75 @@ async fn a_reminder_has_one_token_that_opens_its_invoices_and_the_difficulty_for
         let page = stranger.get(&uri).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{uri}");
         assert!(page.headers.get("set-cookie").is_none(), "{uri}: no session");
+    }
+}
+
+#[tokio::test]
+async fn the_invoice_page_offers_the_archived_originals_and_only_the_customers_own() {
+    let world = World::new("downloads").await;
+    let number = invoiced(&world, "acme", "k1").await;
+    let visitor = Visitor::new(&world, "192.0.2.21");
+    let page = visitor.open(&email_link(&world, "acme", "/i/").await).await;
+    assert!(page.body.contains("Télécharger la facture"), "{}", page.body);
+    assert!(page.body.contains(&format!("/documents/{number}/pdf")));
+    assert!(
+        page.body.contains(&format!("/documents/{number}/cii")),
+        "a Factur-X buyer gets the CII"
+    );
+
+    // Each link is a redirect to a short-lived signed address on the
+    // archive, which answers with the original as archived.
+    let archived = world
+        .store
+        .full_history(&relance::domain::CustomerId::parse("acme").expect("id"))
+        .await
+        .expect("history")
+        .into_iter()
+        .find_map(|e| match e.kind {
+            EventKind::DocumentsArchived { documents, .. } => Some(documents),
+            _ => None,
+        })
+        .expect("archived");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    for format in ["pdf", "cii"] {
+        let answer = visitor.get(&format!("/documents/{number}/{format}")).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{format}: {}", answer.body);
+        let target = answer.location().expect("redirect").to_string();
+        assert!(
+            target.contains("X-Amz-Signature=") && target.contains("X-Amz-Expires=300"),
+            "{target}"
+        );
+        let fetched = http.get(&target).send().await.expect("archive answers");
+        assert_eq!(fetched.status(), 200, "{format}");
+        let disposition = fetched
+            .headers()
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let bytes = fetched.bytes().await.expect("body");
+        let doc = archived.iter().find(|d| d.format == format).expect("recorded");
+        assert_eq!(
+            archive_documents::sha256_hex(&bytes),
+            doc.sha256,
+            "{format}: the archived original"
+        );
+        assert!(
+            disposition.contains(&number),
+            "{format}: saved under its number: {disposition}"
+        );
+    }
+
+    // Another customer's invoice number, an unknown format: the plain
+    // refusal page, no redirect.
+    for uri in [
+        "/documents/F2026-000099/pdf".to_string(),
+        format!("/documents/{number}/exe"),
+    ] {
+        let refused = visitor.get(&uri).await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND, "{uri}");
     }
 }

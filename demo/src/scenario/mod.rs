@@ -587,6 +587,15 @@ impl Run<'_> {
 
     /// The day's emails, as the customers received them.
     async fn print_mail(&mut self, d: NaiveDate) -> Result<()> {
+        /// The files an email carries, as a mail client lists them.
+        fn attached(email: &relance_e2e::mailbox::StoredEmail) -> String {
+            let names: Vec<&str> = email.attachments.iter().map(|a| a.filename.as_str()).collect();
+            if names.is_empty() {
+                String::new()
+            } else {
+                format!("  📎 {}", names.join(", "))
+            }
+        }
         let all = self.local.mailbox.all().await?;
         let mut lines = Vec::new();
         for email in all {
@@ -598,7 +607,13 @@ impl Run<'_> {
             if let Some(i) = self.emails.iter().position(|e| to.contains(e.as_str())) {
                 lines.push((
                     i,
-                    format!("{}    ✉ {}: {}", d.format("%a %d %b"), self.names[i], email.subject),
+                    format!(
+                        "{}    ✉ {}: {}{}",
+                        d.format("%a %d %b"),
+                        self.names[i],
+                        email.subject,
+                        attached(&email)
+                    ),
                 ));
             }
         }

@@ -59,10 +59,7 @@ pub fn retain_until(issued: NaiveDate) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-/// Where a document lives: one folder per document, named by its number.
-pub fn key(kind: &str, customer: &CustomerId, number: &InvoiceNumber, suffix: &str) -> String {
-    format!("{kind}/{customer}/{number}/{number}.{suffix}")
-}
+pub use relance::archive_link::key;
 
 /// The archive's event for a trigger: at the trigger's instant, with an
 /// id drawn from the trigger's, so every delivery of the record writes the

@@ -34,6 +34,9 @@ pub struct AppState {
     pub deliverer: Deliverer<SesMailer>,
     pub renderer: Arc<Renderer>,
     pub seller: Seller,
+    /// Signs download links to the archived originals; None where no
+    /// archive is configured (the pages then offer no download).
+    pub archive: Option<relance::archive_link::ArchiveLinks>,
     pub clock: Clock,
     /// `Secure` cookies (and the `__Host-` prefix) when served over HTTPS.
     pub secure_cookies: bool,
@@ -62,6 +65,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/survey", get(view::survey).post(answer::survey))
         .route("/portal", get(view::portal))
         .route("/portal/invoices/{number}", get(view::portal_invoice))
+        .route("/documents/{number}/{format}", get(view::document))
         .route("/assets/site.css", get(page::stylesheet))
         .fallback(page::not_found)
         .route_layer(axum::middleware::from_fn(finance_http::trace::request_span))

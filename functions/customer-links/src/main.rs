@@ -27,6 +27,7 @@ async fn main() -> Result<(), Error> {
         store,
         renderer,
         seller: company()?,
+        archive: relance::archive_link::ArchiveLinks::from_env().ok(),
         clock: relance::context::system_clock(),
         secure_cookies: settings.public_url.starts_with("https://"),
     });

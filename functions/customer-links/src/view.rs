@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use relance::domain::customer::DocumentFormat;
 use relance::domain::help::HelpChoice;
 use relance::domain::{Invoice, InvoiceNumber, InvoiceStatus, Money};
 use relance::links::LinkPurpose;
@@ -69,6 +70,12 @@ async fn invoice_page(state: &AppState, current: &Current, number: &InvoiceNumbe
         Err(err) => return page::failed(locale, &err),
     };
     let pay = invoice.status == InvoiceStatus::Open && invoice.seller.payment.pay_url.is_some();
+    // The structured file the buyer's platform reads: the one it chose,
+    // else the CII (Factur-X's own XML).
+    let xml = match invoice.buyer.document_format() {
+        DocumentFormat::Ubl => "ubl",
+        _ => "cii",
+    };
     let help = session_numbers(current).contains(number) && invoice.status == InvoiceStatus::Open;
     page::render(
         state,
@@ -82,9 +89,46 @@ async fn invoice_page(state: &AppState, current: &Current, number: &InvoiceNumbe
             "pay": pay,
             "help": help,
             "once": current.session.nonce,
+            "downloads": state.archive.is_some(),
+            "xml": xml,
         }),
         true,
     )
+}
+
+/// How long a download link to an archived original works.
+const DOWNLOAD_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// An archived original of one of the session customer's invoices: a
+/// redirect to a five-minute signed link on the archive, so the file is
+/// the one issued, byte for byte. The same invoices as the page itself.
+pub async fn document(
+    State(state): State<Arc<AppState>>,
+    Path((number, format)): Path<(String, String)>,
+    current: Current,
+) -> Response {
+    let locale = current.locale();
+    let suffix = match format.as_str() {
+        "pdf" => "pdf",
+        "cii" => "cii.xml",
+        "ubl" => "ubl.xml",
+        _ => return page::invalid_link(&state, locale),
+    };
+    let (Ok(number), Some(archive)) = (InvoiceNumber::parse(&number), state.archive.as_ref()) else {
+        return page::invalid_link(&state, locale);
+    };
+    // Looked up in the session customer's partition only.
+    match state.store.get_invoice(&current.customer.id, &number).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return page::invalid_link(&state, locale),
+        Err(err) => return page::failed(locale, &err),
+    }
+    let key = relance::archive_link::key("invoices", &current.customer.id, &number, suffix);
+    let file = format!("{number}.{suffix}");
+    match archive.url(&key, &file, state.now().into(), DOWNLOAD_TTL) {
+        Ok(url) => axum::response::Redirect::to(&url).into_response(),
+        Err(err) => page::failed(locale, &err),
+    }
 }
 
 pub async fn invoice(State(state): State<Arc<AppState>>, current: Current) -> Response {

@@ -7,6 +7,7 @@
 //! for settings), and the use cases that combine them ([`invoicing`],
 //! [`delivery`], [`reminders`], [`surveys`], [`help`], [`credits`], [`feedback`]). Handlers live in `functions/*` and stay thin.
 
+pub mod archive_link;
 pub mod config;
 pub mod context;
 pub mod credits;

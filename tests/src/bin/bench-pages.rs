@@ -112,6 +112,8 @@ async fn main() -> Result<()> {
         store,
         renderer,
         seller,
+        // The page's cost without the download links' signing.
+        archive: None,
         clock: Arc::new(move || start + chrono::Duration::hours(clock_hours.load(Ordering::Relaxed))),
         secure_cookies: false,
     });

@@ -44,6 +44,11 @@ pub fn links_state(world: &World) -> Arc<AppState> {
         deliverer: local_deliverer(world),
         renderer: Arc::new(relance::render::Renderer::new().expect("templates")),
         seller: company().expect("company"),
+        archive: Some(relance::archive_link::ArchiveLinks {
+            bucket: world.archive.archive.bucket.clone(),
+            region: std::env::var("AWS_REGION").expect("AWS_REGION"),
+            endpoint: std::env::var("AWS_ENDPOINT_URL_S3").ok(),
+        }),
         clock: Arc::new(move || *clock.lock().expect("clock")),
         secure_cookies: false,
     })
