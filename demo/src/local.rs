@@ -5,7 +5,6 @@
 //! them — all on one table of DynamoDB Local, the SES endpoint, and one
 //! simulated clock, so a month can be played in a minute.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -67,11 +66,12 @@ pub struct Local {
     pub mailbox: Mailbox,
     deliverer: Deliverer<SesMailer>,
     surveys: dispatch_survey::Deps<SesMailer>,
-    /// The write-once archive and the emails that carry its documents.
-    archive: archive_documents::Deps<SesMailer>,
+    /// The write-once archive, and the function that emails its documents.
+    archive: archive_documents::Deps,
+    documents: archive_documents::mail::Mail<SesMailer>,
     policy: Policy,
-    /// How many of each customer's events the stream has handed over.
-    streamed: Mutex<HashMap<CustomerId, usize>>,
+    /// The events the stream has handed over.
+    streamed: Mutex<std::collections::HashSet<ulid::Ulid>>,
     servers: Vec<JoinHandle<()>>,
 }
 
@@ -177,18 +177,24 @@ impl Local {
                 let _ = axum::serve(pages, pages_app.into_make_service_with_connect_info::<SocketAddr>()).await;
             }),
         ];
+        let s3 = aws_sdk_s3::Client::new(&config);
         let archive = archive_documents::Deps {
             store: store.clone(),
             archive: archive_documents::Archive {
-                s3: aws_sdk_s3::Client::new(&config),
-                bucket,
+                s3: s3.clone(),
+                bucket: bucket.clone(),
             },
+        };
+        let documents = archive_documents::mail::Mail {
+            store: store.clone(),
+            archive: archive_documents::Archive { s3, bucket },
             deliverer: deliverer(),
             books: relance::config::books_inbox()?,
         };
         Ok(Self {
             dynamodb,
             archive,
+            documents,
             api: Api::new(&finance_url, &credits_url, FINANCE_PERSON),
             surveys: dispatch_survey::Deps {
                 store: store.clone(),
@@ -205,7 +211,7 @@ impl Local {
             pages_url,
             documents_url,
             mailbox: Mailbox::from_env()?,
-            streamed: Mutex::new(HashMap::new()),
+            streamed: Mutex::new(std::collections::HashSet::new()),
             servers,
         })
     }
@@ -251,36 +257,47 @@ impl Local {
         }
     }
 
-    /// Hands the events written since the last call to the archive (which
-    /// sends the invoice and credit-note emails with their documents) and
-    /// to the survey dispatcher, as the table's stream would; returns them.
+    /// Hands the events written since the last call to the archive, to
+    /// the function that emails its documents and to the survey
+    /// dispatcher, as the table's stream would, until they write nothing
+    /// more; returns them.
     pub async fn stream(&self, customers: &[CustomerId]) -> Result<Vec<HistoryEvent>> {
-        let mut fresh = Vec::new();
-        for customer in customers {
-            let events = self.history(customer).await?;
-            let mut streamed = self.streamed.lock().unwrap_or_else(PoisonError::into_inner);
-            let seen = streamed.entry(customer.clone()).or_default();
-            let new: Vec<HistoryEvent> = events.into_iter().skip(*seen).collect();
-            *seen += new.len();
-            fresh.extend(new);
+        let mut all = Vec::new();
+        loop {
+            let mut fresh = Vec::new();
+            for customer in customers {
+                let events = self.history(customer).await?;
+                let mut streamed = self.streamed.lock().unwrap_or_else(PoisonError::into_inner);
+                fresh.extend(events.into_iter().filter(|e| streamed.insert(e.id)));
+            }
+            if fresh.is_empty() {
+                return Ok(all);
+            }
+            let batch = relance_e2e::stream::inserted(&self.dynamodb, self.store.table(), &fresh).await?;
+            let now = self.now();
+            let failed = [
+                (
+                    "the archive",
+                    archive_documents::handle(&self.archive, batch.clone()).await,
+                ),
+                (
+                    "the document mailer",
+                    archive_documents::mail::handle(&self.documents, batch.clone(), now).await,
+                ),
+                (
+                    "the survey dispatcher",
+                    dispatch_survey::handle(&self.surveys, batch, now).await,
+                ),
+            ];
+            for (who, response) in failed {
+                anyhow::ensure!(
+                    response.batch_item_failures.is_empty(),
+                    "{who} failed {} records",
+                    response.batch_item_failures.len()
+                );
+            }
+            all.extend(fresh);
         }
-        if fresh.is_empty() {
-            return Ok(fresh);
-        }
-        let batch = relance_e2e::stream::inserted(&self.dynamodb, self.store.table(), &fresh).await?;
-        let archived = archive_documents::handle(&self.archive, batch.clone(), self.now()).await;
-        anyhow::ensure!(
-            archived.batch_item_failures.is_empty(),
-            "the archive failed {} records",
-            archived.batch_item_failures.len()
-        );
-        let response = dispatch_survey::handle(&self.surveys, batch, self.now()).await;
-        anyhow::ensure!(
-            response.batch_item_failures.is_empty(),
-            "the survey dispatcher failed {} records",
-            response.batch_item_failures.len()
-        );
-        Ok(fresh)
     }
 }
 

@@ -15,12 +15,11 @@ use archive_documents::{Deps, sha256_hex};
 use common::World;
 use mail_parser::MimeHeaders;
 use relance::domain::{CustomerId, EventKind, HistoryEvent};
-use relance::mail::SesMailer;
 use serde_json::json;
 
 /// The world's archive (the one its writes were handed to), its client
 /// and bucket.
-fn deps(world: &World) -> (Arc<Deps<SesMailer>>, aws_sdk_s3::Client, String) {
+fn deps(world: &World) -> (Arc<Deps>, aws_sdk_s3::Client, String) {
     let deps = world.archive.clone();
     let (s3, bucket) = (deps.archive.s3.clone(), deps.archive.bucket.clone());
     (deps, s3, bucket)
@@ -66,12 +65,32 @@ async fn an_issued_invoice_is_archived_once_exactly_as_issued_and_cannot_be_dele
     // The record was handed over once when the invoice was issued; it is
     // delivered again twice in a row, then to two archivers at once.
     for _ in 0..2 {
-        let answer = archive_documents::handle(&deps, batch.clone(), now).await;
+        let answer = archive_documents::handle(&deps, batch.clone()).await;
         assert!(answer.batch_item_failures.is_empty(), "{answer:?}");
     }
     let (a, b) = tokio::join!(
-        archive_documents::handle(&deps, batch.clone(), now),
-        archive_documents::handle(&deps, batch.clone(), now)
+        archive_documents::handle(&deps, batch.clone()),
+        archive_documents::handle(&deps, batch.clone())
+    );
+    assert!(a.batch_item_failures.is_empty() && b.batch_item_failures.is_empty());
+    // And the archive's record, handed to the document mailer again the
+    // same way.
+    let recorded: Vec<HistoryEvent> = events(&world, "martin")
+        .await
+        .into_iter()
+        .filter(|e| matches!(e.kind, EventKind::DocumentsArchived { .. }))
+        .collect();
+    let again = relance_e2e::stream::inserted(&world.dynamodb(), world.store.table(), &recorded)
+        .await
+        .expect("stream record");
+    let mail = &world.documents;
+    for _ in 0..2 {
+        let answer = archive_documents::mail::handle(mail, again.clone(), now).await;
+        assert!(answer.batch_item_failures.is_empty(), "{answer:?}");
+    }
+    let (a, b) = tokio::join!(
+        archive_documents::mail::handle(mail, again.clone(), now),
+        archive_documents::mail::handle(mail, again.clone(), now)
     );
     assert!(a.batch_item_failures.is_empty() && b.batch_item_failures.is_empty());
 
@@ -221,7 +240,7 @@ async fn events_the_archive_does_not_act_on_are_left_alone() {
     let batch = relance_e2e::stream::inserted(&world.dynamodb(), world.store.table(), &created)
         .await
         .expect("stream");
-    let answer = archive_documents::handle(&deps, batch, common::at(2026, 3, 2, 10)).await;
+    let answer = archive_documents::handle(&deps, batch).await;
     assert!(answer.batch_item_failures.is_empty());
     assert!(
         versions(&s3, &bucket).await.is_empty(),

@@ -15,22 +15,6 @@ use relance::domain::{CustomerId, InvoiceNumber};
 use relance::mail::SesMailer;
 use serde_json::json;
 
-/// The archive's sweep, on the world's table and bucket, with SES back.
-fn document_sweep(world: &World) -> archive_documents::Deps<SesMailer> {
-    archive_documents::Deps {
-        store: world.store.clone(),
-        archive: archive_documents::Archive {
-            s3: world.archive.archive.s3.clone(),
-            bucket: world.archive.archive.bucket.clone(),
-        },
-        deliverer: deliverer(
-            &world.store,
-            SesMailer::new(aws_sdk_sesv2::Client::new(&world.config), "f@atelier-durand.fr", None),
-        ),
-        books: world.archive.books.clone(),
-    }
-}
-
 async fn message_of(world: &World, customer: &str, number: &str) -> relance::domain::message::Message {
     let id = CustomerId::parse(customer).expect("id");
     let invoice = world
@@ -82,15 +66,15 @@ async fn a_throttled_ses_leaves_the_invoice_issued_and_the_retry_sends_one_email
     let later = now + chrono::Duration::minutes(5);
     assert_eq!(plain.deliver_due(later).await.expect("sweep").sent, 0);
     // Before the back-off ends, the archive's sweep leaves it alone.
-    let real = document_sweep(&world);
-    let early = archive_documents::sweep(&real, now).await.expect("sweep");
+    let real = common::document_sweep(&world);
+    let early = archive_documents::mail::sweep(&real, now).await.expect("sweep");
     assert_eq!(early.sent, 0);
     // After it, the retry (with SES back) sends both; a second sweep sends nothing.
-    let retried = archive_documents::sweep(&real, later).await.expect("sweep");
+    let retried = archive_documents::mail::sweep(&real, later).await.expect("sweep");
     // Refused by SES is pending, not stuck in SENDING.
     assert_eq!((retried.sent, retried.stuck), (2, 0));
     assert_eq!(
-        archive_documents::sweep(&real, later + chrono::Duration::hours(1))
+        archive_documents::mail::sweep(&real, later + chrono::Duration::hours(1))
             .await
             .expect("sweep")
             .sent,
@@ -151,7 +135,7 @@ async fn a_sender_killed_between_claim_and_send_is_replaced_once_its_lease_expir
         .expect("claim");
     assert_eq!(claimed.map(|m| m.status), Some(MessageStatus::Sending));
 
-    let real = document_sweep(&world);
+    let real = common::document_sweep(&world);
     // While the lease runs, nobody else may send it…
     let during = real
         .deliverer
@@ -161,7 +145,7 @@ async fn a_sender_killed_between_claim_and_send_is_replaced_once_its_lease_expir
     assert_eq!(during, DeliveryOutcome::NotClaimed);
     // (the sweep then sends only the books' copy, which nobody holds)
     assert_eq!(
-        archive_documents::sweep(&real, t0 + chrono::Duration::seconds(60))
+        archive_documents::mail::sweep(&real, t0 + chrono::Duration::seconds(60))
             .await
             .expect("sweep")
             .sent,
@@ -171,8 +155,8 @@ async fn a_sender_killed_between_claim_and_send_is_replaced_once_its_lease_expir
     // sweeps run at the same moment.
     let after = lease_end + chrono::Duration::seconds(1);
     let (a, b) = tokio::join!(
-        archive_documents::sweep(&real, after),
-        archive_documents::sweep(&real, after)
+        archive_documents::mail::sweep(&real, after),
+        archive_documents::mail::sweep(&real, after)
     );
     let (a, b) = (a.expect("sweep a"), b.expect("sweep b"));
     assert_eq!(a.sent + b.sent, 1);

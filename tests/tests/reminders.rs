@@ -429,19 +429,8 @@ async fn reminders_refused_by_a_throttled_ses_go_out_once_with_the_next_pass() {
     let healthy = world.sibling();
     let next = pass(&healthy, date("2026-04-07"), false).await;
     assert_eq!(next.redelivered, 3, "three reminders");
-    let documents = archive_documents::Deps {
-        store: world.store.clone(),
-        archive: archive_documents::Archive {
-            s3: world.archive.archive.s3.clone(),
-            bucket: world.archive.archive.bucket.clone(),
-        },
-        deliverer: common::deliverer(
-            &world.store,
-            relance::mail::SesMailer::new(aws_sdk_sesv2::Client::new(&world.config), "f@atelier-durand.fr", None),
-        ),
-        books: world.archive.books.clone(),
-    };
-    let swept = archive_documents::sweep(&documents, morning(date("2026-04-07")))
+    let documents = common::document_sweep(&world);
+    let swept = archive_documents::mail::sweep(&documents, morning(date("2026-04-07")))
         .await
         .expect("sweep");
     assert_eq!(swept.sent, 6, "three invoices and their three copies for the books");

@@ -122,9 +122,11 @@ fn the_reminder_pass_may_also_continue_itself_and_report_failures_nothing_more()
 }
 
 #[test]
-fn the_customer_pages_may_use_the_table_and_alert_finance_nothing_more() {
+fn the_customer_pages_may_use_the_table_alert_finance_and_read_the_archive_nothing_more() {
     let mut expected = table_access(&TABLE_ACTIONS, &[TABLE]);
     expected.extend(ses());
+    // The download links are signed with the pages' role.
+    expected.insert(("s3:GetObject".into(), "!Sub ${ArchiveBucket.Arn}/*".into()));
     assert_eq!(grants("CustomerLinksFunction"), expected);
 }
 
@@ -163,12 +165,34 @@ fn survey_dispatch_may_use_the_table_send_through_the_survey_set_and_report_fail
 }
 
 #[test]
-fn the_documents_only_read_and_the_archive_writes_once_into_a_locked_bucket() {
-    assert_eq!(grants("InvoiceDocumentsFunction"), table_access(&["GetItem"], &[TABLE]));
-    // The table as the outbox needs it (claim, record, sweep its lane) and
-    // the transactional configuration set for the emails with documents.
+fn the_document_emails_read_the_archive_and_send_nothing_else() {
+    // The table as the outbox needs it (claim, record, sweep its lane),
+    // the transactional configuration set, and reads of the archive.
     let mut expected = table_access(&TABLE_ACTIONS, &[TABLE, OUTBOX]);
     expected.extend(ses());
+    expected.insert(("s3:GetObject".into(), "!Sub ${ArchiveBucket.Arn}/*".into()));
+    expected.insert(("sqs:SendMessage".into(), "!GetAtt DeadLetterQueue.Arn".into()));
+    assert_eq!(grants("SendDocumentsFunction"), expected);
+    let t = template();
+    let events = &t["Resources"]["SendDocumentsFunction"]["Properties"]["Events"];
+    let pattern = events["HistoryStream"]["Properties"]["FilterCriteria"]["Filters"][0]["Pattern"]
+        .as_str()
+        .expect("a filter");
+    let pattern: serde_json::Value = serde_json::from_str(pattern).expect("the filter is JSON");
+    assert_eq!(
+        pattern["dynamodb"]["NewImage"]["type"]["S"],
+        serde_json::json!(["documents_archived"])
+    );
+    assert_eq!(
+        text(&events["DocumentEmailSweep"]["Properties"]["ScheduleExpression"]),
+        "rate(5 minutes)"
+    );
+}
+
+#[test]
+fn the_documents_only_read_and_the_archive_writes_once_into_a_locked_bucket() {
+    assert_eq!(grants("InvoiceDocumentsFunction"), table_access(&["GetItem"], &[TABLE]));
+    let mut expected = table_access(&["GetItem", "PutItem"], &[TABLE]);
     for action in ["s3:PutObject", "s3:PutObjectRetention", "s3:GetObject"] {
         expected.insert((action.into(), "!Sub ${ArchiveBucket.Arn}/*".into()));
     }
@@ -250,6 +274,7 @@ fn every_function_is_an_arm64_rust_function_built_with_cargo_lambda() {
             "grant-credit",
             "invoice-documents",
             "issue-invoice",
+            "send-documents",
             "send-reminders",
             "ses-feedback"
         ]

@@ -1,17 +1,13 @@
-//! `archive-documents` in Lambda: behind the table's stream (archive, then
-//! send the emails that carry the document), and on a schedule (send the
-//! document emails whose first attempt failed).
+//! `archive-documents` in Lambda, behind the table's stream.
 
-// The handler awaits archive, render and delivery futures nested deep.
+// The handler awaits render and archive futures nested deep.
 #![recursion_limit = "256"]
 
 use std::sync::Arc;
 
-use archive_documents::{Archive, Deps, handle, sweep};
+use archive_documents::{Archive, Deps, handle};
 use lambda_runtime::{LambdaEvent, service_fn};
-use relance::config::{Settings, books_inbox};
-use relance::delivery::Deliverer;
-use relance::render::{Renderer, startup};
+use relance::config::Settings;
 use relance::store::Store;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -22,36 +18,18 @@ async fn main() -> Result<(), Error> {
     let settings = Settings::from_env()?;
     let bucket = std::env::var("RELANCE_ARCHIVE_BUCKET").map_err(|_| "RELANCE_ARCHIVE_BUCKET is not set")?;
     let config = relance::sdk::from_env()?;
-    let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
-    let renderer = Arc::new(Renderer::with(startup::ARCHIVE_DOCUMENTS)?);
     let deps = Arc::new(Deps {
-        deliverer: Deliverer::from_settings(&settings, &config, store.clone(), renderer),
-        store,
+        store: Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table),
         archive: Archive {
             s3: aws_sdk_s3::Client::new(&config),
             bucket,
         },
-        books: books_inbox()?,
     });
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
-        let deps = deps.clone();
-        async move {
-            let now = chrono::Utc::now();
-            // A stream batch has records; the schedule's event has none.
-            if event.payload.get("Records").is_some() {
-                let batch: aws_lambda_events::event::dynamodb::Event = serde_json::from_value(event.payload)?;
-                Ok::<_, Error>(serde_json::to_value(handle(&deps, batch, now).await)?)
-            } else {
-                let summary = sweep(&deps, now).await?;
-                tracing::info!(
-                    sent = summary.sent,
-                    failed = summary.failed,
-                    stuck = summary.stuck,
-                    "document emails swept"
-                );
-                Ok(serde_json::to_value(summary)?)
-            }
-        }
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<aws_lambda_events::event::dynamodb::Event>| {
+            let deps = deps.clone();
+            async move { Ok::<_, Error>(handle(&deps, event.payload).await) }
+        },
+    ))
     .await
 }

@@ -36,7 +36,7 @@ fn render(c: &mut Criterion) {
     // renders (`render::startup`), and, for comparison, every template.
     let functions = [
         ("issue-invoice", startup::ISSUE_INVOICE),
-        ("archive-documents", startup::ARCHIVE_DOCUMENTS),
+        ("send-documents", startup::SEND_DOCUMENTS),
         ("customer-links", startup::CUSTOMER_LINKS),
         ("dispatch-survey", startup::DISPATCH_SURVEY),
         ("send-reminders", startup::SEND_REMINDERS),

@@ -31,9 +31,11 @@ pub struct World {
     pub clock: Arc<Mutex<DateTime<Utc>>>,
     /// Unique to this test: recipients are `<name>.<tag>@example.test`.
     pub tag: String,
-    /// The archive behind the table's stream, on a bucket of this test's:
-    /// it sends the invoice and credit-note emails with their documents.
-    pub archive: Arc<archive_documents::Deps<SesMailer>>,
+    /// The archive behind the table's stream, on a bucket of this test's,
+    /// and the function that sends the invoice and credit-note emails with
+    /// the archived documents.
+    pub archive: Arc<archive_documents::Deps>,
+    pub documents: Arc<archive_documents::mail::Mail<SesMailer>>,
     /// Customers this world created through the API, and the events the
     /// archive was handed: `settle` hands it the new ones.
     customers: Arc<Mutex<Vec<String>>>,
@@ -54,6 +56,23 @@ pub fn deliverer(store: &Store, mailer: SesMailer) -> Deliverer<SesMailer> {
         public_url: PUBLIC_URL.into(),
         link_ttl: chrono::Duration::days(180),
         reply_to: None,
+    }
+}
+
+/// The document mailer's sweep on a world's table and archive, with SES
+/// back (the world's own may be a faulty one).
+pub fn document_sweep(world: &World) -> archive_documents::mail::Mail<SesMailer> {
+    archive_documents::mail::Mail {
+        store: world.store.clone(),
+        archive: archive_documents::Archive {
+            s3: world.documents.archive.s3.clone(),
+            bucket: world.documents.archive.bucket.clone(),
+        },
+        deliverer: deliverer(
+            &world.store,
+            SesMailer::new(aws_sdk_sesv2::Client::new(&world.config), "f@atelier-durand.fr", None),
+        ),
+        books: world.documents.books.clone(),
     }
 }
 
@@ -101,15 +120,20 @@ impl World {
         });
         let tag = ulid::Ulid::new().to_string().to_lowercase();
         let bucket = relance_e2e::fresh_bucket(&config, label).await.expect("bucket created");
+        let s3 = aws_sdk_s3::Client::new(&config);
         let archive = Arc::new(archive_documents::Deps {
             store: store.clone(),
             archive: archive_documents::Archive {
-                s3: aws_sdk_s3::Client::new(&config),
-                bucket,
+                s3: s3.clone(),
+                bucket: bucket.clone(),
             },
+        });
+        let documents = Arc::new(archive_documents::mail::Mail {
+            store: store.clone(),
+            archive: archive_documents::Archive { s3, bucket },
             deliverer: deliverer(
                 &store,
-                SesMailer::new(ses, "Atelier Durand <factures@atelier-durand.fr>", None),
+                SesMailer::new(ses.clone(), "Atelier Durand <factures@atelier-durand.fr>", None),
             ),
             books: relance::config::books_inbox().expect("company file"),
         });
@@ -121,36 +145,48 @@ impl World {
             clock,
             tag,
             archive,
+            documents,
             customers: Arc::default(),
             streamed: Arc::default(),
         }
     }
 
     /// What the table's stream does after a write: hands the archive the
-    /// invoices issued and credit notes granted since the last call (it
-    /// archives them and sends their emails). `World::call` settles after
-    /// every write it makes; a test that writes otherwise settles itself.
+    /// invoices issued and credit notes granted since the last call, then
+    /// the document mailer what the archive recorded (it sends their
+    /// emails). `World::call` settles after every write it makes; a test
+    /// that writes otherwise settles itself.
     pub async fn settle(&self) {
         let customers = self.customers.lock().expect("customers").clone();
-        let mut fresh = Vec::new();
-        for id in customers {
-            let id = relance::domain::CustomerId::parse(&id).expect("customer id");
-            for event in self.store.full_history(&id).await.expect("history") {
-                let issuing = matches!(event.kind.name(), "invoice_issued" | "credit_granted");
-                if issuing && self.streamed.lock().expect("streamed").insert(event.id) {
-                    fresh.push(event);
+        loop {
+            let mut fresh = Vec::new();
+            for id in &customers {
+                let id = relance::domain::CustomerId::parse(id).expect("customer id");
+                for event in self.store.full_history(&id).await.expect("history") {
+                    let streamed = matches!(
+                        event.kind.name(),
+                        "invoice_issued" | "credit_granted" | "documents_archived"
+                    );
+                    if streamed && self.streamed.lock().expect("streamed").insert(event.id) {
+                        fresh.push(event);
+                    }
                 }
             }
+            if fresh.is_empty() {
+                return;
+            }
+            let batch = relance_e2e::stream::inserted(&self.dynamodb(), self.store.table(), &fresh)
+                .await
+                .expect("stream records");
+            let now = *self.clock.lock().expect("clock");
+            let archived = archive_documents::handle(&self.archive, batch.clone()).await;
+            assert!(archived.batch_item_failures.is_empty(), "the archive failed a record");
+            let sent = archive_documents::mail::handle(&self.documents, batch, now).await;
+            assert!(
+                sent.batch_item_failures.is_empty(),
+                "the document mailer failed a record"
+            );
         }
-        if fresh.is_empty() {
-            return;
-        }
-        let batch = relance_e2e::stream::inserted(&self.dynamodb(), self.store.table(), &fresh)
-            .await
-            .expect("stream records");
-        let now = *self.clock.lock().expect("clock");
-        let response = archive_documents::handle(&self.archive, batch, now).await;
-        assert!(response.batch_item_failures.is_empty(), "the archive failed a record");
     }
 
     /// Tells `settle` about a customer created without the API.
@@ -187,6 +223,7 @@ impl World {
             clock: self.clock.clone(),
             tag: self.tag.clone(),
             archive: self.archive.clone(),
+            documents: self.documents.clone(),
             customers: self.customers.clone(),
             streamed: self.streamed.clone(),
         }

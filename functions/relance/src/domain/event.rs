@@ -59,6 +59,9 @@ pub enum EventKind {
     DocumentsArchived {
         number: InvoiceNumber,
         documents: Vec<ArchivedDocument>,
+        /// The credit whose note this is; none for an invoice.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        credit_id: Option<String>,
     },
     InvoiceEmailed {
         number: InvoiceNumber,
