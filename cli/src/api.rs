@@ -140,7 +140,8 @@ impl Api {
     }
 
     async fn call_once(&self, method: Method, path: &str, body: Option<&Value>, key: Option<&str>) -> Result<Answer> {
-        let base = if path.starts_with("/credits") || path.contains("/credits") {
+        // The credit function also answers the corrective credit notes.
+        let base = if path.starts_with("/credits") || path.contains("/credits") || path.ends_with("/credit-notes") {
             &self.credits
         } else {
             &self.invoices

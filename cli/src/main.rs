@@ -82,6 +82,28 @@ enum Command {
         #[arg(long)]
         key: Option<String>,
     },
+    /// Correct an issued invoice by a credit note: in full (a
+    /// cancellation), by lines (`--line 2` or `--line 2=1.5` for some of
+    /// its quantity, repeated), or by a net amount spread over its VAT
+    /// rates (`--amount 120.00`).
+    Correct {
+        customer: String,
+        number: String,
+        /// Why, in the customer's language: printed on the credit note.
+        #[arg(long)]
+        reason: String,
+        #[arg(long, conflicts_with_all = ["line", "amount"])]
+        full: bool,
+        #[arg(long)]
+        line: Vec<String>,
+        /// Net, VAT excluded, in the invoice's currency (e.g. 120.00).
+        #[arg(long, conflicts_with = "line")]
+        amount: Option<String>,
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// Render an email with sample data: invoice, or reminder.
     Render {
         template: String,
@@ -96,6 +118,37 @@ enum Command {
         #[arg(long, default_value = "warm")]
         tone: String,
     },
+}
+
+/// The correction request the flags describe.
+fn correction_body(reason: &str, full: bool, lines: &[String], amount: Option<&str>, currency: &str) -> Result<Value> {
+    if full {
+        return Ok(json!({ "scope": "full", "reason": reason }));
+    }
+    if let Some(amount) = amount {
+        let code = relance::domain::Currency::parse(currency).map_err(anyhow::Error::msg)?;
+        let minor = relance::domain::decimal::parse_scaled(amount, code.exponent())
+            .map_err(|e| anyhow::anyhow!("--amount: {e}"))?;
+        return Ok(json!({ "scope": "amount", "reason": reason, "net_minor": minor }));
+    }
+    if lines.is_empty() {
+        bail!("say what to credit: --full, --line N[=QUANTITY] (repeated) or --amount NET");
+    }
+    let lines = lines
+        .iter()
+        .map(|l| {
+            let (n, quantity) = l.split_once('=').map_or((l.as_str(), None), |(n, q)| (n, Some(q)));
+            let n: i64 = n
+                .trim()
+                .parse()
+                .with_context(|| format!("--line {l}: not a line number"))?;
+            Ok(match quantity {
+                Some(q) => json!({ "line": n, "quantity": q.trim() }),
+                None => json!({ "line": n }),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(json!({ "scope": "lines", "reason": reason, "lines": lines }))
 }
 
 fn read_json(path: &str) -> Result<Value> {
@@ -276,6 +329,21 @@ async fn main() -> Result<()> {
             let body = read_json(&file)?;
             let key = key.unwrap_or_else(|| content_key("credit", &body));
             let path = format!("/customers/{customer}/credits");
+            print(&api.call(Method::POST, &path, Some(&body), Some(&key)).await?)
+        }
+        Command::Correct {
+            customer,
+            number,
+            reason,
+            full,
+            line,
+            amount,
+            currency,
+            key,
+        } => {
+            let body = correction_body(&reason, full, &line, amount.as_deref(), &currency)?;
+            let key = key.unwrap_or_else(|| content_key(&format!("correct:{number}"), &body));
+            let path = format!("/customers/{customer}/invoices/{number}/credit-notes");
             print(&api.call(Method::POST, &path, Some(&body), Some(&key)).await?)
         }
         Command::Render {

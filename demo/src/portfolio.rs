@@ -40,9 +40,12 @@ pub enum Act {
         month: u32,
         reason: &'static str,
     },
+    /// Settles a dispute; with `credit`, first corrects the invoice by a
+    /// credit note taking back one unit of that line, with that reason.
     SettleDispute {
         month: u32,
         resolution: &'static str,
+        credit: Option<(u32, &'static str)>,
     },
     /// Quotes the policy's gesture for a billing error and grants it.
     RepairBillingError {
@@ -248,7 +251,8 @@ pub fn portfolio() -> Vec<Profile> {
                     day(2026, 10, 14),
                     Act::SettleDispute {
                         month: 9,
-                        resolution: "Le second déplacement est retiré ; facture corrigée.",
+                        resolution: "Le second déplacement est retiré par un avoir ; la facture ne doit plus que la visite.",
+                        credit: Some((2, "un seul déplacement a eu lieu, le second a été facturé par erreur.")),
                     },
                 ),
             ],

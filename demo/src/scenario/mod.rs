@@ -531,8 +531,28 @@ impl Run<'_> {
                     self.names[i]
                 ));
             }
-            Act::SettleDispute { month, resolution } => {
+            Act::SettleDispute {
+                month,
+                resolution,
+                credit,
+            } => {
                 let number = self.invoice_of(i, month)?;
+                if let Some((line, reason)) = credit {
+                    let note = self
+                        .call(
+                            Method::POST,
+                            &format!("/customers/{id}/invoices/{number}/credit-notes"),
+                            Some(&json!({ "scope": "lines", "reason": reason, "lines": [{ "line": line, "quantity": 1 }] })),
+                            Some(&format!("demo-correct:{number}")),
+                        )
+                        .await?;
+                    self.say(format!(
+                        "{}  finance corrects {number} by credit note {} (−{}): “{reason}”",
+                        d.format("%a %d %b"),
+                        note["number"].as_str().unwrap_or("?"),
+                        crate::report::euros(note["gross_minor"].as_i64().unwrap_or(0)),
+                    ));
+                }
                 self.post(
                     &format!("/customers/{id}/invoices/{number}/disputes/settle"),
                     &json!({ "resolution": resolution }),

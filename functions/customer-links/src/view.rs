@@ -21,6 +21,8 @@ use crate::session::Current;
 pub fn status_of(invoice: &Invoice, today: chrono::NaiveDate) -> &'static str {
     if invoice.status == InvoiceStatus::Paid {
         "paid"
+    } else if invoice.status == InvoiceStatus::Credited {
+        "credited"
     } else if invoice.open_dispute().is_some() {
         "disputed"
     } else if invoice.dunning.help_request_open {

@@ -318,28 +318,7 @@ impl Document {
             .lines
             .iter()
             .enumerate()
-            .map(|(i, l)| {
-                let undiscounted = undiscounted_net(l);
-                Line {
-                    id: (i + 1).to_string(),
-                    name: l.description.clone(),
-                    quantity: format_scaled(l.quantity_milli, QUANTITY_SCALE),
-                    unit_code: l.unit.code(),
-                    unit_label: (l.unit != relance::domain::unit::UnitCode::default()).then(|| l.unit.label(locale)),
-                    discount: (l.discount_bp > 0).then(|| percent(l.discount_bp)),
-                    net_price: money(l.unit_price_minor),
-                    allowance: (l.discount_bp > 0).then(|| {
-                        (
-                            percent(l.discount_bp),
-                            money(undiscounted),
-                            money(undiscounted.saturating_sub(l.net_minor)),
-                        )
-                    }),
-                    net_amount: money(l.net_minor),
-                    category: l.vat_category,
-                    rate: percent(l.vat_rate.basis_points()),
-                }
-            })
+            .map(|(i, l)| line(&(i + 1).to_string(), l, currency, locale))
             .collect();
         let t = &invoice.totals;
         let credited = invoice.credited_minor();
@@ -409,35 +388,60 @@ impl Document {
         let money = |minor| amount(minor, currency);
         let locale = buyer.locale;
         let with_vat = carries_vat_ids(credit.by_rate.iter().map(|b| b.category));
-        let gesture = match locale {
-            Locale::Fr => "Geste commercial",
-            Locale::En => "Goodwill gesture",
+        let what = match (locale, credit.correction.is_some()) {
+            (Locale::Fr, false) => format!("Geste commercial — facture {}", credit.invoice),
+            (Locale::En, false) => format!("Goodwill gesture — invoice {}", credit.invoice),
+            (Locale::Fr, true) => format!("Réduction du prix — facture {}", credit.invoice),
+            (Locale::En, true) => format!("Price reduction — invoice {}", credit.invoice),
         };
-        let lines = credit
-            .by_rate
-            .iter()
-            .enumerate()
-            .map(|(i, b)| Line {
-                id: (i + 1).to_string(),
-                name: format!("{gesture} — facture {}", credit.invoice),
-                quantity: "1".into(),
-                unit_code: "C62",
-                unit_label: None,
-                discount: None,
-                net_price: money(b.base_minor),
-                allowance: None,
-                net_amount: money(b.base_minor),
-                category: b.category,
-                rate: percent(b.rate.basis_points()),
+        let lines = if credit.lines.is_empty() {
+            credit
+                .by_rate
+                .iter()
+                .enumerate()
+                .map(|(i, b)| Line {
+                    id: (i + 1).to_string(),
+                    name: what.clone(),
+                    quantity: "1".into(),
+                    unit_code: "C62",
+                    unit_label: None,
+                    discount: None,
+                    net_price: money(b.base_minor),
+                    allowance: None,
+                    net_amount: money(b.base_minor),
+                    category: b.category,
+                    rate: percent(b.rate.basis_points()),
+                })
+                .collect()
+        } else {
+            // The invoice's own lines, with the quantity credited; the id
+            // is the invoice's line number, so each names what it takes back.
+            credit
+                .lines
+                .iter()
+                .map(|c| line(&c.line.to_string(), &c.credited, currency, locale))
+                .collect()
+        };
+        let notes = credit
+            .correction
+            .as_ref()
+            .map(|c| {
+                vec![(
+                    None,
+                    match locale {
+                        Locale::Fr => format!("Avoir rectificatif de la facture {} : {}", credit.invoice, c.reason),
+                        Locale::En => format!("Corrective credit note on invoice {}: {}", credit.invoice, c.reason),
+                    },
+                )]
             })
-            .collect();
+            .unwrap_or_default();
         Some(Document {
             kind: Kind::CreditNote,
             number: number.to_string(),
             issue_date,
             currency: currency.code(),
             locale,
-            notes: Vec::new(),
+            notes,
             buyer_reference: buyer.service_code.clone(),
             order_reference: None,
             preceding: Some((credit.invoice.to_string(), credit.invoice_date)),
@@ -461,6 +465,31 @@ impl Document {
                 payable: money(credit.gross_minor),
             },
         })
+    }
+}
+
+/// One invoice line as the documents print it.
+fn line(id: &str, l: &relance::domain::InvoiceLine, currency: relance::domain::Currency, locale: Locale) -> Line {
+    let money = |minor| amount(minor, currency);
+    let undiscounted = undiscounted_net(l);
+    Line {
+        id: id.to_string(),
+        name: l.description.clone(),
+        quantity: format_scaled(l.quantity_milli, QUANTITY_SCALE),
+        unit_code: l.unit.code(),
+        unit_label: (l.unit != relance::domain::unit::UnitCode::default()).then(|| l.unit.label(locale)),
+        discount: (l.discount_bp > 0).then(|| percent(l.discount_bp)),
+        net_price: money(l.unit_price_minor),
+        allowance: (l.discount_bp > 0).then(|| {
+            (
+                percent(l.discount_bp),
+                money(undiscounted),
+                money(undiscounted.saturating_sub(l.net_minor)),
+            )
+        }),
+        net_amount: money(l.net_minor),
+        category: l.vat_category,
+        rate: percent(l.vat_rate.basis_points()),
     }
 }
 

@@ -278,7 +278,53 @@ fn goodwill_credit_note() -> Credit {
         cancelled: None,
         email_message_id: None,
         follow_up_on: None,
+        correction: None,
+        lines: Vec::new(),
     }
+}
+
+/// A corrective credit note on a two-rate invoice, made as finance's
+/// request is: checked, taken from what is left, granted.
+fn corrective_credit_note(body: Value, position: u64) -> Credit {
+    let invoice = issue(
+        seller(),
+        french_business(),
+        12,
+        json!({ "category": "mixed", "lines": [
+            { "description": "Intervention sur le four", "quantity": 3, "unit": "HUR", "unit_price_minor": 8500, "vat_rate": "20" },
+            { "description": "Joint de porte", "quantity": 2, "unit_price_minor": 4290, "vat_rate": "20", "discount": "5" },
+            { "description": "Farine de seigle", "quantity": 25, "unit": "KGM", "unit_price_minor": 180, "vat_rate": "5.5" }
+        ]}),
+    );
+    let checked = serde_json::from_value::<relance::domain::credit::CorrectionInput>(body)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .check()
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let left = relance::domain::credit::LeftToCredit::of(&invoice, &[]);
+    let taken = checked.take(&invoice, &left).unwrap_or_else(|e| panic!("{e:?}"));
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 24, 10, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let mut credit = checked
+        .into_credit(
+            format!("correction-{position}"),
+            &invoice,
+            taken,
+            &Actor("finance".into()),
+            at,
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    credit.grant(relance::domain::credit::Grant {
+        number: InvoiceNumber::new("AV2026", position),
+        today: at.date_naive(),
+        now: at,
+        seller: &invoice.seller,
+        buyer: &invoice.buyer,
+        follow_up_days: 0,
+        by: &Actor("finance".into()),
+    });
+    credit
 }
 
 fn documents() -> Vec<(String, Document)> {
@@ -289,6 +335,28 @@ fn documents() -> Vec<(String, Document)> {
     let credit =
         Document::credit_note(&goodwill_credit_note()).unwrap_or_else(|| panic!("a granted credit has a note"));
     docs.push(("goodwill-credit-note".into(), credit));
+    for (name, body, position) in [
+        (
+            "cancelling-credit-note",
+            json!({ "scope": "full", "reason": "facture émise en double (voir F2026-000011)." }),
+            5,
+        ),
+        (
+            "partial-credit-note",
+            json!({ "scope": "lines", "reason": "une heure d'intervention de trop et un joint non posé.",
+                    "lines": [{ "line": 1, "quantity": 1 }, { "line": 2, "quantity": "1" }] }),
+            6,
+        ),
+        (
+            "amount-credit-note",
+            json!({ "scope": "amount", "reason": "remise de 10 % convenue au devis et oubliée.", "net_minor": 3_290 }),
+            7,
+        ),
+    ] {
+        let note = Document::credit_note(&corrective_credit_note(body, position))
+            .unwrap_or_else(|| panic!("a granted correction has a note"));
+        docs.push((name.into(), note));
+    }
     docs
 }
 
@@ -405,10 +473,29 @@ fn each_case_carries_its_legal_mention_and_no_other() {
         ubl.contains("<CreditNote ") && ubl.contains("<cbc:CreditNoteTypeCode>381"),
         "{ubl}"
     );
+    // A cancellation takes back the whole invoice: 3 h × 85.00 + 2 ×
+    // 42.90 − 5 % at 20 % (VAT 67.30) and 25 kg × 1.80 at 5.5 % (VAT
+    // 2.48), 451.29 in all; its lines keep the invoice's line numbers.
+    let (cii, ubl) = both("cancelling-credit-note");
+    assert!(
+        cii.contains("<ram:GrandTotalAmount>451.29</ram:GrandTotalAmount>") && cii.contains("F2026-000012"),
+        "{cii}"
+    );
+    assert!(
+        ubl.contains("<cbc:CreditNoteTypeCode>381") && ubl.contains("F2026-000012"),
+        "{ubl}"
+    );
+    let (cii, _) = both("partial-credit-note");
+    assert!(
+        cii.contains("<ram:LineID>1</ram:LineID>")
+            && cii.contains("<ram:LineID>2</ram:LineID>")
+            && !cii.contains("<ram:LineID>3</ram:LineID>"),
+        "{cii}"
+    );
 }
 
 /// What a case's PDF must say, in words a person reads, and must not.
-const MENTIONS: [(&str, &[&str], &[&str]); 11] = [
+const MENTIONS: [(&str, &[&str], &[&str]); 14] = [
     (
         "b2b-multi-rate",
         &[
@@ -490,6 +577,31 @@ const MENTIONS: [(&str, &[&str], &[&str]); 11] = [
             "Montant de l'avoir TTC",
         ],
         &["Échéance"],
+    ),
+    (
+        "cancelling-credit-note",
+        &[
+            "Avoir sur la facture F2026-000012",
+            "Avoir rectificatif de la facture F2026-000012 : facture émise en double",
+            "Intervention sur le four",
+            "Joint de porte",
+            "Farine de seigle",
+        ],
+        &["Échéance", "Geste commercial"],
+    ),
+    (
+        "partial-credit-note",
+        &[
+            "Avoir rectificatif de la facture F2026-000012 : une heure d'intervention de trop",
+            "Intervention sur le four",
+            "Joint de porte",
+        ],
+        &["Farine de seigle", "Geste commercial"],
+    ),
+    (
+        "amount-credit-note",
+        &["Réduction du prix — facture F2026-000012", "remise de 10 %"],
+        &["Geste commercial", "Intervention sur le four"],
     ),
 ];
 

@@ -117,7 +117,7 @@ impl From<InvoicingError> for ApiError {
                 "this key was already used with a different request; use a new key for a new request",
             ),
             InvoicingError::Rule(rule) => match rule {
-                InvoiceRuleError::Overpayment { .. } | InvoiceRuleError::AlreadyPaid => {
+                InvoiceRuleError::Overpayment { .. } | InvoiceRuleError::AlreadyPaid | InvoiceRuleError::Credited => {
                     Self::field(StatusCode::UNPROCESSABLE_ENTITY, "amount_minor", rule.to_string())
                 }
                 InvoiceRuleError::DisputeAlreadyOpen | InvoiceRuleError::NoOpenDispute => {
@@ -141,6 +141,7 @@ impl From<CreditError> for ApiError {
             CreditError::Invalid(errors) => Self::invalid(errors),
             CreditError::UnknownCustomer => Self::not_found("customer"),
             CreditError::UnknownCredit => Self::not_found("credit"),
+            CreditError::UnknownInvoice => Self::not_found("invoice"),
             CreditError::KeyReused => Self::field(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Idempotency-Key",

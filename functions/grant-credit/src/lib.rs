@@ -1,6 +1,8 @@
-//! The goodwill-credit API: finance quotes a gesture, grants it (or asks a
-//! second person to approve it), cancels a request, lists a customer's
-//! credits and reads the month's and year's spending. One axum router,
+//! The credit-note API: finance quotes a goodwill gesture, grants it (or
+//! asks a second person to approve it), cancels a request, lists a
+//! customer's credits and reads the month's and year's spending; and
+//! corrects an issued invoice by a credit note (in full, by lines, by an
+//! amount). One axum router,
 //! served by `lambda_http` in Lambda and as a plain server locally.
 //!
 //! It sends no email: a granted credit's email carries its credit note, so
@@ -58,6 +60,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/customers/{id}/credits/{credit}/approve", post(routes::approve))
         .route("/customers/{id}/credits/{credit}/cancel", post(routes::cancel))
         .route("/credits/portfolio", get(routes::portfolio))
+        .route("/customers/{id}/invoices/{number}/credit-notes", post(routes::correct))
         .fallback(routes::not_found)
         .route_layer(axum::middleware::from_fn(finance_http::trace::request_span))
         .layer(DefaultBodyLimit::max(finance_http::MAX_BODY))

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use finance_http::{answer, parse};
-use relance::credits::CreditInput;
-use relance::domain::CustomerId;
+use relance::credits::{CorrectionInput, CreditInput};
+use relance::domain::{CustomerId, InvoiceNumber};
 use relance::invoicing;
 use serde::Deserialize;
 use serde_json::json;
@@ -59,6 +59,32 @@ pub async fn grant(
     let (a, _queued) = state
         .context()
         .request(&id, &parsed.value, &key, &hash, &state.call(&actor))
+        .await?;
+    Ok(answer(a))
+}
+
+/// `POST /customers/{id}/invoices/{number}/credit-notes`: a corrective
+/// credit note on an issued invoice.
+pub async fn correct(
+    State(state): State<Arc<AppState>>,
+    Path((id, number)): Path<(String, String)>,
+    parts: Parts,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let actor = state.identity.actor(&parts)?;
+    let id = customer_id(&id)?;
+    let number =
+        InvoiceNumber::parse(&number).map_err(|reason| ApiError::field(StatusCode::BAD_REQUEST, "number", reason))?;
+    let key = invoicing::parse_key(parts.headers.get("idempotency-key").and_then(|v| v.to_str().ok()))
+        .map_err(|e| ApiError::from(e).with_status(StatusCode::BAD_REQUEST))?;
+    let parsed = parse::<CorrectionInput>(body)?;
+    let hash = invoicing::request_hash(
+        &format!("POST /customers/{id}/invoices/{number}/credit-notes"),
+        &parsed.json,
+    );
+    let (a, _queued) = state
+        .context()
+        .correct(&id, &number, &parsed.value, &key, &hash, &state.call(&actor))
         .await?;
     Ok(answer(a))
 }

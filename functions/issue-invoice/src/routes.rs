@@ -184,6 +184,9 @@ pub async fn get_invoice(
         None => None,
     };
     let mut body = serde_json::to_value(&invoice).map_err(|e| ApiError::internal(&e))?;
+    if let Some(obj) = body.as_object_mut() {
+        obj.insert("remaining_minor".into(), invoice.remaining_minor().into());
+    }
     if let (Some(obj), Some(m)) = (body.as_object_mut(), email) {
         obj.insert(
             "email".into(),

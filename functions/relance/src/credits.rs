@@ -11,17 +11,20 @@ use serde::Serialize;
 use ulid::Ulid;
 
 use crate::context::{Call, IssueGate};
-use crate::domain::credit::{CheckedCredit, Credit, CreditRefused, Grant, already_credited, fits};
-pub use crate::domain::credit::{CreditInput, Room, WORDS_MAX_CHARS};
+use crate::domain::credit::{CheckedCredit, Credit, CreditRefused, Grant, LeftToCredit, already_credited, fits};
+pub use crate::domain::credit::{CorrectionInput, CreditInput, Room, WORDS_MAX_CHARS};
 use crate::domain::facts::customer_facts;
 use crate::domain::goodwill::{GoodwillFacts, GoodwillPolicy, Severity, Situation};
 use crate::domain::numbering;
 use crate::domain::{Currency, Customer, CustomerId, FieldError, Invoice, InvoiceNumber, Locale, Seller};
 use crate::replay::{Answer, ReplayError, first_answer};
 use crate::retry::Retry;
-use crate::store::{CreditCaps, GrantOutcome, GrantWrite, IdempotencyWrite, Store, StoreError, TxOutcome, Versioned};
+use crate::store::{
+    CorrectionWrite, CreditCaps, GrantOutcome, GrantWrite, IdempotencyWrite, Store, StoreError, TxOutcome, Versioned,
+};
 
 const GRANT_SCOPE: &str = "grant_credit";
+const CORRECT_SCOPE: &str = "correct_invoice";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreditError {
@@ -31,6 +34,8 @@ pub enum CreditError {
     UnknownCustomer,
     #[error("no such credit")]
     UnknownCredit,
+    #[error("no such invoice")]
+    UnknownInvoice,
     #[error("this Idempotency-Key was already used with a different request")]
     KeyReused,
     /// A cap cannot take the credit; says what is left.
@@ -330,6 +335,109 @@ impl CreditContext<'_> {
                 // cancelled or approved it meanwhile.
                 self.pending(&customer.id, &credit.id).await?;
             }
+        }
+    }
+
+    /// Corrects an issued invoice by a credit note (in full, by lines, or
+    /// by an amount): the note takes the next number of the credit-note
+    /// series and what it credits comes off what the invoice owes, in one
+    /// transaction with the invoice at the version read. A concurrent
+    /// correction, payment or number makes it read everything again and
+    /// decide anew, so two corrections can never credit more than the
+    /// invoice. Idempotent by key and body (201, then the same answer).
+    pub async fn correct(
+        &self,
+        customer_id: &CustomerId,
+        number: &InvoiceNumber,
+        input: &CorrectionInput,
+        key: &str,
+        hash: &str,
+        call: &Call<'_>,
+    ) -> Result<(Answer, Option<(CustomerId, Ulid)>), CreditError> {
+        let replay = |store| async move {
+            first_answer(store, CORRECT_SCOPE, key, hash, call.now)
+                .await
+                .map_err(|e| match e {
+                    ReplayError::KeyReused => CreditError::KeyReused,
+                    ReplayError::Store(e) => CreditError::Store(e),
+                })
+        };
+        if let Some(answer) = replay(self.store).await? {
+            return Ok((answer, None));
+        }
+        let checked = input.check().map_err(CreditError::Invalid)?;
+        let customer = self
+            .store
+            .get_customer(customer_id)
+            .await?
+            .ok_or(CreditError::UnknownCustomer)?
+            .value;
+        let series = numbering::series(self.series_prefix, call.today);
+        let mut retry = Retry::contention();
+        loop {
+            let Versioned {
+                value: mut invoice,
+                version,
+            } = self
+                .store
+                .get_invoice(customer_id, number)
+                .await?
+                .ok_or(CreditError::UnknownInvoice)?;
+            let earlier = self.store.customer_credits(customer_id).await?;
+            let left = LeftToCredit::of(&invoice, earlier.iter().map(|c| &c.value));
+            let taken = checked.take(&invoice, &left)?;
+            let id = crate::domain::ids::ulid_at(call.now).to_string();
+            let mut credit = checked.clone().into_credit(id, &invoice, taken, call.actor, call.now)?;
+            let turn = self.gate.0.lock().await;
+            let (position, last_date) = self.store.sequence_state(&series).await?;
+            let note = numbering::next_number(&series, position, last_date, call.today).map_err(|_| {
+                CreditError::Conflict(format!(
+                    "the last credit note of series {series} is dated after today; numbering is chronological"
+                ))
+            })?;
+            let (message, granted) = credit.grant(Grant {
+                number: note,
+                today: call.today,
+                now: call.now,
+                seller: self.seller,
+                buyer: &customer,
+                follow_up_days: 0,
+                by: call.actor,
+            });
+            let corrected = credit.correct(&mut invoice, call.actor, call.now);
+            let body = serde_json::to_string(&credit).map_err(CreditError::Encode)?;
+            let idem = IdempotencyWrite::new(CORRECT_SCOPE, key, hash, 201, body.clone(), call.now);
+            let events: Vec<_> = std::iter::once(granted).chain(corrected).collect();
+            let outcome = self
+                .store
+                .correct_invoice(
+                    CorrectionWrite {
+                        credit: &credit,
+                        invoice: (&invoice, version),
+                        series: &series,
+                        position: position + 1,
+                        issue_date: call.today,
+                        events: &events,
+                        message: &message,
+                        idempotency: &idem,
+                    },
+                    call.now,
+                )
+                .await?;
+            drop(turn);
+            match outcome {
+                GrantOutcome::Granted => {
+                    tracing::info!(credit = %credit.id, invoice = %number, customer = %customer.id, attempts = retry.attempts(), "invoice corrected");
+                    return Ok((Answer::first(201, body), Some((customer.id.clone(), message.id))));
+                }
+                GrantOutcome::KeyAlreadyUsed => {
+                    if let Some(answer) = replay(self.store).await? {
+                        return Ok((answer, None));
+                    }
+                }
+                _ => {}
+            }
+            retry.again().await.map_err(|_| CreditError::Busy)?;
         }
     }
 

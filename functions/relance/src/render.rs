@@ -103,7 +103,12 @@ pub mod startup {
     /// The invoice email is the archive's (it carries the PDF).
     pub const ISSUE_INVOICE: &[Set<'static>] = &[Set::Email("thanks")];
     /// The emails that carry an issued document, and the books' copy.
-    pub const SEND_DOCUMENTS: &[Set<'static>] = &[Set::Email("invoice"), Set::Email("credit"), Set::Email("book_copy")];
+    pub const SEND_DOCUMENTS: &[Set<'static>] = &[
+        Set::Email("invoice"),
+        Set::Email("credit"),
+        Set::Email("correction"),
+        Set::Email("book_copy"),
+    ];
     pub const DISPATCH_SURVEY: &[Set<'static>] = &[Set::Email("survey")];
     pub const SEND_REMINDERS: &[Set<'static>] = &[Set::Email("reminder"), Set::Email("finance_alert")];
     /// The pages, and the alert to finance when a customer asks for help

@@ -122,6 +122,8 @@ fn credit(position: u64, gross_minor: i64) -> Credit {
         cancelled: None,
         email_message_id: None,
         follow_up_on: None,
+        correction: None,
+        lines: Vec::new(),
     }
 }
 

@@ -274,10 +274,22 @@ impl World {
         let request = request
             .body(body.map_or_else(Body::empty, Body::from))
             .expect("request");
-        // The documents routes are their own function's, on the same table.
+        // The documents routes are their own function's, on the same table;
+        // so are the corrective credit notes (the credit-note function's).
         let app = if uri.contains("/documents/") {
             invoice_documents::router(Arc::new(invoice_documents::AppState {
                 store: self.store.clone(),
+                identity: Identity::Header,
+            }))
+        } else if uri.ends_with("/credit-notes") {
+            let clock = self.clock.clone();
+            grant_credit::router(Arc::new(grant_credit::AppState {
+                store: self.store.clone(),
+                seller: company().expect("company config"),
+                policy: relance::domain::goodwill::GoodwillPolicy::configured().expect("goodwill policy"),
+                series: "AV".into(),
+                gate: Default::default(),
+                clock: Arc::new(move || *clock.lock().expect("clock")),
                 identity: Identity::Header,
             }))
         } else {

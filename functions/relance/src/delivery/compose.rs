@@ -15,7 +15,8 @@ use crate::mail::{Attachment, Mailer, OutgoingEmail};
 use crate::render::{RenderError, RenderedEmail};
 use crate::store::StoreError;
 use crate::view::{
-    BookCopyEmail, CreditEmail, CustomerAlert, FinanceAlert, InvoiceEmail, InvoiceView, ReminderEmail, SurveyEmail,
+    BookCopyEmail, CorrectionView, CreditEmail, CustomerAlert, FinanceAlert, InvoiceEmail, InvoiceView, ReminderEmail,
+    SurveyEmail,
 };
 
 use super::{Deliverer, Known, RESPOND_WITHIN};
@@ -299,8 +300,23 @@ impl<M: Mailer> Deliverer<M> {
         let credit = self.credit(&customer.id, credit_id).await?;
         let mut context = CreditEmail::new(&credit, customer, &company()?).ok_or(ComposeError::Orphan)?;
         context.attached = attached;
+        // A correction says what it changed on the invoice, as it stands.
+        if credit.correction.is_some() {
+            let invoice = self
+                .store
+                .get_invoice(&customer.id, &credit.invoice)
+                .await?
+                .ok_or(ComposeError::Orphan)?
+                .value;
+            context.correction = CorrectionView::new(&credit, &invoice, customer.locale);
+        }
+        let template = if context.correction.is_some() {
+            "correction"
+        } else {
+            "credit"
+        };
         Ok(Composed::to_customer(self.renderer.email(
-            "credit",
+            template,
             customer.locale,
             &context,
         )?))

@@ -99,6 +99,13 @@ impl Tally {
             } => {
                 self.owed.insert(key(number), *remaining_minor);
             }
+            EventKind::InvoiceCorrected {
+                number,
+                remaining_minor,
+                ..
+            } => {
+                self.owed.insert(key(number), *remaining_minor);
+            }
             EventKind::CreditApplied {
                 invoice, amount_minor, ..
             } => {
@@ -132,7 +139,10 @@ impl Tally {
             }
             EventKind::FinanceAlerted { .. } => b.finance_alerts += 1,
             EventKind::CreditGranted {
-                net_minor, gross_minor, ..
+                net_minor,
+                gross_minor,
+                correction: None,
+                ..
             } => {
                 b.credits_granted += 1;
                 b.credits_net_minor = b.credits_net_minor.saturating_add(*net_minor);

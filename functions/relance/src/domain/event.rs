@@ -192,6 +192,21 @@ pub enum EventKind {
         currency: String,
         #[serde(default)]
         approved_by: Option<String>,
+        /// A corrective credit note: its scope (full, lines, amount). None
+        /// for a goodwill gesture.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        correction: Option<String>,
+    },
+    /// A corrective credit note took `amount_minor` off what the invoice
+    /// owed; `remaining_minor` is what it still owes.
+    InvoiceCorrected {
+        number: InvoiceNumber,
+        credit_note: InvoiceNumber,
+        scope: String,
+        reason: String,
+        amount_minor: i64,
+        remaining_minor: i64,
+        currency: String,
     },
     /// A request withdrawn before it was granted.
     CreditCancelled {
@@ -278,6 +293,7 @@ impl EventKind {
             EventKind::CreditRequested { .. } => "credit_requested",
             EventKind::CreditGranted { .. } => "credit_granted",
             EventKind::CreditCancelled { .. } => "credit_cancelled",
+            EventKind::InvoiceCorrected { .. } => "invoice_corrected",
             EventKind::CreditApplied { .. } => "credit_applied",
             EventKind::CreditEmailed { .. } => "credit_emailed",
             EventKind::BookCopySent { .. } => "book_copy_sent",

@@ -12,7 +12,7 @@ use super::tx::{Cond, Part, Tx, TxOutcome, n, to_item};
 use super::{Store, StoreError, Versioned};
 use crate::domain::credit::{Credit, CreditStatus};
 use crate::domain::message::Message;
-use crate::domain::{CustomerId, HistoryEvent};
+use crate::domain::{CustomerId, HistoryEvent, Invoice};
 
 /// A credit's item; in the open-items index while a granted credit
 /// waits for its follow-up.
@@ -63,6 +63,19 @@ pub struct GrantWrite<'a> {
     pub events: &'a [HistoryEvent],
     pub message: &'a Message,
     pub idempotency: Option<&'a IdempotencyWrite>,
+}
+
+/// Everything a corrective credit note writes, atomically.
+pub struct CorrectionWrite<'a> {
+    pub credit: &'a Credit,
+    /// The corrected invoice and the version it was read at.
+    pub invoice: (&'a Invoice, u64),
+    pub series: &'a str,
+    pub position: u64,
+    pub issue_date: NaiveDate,
+    pub events: &'a [HistoryEvent],
+    pub message: &'a Message,
+    pub idempotency: &'a IdempotencyWrite,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -158,6 +171,32 @@ impl Store {
             TxOutcome::ConditionFailed(parts) if parts.contains(&Part::Idempotency) => GrantOutcome::KeyAlreadyUsed,
             TxOutcome::ConditionFailed(parts) if parts.contains(&Part::Budget) => GrantOutcome::OverBudget,
             TxOutcome::ConditionFailed(parts) if parts.contains(&Part::CustomerCap) => GrantOutcome::OverCustomerCap,
+            TxOutcome::ConditionFailed(_) | TxOutcome::Conflict => GrantOutcome::Retry,
+        })
+    }
+
+    /// A corrective credit note: its number, the credit, the invoice it
+    /// corrects (only if still at the version read; the customer's dunning
+    /// version moves on, so a reminder decided on the old amount cannot be
+    /// claimed any more), the events, the email and the idempotency
+    /// record, all or nothing. No goodwill cap: a correction is not a
+    /// gesture.
+    pub async fn correct_invoice(
+        &self,
+        write: CorrectionWrite<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<GrantOutcome, StoreError> {
+        let mut tx = self.invoice_updates(&[write.invoice])?;
+        self.take_number(&mut tx, write.series, write.position, write.issue_date)?;
+        self.put_credit(&mut tx, write.credit, None)?;
+        for event in write.events {
+            self.put_event(&mut tx, event)?;
+        }
+        self.put_message(&mut tx, write.message)?;
+        self.put_idempotency(&mut tx, write.idempotency, now)?;
+        Ok(match tx.commit(self).await? {
+            TxOutcome::Committed => GrantOutcome::Granted,
+            TxOutcome::ConditionFailed(parts) if parts.contains(&Part::Idempotency) => GrantOutcome::KeyAlreadyUsed,
             TxOutcome::ConditionFailed(_) | TxOutcome::Conflict => GrantOutcome::Retry,
         })
     }

@@ -22,7 +22,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::DeserializeOwned;
 
-pub use credits::{Caps as CreditCaps, GrantOutcome, GrantWrite, Spending};
+pub use credits::{Caps as CreditCaps, CorrectionWrite, GrantOutcome, GrantWrite, Spending};
 pub use customers::SaveOutcome;
 pub use error::StoreError;
 pub use feedback::FeedbackWrite;

@@ -146,7 +146,11 @@ pub struct InvoiceView {
     /// The total less the credit notes deducted ("net à payer").
     pub net_payable: String,
     pub credits: Vec<DeductionView>,
+    /// Corrective credit notes issued since, with what each took off.
+    pub corrections: Vec<DeductionView>,
     pub paid: bool,
+    /// Cancelled by credit notes: nothing is owed, nothing was paid.
+    pub credited: bool,
     pub late_penalty_points: u32,
     /// Whether the B2B late-payment terms apply (never to a consumer).
     pub penalties: bool,
@@ -161,15 +165,17 @@ impl InvoiceView {
         let money = |minor: i64| Money::new(minor, invoice.currency).format(locale);
         let seller: &Seller = &invoice.seller;
         let buyer = &invoice.buyer;
-        let credits: Vec<DeductionView> = invoice
-            .credits
-            .iter()
-            .map(|c| DeductionView {
-                number: c.number.to_string(),
-                issue_date: format_date(c.issue_date, locale),
-                amount: money(c.amount_minor),
-            })
-            .collect();
+        let deductions = |list: &[crate::domain::invoice::CreditDeduction]| -> Vec<DeductionView> {
+            list.iter()
+                .map(|c| DeductionView {
+                    number: c.number.to_string(),
+                    issue_date: format_date(c.issue_date, locale),
+                    amount: money(c.amount_minor),
+                })
+                .collect()
+        };
+        let credits = deductions(&invoice.credits);
+        let corrections = deductions(&invoice.corrections);
         let is_business = buyer.kind == CustomerKind::Business;
         let (terms_days, terms_end_of_month) = match invoice.payment_terms {
             Some(PaymentTerms::Days(d)) => (Some(d), false),
@@ -222,7 +228,9 @@ impl InvoiceView {
             amount_due: money(invoice.remaining_minor()),
             net_payable: money(invoice.totals.gross_minor - invoice.credited_minor()),
             credits,
+            corrections,
             paid: invoice.status == InvoiceStatus::Paid,
+            credited: invoice.status == InvoiceStatus::Credited,
             late_penalty_points: seller.terms.late_penalty_ecb_plus_points,
             penalties: is_business,
             early_payment_discount: (seller.terms.early_payment_discount_bp > 0)

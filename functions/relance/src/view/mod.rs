@@ -11,7 +11,7 @@ mod survey;
 
 pub use alert::{AlertLine, FinanceAlert, recent_lines};
 pub use books::BookCopyEmail;
-pub use credit::CreditEmail;
+pub use credit::{CorrectionView, CreditEmail};
 pub use invoice::{BuyerView, DeductionView, InvoiceEmail, InvoiceView, LineView, SellerView, VatView};
 pub use reminder::{ReminderEmail, ReminderLine};
 pub use survey::{CustomerAlert, ScoreLink, SurveyEmail};

@@ -65,7 +65,11 @@ impl Credit {
         self.seller = Some(grant.seller.clone());
         self.buyer = Some(grant.buyer.clone());
         self.remaining_minor = self.gross_minor;
-        self.follow_up_on = Some(grant.today + Days::new(u64::from(grant.follow_up_days)));
+        // A correction is not a gesture: nobody asks whether it was enough.
+        self.follow_up_on = self
+            .correction
+            .is_none()
+            .then(|| grant.today + Days::new(u64::from(grant.follow_up_days)));
         let message = Message::new(
             self.customer_id.clone(),
             Purpose::Credit {
@@ -89,6 +93,7 @@ impl Credit {
                 gross_minor: self.gross_minor,
                 currency: self.currency.to_string(),
                 approved_by: self.approved_by.as_ref().map(|a| a.0.clone()),
+                correction: self.correction.as_ref().map(|c| c.scope.name().to_string()),
             },
         );
         (message, event)

@@ -7,6 +7,7 @@
 //! cancelled never leaves a hole in the numbering.
 
 mod caps;
+mod correction;
 mod lifecycle;
 mod request;
 
@@ -19,6 +20,10 @@ use super::money::div_round_half_away;
 use super::{Actor, Currency, CustomerId, FieldError, InvoiceNumber, Seller};
 
 pub use caps::{Room, fits};
+pub use correction::Correction;
+pub use correction::{
+    CheckedCorrection, CorrectionInput, CreditedLine, LeftToCredit, LineCorrectionInput, REASON_MAX_CHARS, Scope, Taken,
+};
 pub use lifecycle::Grant;
 pub use request::{CheckedCredit, CreditInput, WORDS_MAX_CHARS, already_credited};
 
@@ -127,6 +132,14 @@ pub struct Credit {
     /// cleared once asked.
     #[serde(default)]
     pub follow_up_on: Option<NaiveDate>,
+    /// A corrective credit note: what it corrects and why. None for a
+    /// goodwill gesture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<Correction>,
+    /// The invoice's lines a correction takes back; empty for a gesture or
+    /// a correction by amount (one line per VAT rate is printed then).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<CreditedLine>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -176,6 +176,8 @@ impl CheckedCredit {
             cancelled: None,
             email_message_id: None,
             follow_up_on: None,
+            correction: None,
+            lines: Vec::new(),
         })
     }
 }

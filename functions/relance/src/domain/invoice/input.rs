@@ -329,6 +329,7 @@ impl InvoiceDraft {
             email_message_id: None,
             dunning: Dunning::default(),
             credits: Vec::new(),
+            corrections: Vec::new(),
         }
     }
 }

@@ -64,7 +64,7 @@ impl InvoiceLine {
     /// The line's net, or `None` when it does not fit in an `i64`. Worked
     /// in `i128` with checked steps: quantity (< 2^64) × price (< 2^63) ×
     /// 10 000 cannot reach 2^127, but the steps say so rather than assume it.
-    pub(super) fn compute_net(quantity_milli: u64, unit_price_minor: i64, discount_bp: u32) -> Option<i64> {
+    pub(crate) fn compute_net(quantity_milli: u64, unit_price_minor: i64, discount_bp: u32) -> Option<i64> {
         let kept = 10_000u32.checked_sub(discount_bp)?;
         let after_discount = i128::from(quantity_milli)
             .checked_mul(i128::from(unit_price_minor))?

@@ -44,6 +44,8 @@ pub use vat_case::{VatRegime, in_eu};
 pub enum InvoiceStatus {
     Open,
     Paid,
+    /// Cancelled by credit notes: nothing is owed and nothing was paid.
+    Credited,
 }
 
 /// The buyer as printed on the invoice: a snapshot taken at issue, because
@@ -83,6 +85,11 @@ pub struct Invoice {
     /// Credit notes deducted from this invoice when it was issued.
     #[serde(default)]
     pub credits: Vec<CreditDeduction>,
+    /// Corrective credit notes issued on this invoice later, and what each
+    /// took off what it owed. Not printed on the invoice: it is kept as
+    /// issued; the credit notes say it.
+    #[serde(default)]
+    pub corrections: Vec<CreditDeduction>,
 }
 
 /// A credit note deducted from an invoice: printed under its totals.
@@ -114,6 +121,8 @@ pub struct Dunning {
 pub enum InvoiceRuleError {
     #[error("the invoice is already paid in full")]
     AlreadyPaid,
+    #[error("the invoice is cancelled by credit note: nothing is owed on it")]
+    Credited,
     #[error("{amount} is more than the {remaining} still due")]
     Overpayment { amount: i64, remaining: i64 },
     #[error("a dispute is already open on this invoice")]
@@ -158,7 +167,15 @@ impl Invoice {
         self.totals
             .gross_minor
             .saturating_sub(self.credited_minor())
+            .saturating_sub(self.corrected_minor())
             .saturating_sub(self.paid_minor)
+    }
+
+    /// What corrective credit notes took off what the invoice owes.
+    pub fn corrected_minor(&self) -> i64 {
+        self.corrections
+            .iter()
+            .fold(0i64, |sum, c| sum.saturating_add(c.amount_minor))
     }
 
     pub fn credited_minor(&self) -> i64 {

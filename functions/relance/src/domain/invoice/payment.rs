@@ -129,8 +129,10 @@ impl Invoice {
     }
 
     pub fn record_payment(&mut self, payment: Payment) -> Result<(), InvoiceRuleError> {
-        if self.status == InvoiceStatus::Paid {
-            return Err(InvoiceRuleError::AlreadyPaid);
+        match self.status {
+            InvoiceStatus::Open => {}
+            InvoiceStatus::Paid => return Err(InvoiceRuleError::AlreadyPaid),
+            InvoiceStatus::Credited => return Err(InvoiceRuleError::Credited),
         }
         let remaining = self.remaining_minor();
         if payment.amount_minor > remaining {
