@@ -104,6 +104,23 @@ enum Command {
         #[arg(long)]
         key: Option<String>,
     },
+    /// Record a lifecycle status the buyer's platform reported (refused,
+    /// rejected, paid… or its code 200–213); its id is recorded once.
+    Status {
+        customer: String,
+        number: String,
+        status: String,
+        /// The platform's id for this status message.
+        #[arg(long)]
+        id: String,
+        /// When the platform recorded it (RFC 3339, with its offset).
+        #[arg(long)]
+        at: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        platform: Option<String>,
+    },
     /// Render an email with sample data: invoice, or reminder.
     Render {
         template: String,
@@ -345,6 +362,24 @@ async fn main() -> Result<()> {
             let key = key.unwrap_or_else(|| content_key(&format!("correct:{number}"), &body));
             let path = format!("/customers/{customer}/invoices/{number}/credit-notes");
             print(&api.call(Method::POST, &path, Some(&body), Some(&key)).await?)
+        }
+        Command::Status {
+            customer,
+            number,
+            status,
+            id,
+            at,
+            reason,
+            platform,
+        } => {
+            let mut body = json!({ "status": status, "status_id": id, "at": at });
+            for (field, value) in [("reason", reason), ("platform", platform)] {
+                if let Some(v) = value {
+                    body[field] = json!(v);
+                }
+            }
+            let path = format!("/customers/{customer}/invoices/{number}/statuses");
+            print(&api.call(Method::POST, &path, Some(&body), None).await?)
         }
         Command::Render {
             template,

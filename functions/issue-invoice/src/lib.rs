@@ -63,6 +63,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(routes::promise_to_pay),
         )
         .route("/customers/{id}/invoices/{number}/plan", post(routes::payment_plan))
+        .route(
+            "/customers/{id}/invoices/{number}/statuses",
+            post(routes::platform_status),
+        )
         .route("/customers/{id}/replies", post(routes::person_replied))
         .route("/reminders/preview", get(routes::preview_reminders))
         .route("/deliveries/retry", post(routes::retry_deliveries))

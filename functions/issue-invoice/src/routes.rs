@@ -216,6 +216,29 @@ pub async fn record_payment(
     Ok(answer(a))
 }
 
+/// `POST …/statuses`: a lifecycle status the buyer's platform reported.
+/// The platform's status id is the idempotency key.
+pub async fn platform_status(
+    State(state): State<Arc<AppState>>,
+    Path((id, number)): Path<(String, String)>,
+    parts: Parts,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let call = InvoiceCall::new(&state, &parts, &id, &number)?;
+    let (id, number) = (&call.id, &call.number);
+    let parsed = parse::<relance::domain::invoice::PlatformStatusInput>(body)?;
+    let hash = invoicing::request_hash(
+        &format!("POST /customers/{id}/invoices/{number}/statuses"),
+        &parsed.json,
+    );
+    let (a, queued) =
+        relance::platform_status::record(&state.store, id, number, &parsed.value, &hash, call.ctx()).await?;
+    for message in queued {
+        state.deliverer.deliver_now(Some(message), call.now).await;
+    }
+    Ok(answer(a))
+}
+
 pub async fn open_dispute(
     State(state): State<Arc<AppState>>,
     Path((id, number)): Path<(String, String)>,

@@ -18,6 +18,7 @@ pub mod help;
 pub mod invoicing;
 pub mod links;
 pub mod mail;
+pub mod platform_status;
 pub mod reminders;
 pub mod render;
 pub mod replay;

@@ -208,6 +208,20 @@ pub enum EventKind {
         remaining_minor: i64,
         currency: String,
     },
+    /// The buyer's platform reported a lifecycle status; `current` is false
+    /// when it was older than the one held (recorded, nothing changed).
+    PlatformStatusReceived {
+        number: InvoiceNumber,
+        status: String,
+        code: u16,
+        status_id: String,
+        /// When the platform recorded it (the event's own instant is when
+        /// relance heard of it).
+        reported_at: DateTime<Utc>,
+        #[serde(default)]
+        reason: Option<String>,
+        current: bool,
+    },
     /// A request withdrawn before it was granted.
     CreditCancelled {
         credit_id: String,
@@ -294,6 +308,7 @@ impl EventKind {
             EventKind::CreditGranted { .. } => "credit_granted",
             EventKind::CreditCancelled { .. } => "credit_cancelled",
             EventKind::InvoiceCorrected { .. } => "invoice_corrected",
+            EventKind::PlatformStatusReceived { .. } => "platform_status_received",
             EventKind::CreditApplied { .. } => "credit_applied",
             EventKind::CreditEmailed { .. } => "credit_emailed",
             EventKind::BookCopySent { .. } => "book_copy_sent",

@@ -33,6 +33,9 @@ pub enum Skip {
     ClaimedElsewhere,
     /// The customer's previous reminder has not gone out yet.
     ReminderPending,
+    /// The buyer's platform reports the invoice rejected (never received)
+    /// or suspended: a person acts first.
+    PlatformHold,
 }
 
 /// The stage an invoice should get as of `as_of`, or why it gets none.
@@ -51,6 +54,13 @@ pub fn invoice_stage(
     }
     if invoice.open_dispute().is_some() {
         return Err(Skip::DisputeOpen);
+    }
+    if invoice
+        .platform
+        .as_ref()
+        .is_some_and(super::invoice::PlatformState::holds_reminders)
+    {
+        return Err(Skip::PlatformHold);
     }
     let dunning = &invoice.dunning;
     if dunning.help_request_open {

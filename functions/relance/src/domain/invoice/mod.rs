@@ -16,6 +16,7 @@ mod dispute;
 mod input;
 mod lines;
 mod payment;
+mod platform;
 mod terms;
 mod vat_case;
 
@@ -36,6 +37,7 @@ pub use lines::{
     VatBreakdown,
 };
 pub use payment::{Payment, PaymentInput, PaymentMethod};
+pub use platform::{Effect as PlatformEffect, PlatformState, PlatformStatus, PlatformStatusInput, StatusTaken};
 pub use terms::{MAX_TERM_DAYS, MAX_TERM_DAYS_END_OF_MONTH, PaymentTerms, end_of_month};
 pub use vat_case::{VatRegime, in_eu};
 
@@ -90,6 +92,9 @@ pub struct Invoice {
     /// issued; the credit notes say it.
     #[serde(default)]
     pub corrections: Vec<CreditDeduction>,
+    /// The buyer's platform's current status for this invoice, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<PlatformState>,
 }
 
 /// A credit note deducted from an invoice: printed under its totals.
