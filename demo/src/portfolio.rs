@@ -229,7 +229,13 @@ pub fn portfolio() -> Vec<Profile> {
                         52_000,
                         "20"
                     ),
-                    line("Déplacement du technicien".into(), json!(1 + r % 2), None, 6_500, "20"),
+                    line(
+                        "Déplacement du technicien".into(),
+                        json!(if m == 10 { 2 } else { 1 + r % 2 }),
+                        None,
+                        6_500,
+                        "20"
+                    ),
                 ])
             },
             habit: |m| (m != 10).then_some(-4),
@@ -243,14 +249,14 @@ pub fn portfolio() -> Vec<Profile> {
                 (
                     day(2026, 10, 5),
                     Act::OpenDispute {
-                        month: 9,
+                        month: 10,
                         reason: "Deux déplacements facturés pour une seule visite.",
                     },
                 ),
                 (
                     day(2026, 10, 14),
                     Act::SettleDispute {
-                        month: 9,
+                        month: 10,
                         resolution: "Le second déplacement est retiré par un avoir ; la facture ne doit plus que la visite.",
                         credit: Some((2, "un seul déplacement a eu lieu, le second a été facturé par erreur.")),
                     },

@@ -117,6 +117,35 @@ async fn a_month_of_relance_keeps_every_story_and_the_same_seed_prints_the_same_
     assert!(!reminders(bernard).any(|(e, n, _)| e.at > asked.at && n.iter().any(|n| n.as_str() == invoice)));
     assert!(bernard.iter().any(|e| matches!(&e.kind, EventKind::PaymentRecorded { number, remaining_minor, .. } if number.as_str() == invoice && *remaining_minor > 0)));
 
+    // The October dispute ends with a corrective credit note: one travel
+    // (65.00 + 20 % VAT) comes off, and the invoice is paid, after a
+    // reminder, for what it owes now.
+    let hotel = events(&outcome, "hotel-des-quais");
+    let disputed_invoice = october("hotel-des-quais");
+    let (taken, left) = hotel
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::InvoiceCorrected {
+                number,
+                amount_minor,
+                remaining_minor,
+                ..
+            } if number.as_str() == disputed_invoice => Some((*amount_minor, *remaining_minor)),
+            _ => None,
+        })
+        .expect("the disputed invoice corrected by a credit note");
+    assert_eq!(taken, 7_800);
+    let paid: Vec<i64> = hotel
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::PaymentRecorded {
+                number, amount_minor, ..
+            } if number.as_str() == disputed_invoice => Some(*amount_minor),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(paid, vec![left], "paid what the corrected invoice owes");
+
     // The billing error: a credit note, applied once to the next invoice,
     // and the follow-up question answered through the survey page.
     let dumont = events(&outcome, "pharmacie-dumont");
