@@ -19,6 +19,7 @@ pub mod ids;
 pub mod invoice;
 pub mod message;
 pub mod money;
+pub mod notice;
 pub mod numbering;
 pub mod pass_plan;
 pub mod seller;
