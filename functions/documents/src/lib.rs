@@ -4,6 +4,7 @@
 //! checked against its record at any time.
 
 pub mod cii;
+pub mod letter;
 pub mod model;
 pub mod pdf;
 pub mod ubl;

@@ -21,13 +21,13 @@ use crate::model::{Document, Kind, Party};
 use relance::domain::Locale;
 use relance::view::format_date;
 
-const WIDTH: f32 = 595.0;
-const HEIGHT: f32 = 842.0;
-const LEFT: f32 = 50.0;
-const RIGHT: f32 = WIDTH - 50.0;
+pub(crate) const WIDTH: f32 = 595.0;
+pub(crate) const HEIGHT: f32 = 842.0;
+pub(crate) const LEFT: f32 = 50.0;
+pub(crate) const RIGHT: f32 = WIDTH - 50.0;
 const BOTTOM: f32 = HEIGHT - 60.0;
 
-static REGULAR: LazyLock<Option<Font>> = LazyLock::new(|| Font::new(ttf_noto_sans::REGULAR.into(), 0));
+pub(crate) static REGULAR: LazyLock<Option<Font>> = LazyLock::new(|| Font::new(ttf_noto_sans::REGULAR.into(), 0));
 /// Bold is the regular face filled and stroked (text rendering mode 2):
 /// still text a reader can copy and search, and one font file instead of
 /// two in a function whose size is counted.
@@ -44,19 +44,19 @@ pub enum PdfError {
 /// One piece of text at a place: `x` is its left edge, or its right edge
 /// when `right` is set; `y` is the baseline.
 #[derive(Debug, Clone, PartialEq)]
-struct Text {
-    x: f32,
-    y: f32,
-    size: f32,
-    bold: bool,
-    grey: bool,
-    right: bool,
-    text: String,
+pub(crate) struct Text {
+    pub(crate) x: f32,
+    pub(crate) y: f32,
+    pub(crate) size: f32,
+    pub(crate) bold: bool,
+    pub(crate) grey: bool,
+    pub(crate) right: bool,
+    pub(crate) text: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-struct Page {
-    texts: Vec<Text>,
+pub(crate) struct Page {
+    pub(crate) texts: Vec<Text>,
     /// Horizontal rules: (y, from x, to x).
     rules: Vec<(f32, f32, f32)>,
 }
@@ -67,7 +67,7 @@ fn face() -> &'static [u8] {
 
 /// The width of `text` in points, from the font's own advances (a bold
 /// run is wider by its stroke).
-fn width(text: &str, size: f32, bold: bool) -> f32 {
+pub(crate) fn width(text: &str, size: f32, bold: bool) -> f32 {
     let stroke = if bold { size * BOLD_STROKE } else { 0.0 };
     let Ok(font) = skrifa::FontRef::new(face()) else {
         return 0.0;
@@ -114,7 +114,7 @@ fn glyphs(text: &str) -> Vec<KrillaGlyph> {
 }
 
 /// Words laid into lines no wider than `max`.
-fn wrap(text: &str, size: f32, bold: bool, max: f32) -> Vec<String> {
+pub(crate) fn wrap(text: &str, size: f32, bold: bool, max: f32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
@@ -272,13 +272,13 @@ fn words(locale: Locale, kind: Kind) -> Words {
 }
 
 /// Pages being laid out, and where the next line goes.
-struct Layout {
-    pages: Vec<Page>,
-    y: f32,
+pub(crate) struct Layout {
+    pub(crate) pages: Vec<Page>,
+    pub(crate) y: f32,
 }
 
 impl Layout {
-    fn page(&mut self) -> &mut Page {
+    pub(crate) fn page(&mut self) -> &mut Page {
         if self.pages.is_empty() {
             self.pages.push(Page::default());
         }
@@ -286,7 +286,7 @@ impl Layout {
         &mut self.pages[last]
     }
 
-    fn text(&mut self, x: f32, size: f32, bold: bool, text: impl Into<String>) {
+    pub(crate) fn text(&mut self, x: f32, size: f32, bold: bool, text: impl Into<String>) {
         let y = self.y;
         self.page().texts.push(Text {
             x,
@@ -299,7 +299,7 @@ impl Layout {
         });
     }
 
-    fn right(&mut self, x: f32, size: f32, bold: bool, text: impl Into<String>) {
+    pub(crate) fn right(&mut self, x: f32, size: f32, bold: bool, text: impl Into<String>) {
         let y = self.y;
         self.page().texts.push(Text {
             x,
@@ -312,7 +312,7 @@ impl Layout {
         });
     }
 
-    fn grey(&mut self, x: f32, size: f32, text: impl Into<String>) {
+    pub(crate) fn grey(&mut self, x: f32, size: f32, text: impl Into<String>) {
         let y = self.y;
         self.page().texts.push(Text {
             x,
@@ -325,20 +325,20 @@ impl Layout {
         });
     }
 
-    fn rule(&mut self, from: f32, to: f32) {
+    pub(crate) fn rule(&mut self, from: f32, to: f32) {
         let y = self.y;
         self.page().rules.push((y, from, to));
     }
 
     /// Room for `height` more points on this page, or a new page.
-    fn room(&mut self, height: f32) {
+    pub(crate) fn room(&mut self, height: f32) {
         if self.y + height > BOTTOM {
             self.pages.push(Page::default());
             self.y = 60.0;
         }
     }
 
-    fn down(&mut self, by: f32) {
+    pub(crate) fn down(&mut self, by: f32) {
         self.y += by;
     }
 }
@@ -630,14 +630,14 @@ fn layout(doc: &Document) -> Layout {
     l
 }
 
-fn date(day: chrono::NaiveDate) -> DateTime {
+pub(crate) fn date(day: chrono::NaiveDate) -> DateTime {
     use chrono::Datelike;
     DateTime::new(u16::try_from(day.year()).unwrap_or(2000))
         .month(u8::try_from(day.month()).unwrap_or(1))
         .day(u8::try_from(day.day()).unwrap_or(1))
 }
 
-fn configuration() -> Result<Configuration, PdfError> {
+pub(crate) fn configuration() -> Result<Configuration, PdfError> {
     ConfigurationBuilder::new()
         .with_archival_validator(Archival::A3_B)
         .finish()
@@ -664,7 +664,26 @@ pub fn facturx(doc: &Document, cii: &[u8]) -> Result<Vec<u8>, PdfError> {
             .creator("relance".to_string())
             .creation_date(issued),
     );
-    for page in layout(doc).pages {
+    draw(&mut pdf, &layout(doc).pages, &regular)?;
+    pdf.embed_file(EmbeddedFile {
+        path: "factur-x.xml".into(),
+        mime_type: MimeType::new("text/xml"),
+        description: Some("Factur-X EN 16931 (CII D16B)".into()),
+        association_kind: AssociationKind::Alternative,
+        data: cii.to_vec().into(),
+        modification_date: Some(issued),
+        compress: Some(true),
+        location: None,
+    })
+    .ok_or_else(|| PdfError::Write("the XML could not be embedded".into()))?;
+    let bytes = pdf.finish().map_err(|e| PdfError::Write(format!("{e:?}")))?;
+    crate::xmp::with_facturx(bytes)
+}
+
+/// Draws laid-out pages: rules, then text in the embedded face (bold as
+/// the regular face filled and stroked).
+pub(crate) fn draw(pdf: &mut Pdf, pages: &[Page], regular: &Font) -> Result<(), PdfError> {
+    for page in pages {
         let settings = PageSettings::from_wh(WIDTH, HEIGHT).ok_or_else(|| PdfError::Write("page size".into()))?;
         let mut p = pdf.start_page_with(settings);
         let mut surface = p.surface();
@@ -713,17 +732,5 @@ pub fn facturx(doc: &Document, cii: &[u8]) -> Result<Vec<u8>, PdfError> {
         surface.finish();
         p.finish();
     }
-    pdf.embed_file(EmbeddedFile {
-        path: "factur-x.xml".into(),
-        mime_type: MimeType::new("text/xml"),
-        description: Some("Factur-X EN 16931 (CII D16B)".into()),
-        association_kind: AssociationKind::Alternative,
-        data: cii.to_vec().into(),
-        modification_date: Some(issued),
-        compress: Some(true),
-        location: None,
-    })
-    .ok_or_else(|| PdfError::Write("the XML could not be embedded".into()))?;
-    let bytes = pdf.finish().map_err(|e| PdfError::Write(format!("{e:?}")))?;
-    crate::xmp::with_facturx(bytes)
+    Ok(())
 }

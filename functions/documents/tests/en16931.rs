@@ -654,3 +654,103 @@ fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[test]
+fn the_formal_notice_shows_each_invoices_interest_and_indemnity_and_a_consumer_gets_none() {
+    use relance::domain::Locale;
+    use relance::domain::notice::formal_notice;
+    use relance_documents::letter::{Letter, notice_pdf};
+    let invoice = |position, net, due| {
+        let mut invoice = issue(
+            seller(),
+            french_business(),
+            position,
+            json!({ "category": "services", "lines": [
+                { "description": "Entretien du four", "quantity": 1, "unit_price_minor": net, "vat_rate": "20" }
+            ]}),
+        );
+        // Three invoices fallen due on three days.
+        invoice.due_date = due;
+        invoice
+    };
+    let a = invoice(31, 100_000, day(2026, 12, 16));
+    let b = invoice(32, 45_000, day(2026, 11, 30));
+    let mut c = invoice(33, 12_345, day(2027, 1, 5));
+    c.paid_minor = 4_000;
+    let dated = day(2027, 1, 20);
+    let notice = formal_notice(&[&a, &b, &c], dated).unwrap_or_else(|| panic!("a business buyer gets a notice"));
+    assert_eq!(notice.lines.len(), 3);
+    // An independent computation: what is owed × the invoice's rate ×
+    // the days since its due date / 365, in floating point.
+    for (line, invoice, days) in [
+        (&notice.lines[0], &a, 35),
+        (&notice.lines[1], &b, 51),
+        (&notice.lines[2], &c, 15),
+    ] {
+        let owed = invoice.totals.gross_minor - invoice.paid_minor;
+        let rate = invoice.seller.terms.ecb_refinancing_rate_bp as f64
+            + invoice.seller.terms.late_penalty_ecb_plus_points as f64 * 100.0;
+        let expected = (owed as f64 * rate / 10_000.0 * days as f64 / 365.0).round() as i64;
+        assert_eq!(
+            (line.principal_minor, line.days_late, line.interest_minor),
+            (owed, days, expected),
+            "{}",
+            line.number
+        );
+    }
+    let buyer = french_business();
+    let letter = Letter {
+        notice: &notice,
+        seller: &a.seller,
+        buyer: &buyer,
+        reference: "MED-2027-000001",
+    };
+    let pdf = notice_pdf(&letter).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        pdf,
+        notice_pdf(&letter).unwrap_or_else(|e| panic!("{e}")),
+        "the same figures, the same bytes"
+    );
+    let path = relance_e2e::validate::out_dir().join("formal-notice.pdf");
+    std::fs::write(&path, &pdf).unwrap_or_else(|e| panic!("{e}"));
+    let text = relance_e2e::validate::pdf_text(&path);
+    let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let money =
+        |minor: i64| squash(&relance::domain::Money::new(minor, relance::domain::Currency::EUR).format(Locale::Fr));
+    for line in &notice.lines {
+        let row = text
+            .lines()
+            .find(|l| l.contains(line.number.as_str()))
+            .map(squash)
+            .unwrap_or_else(|| panic!("no row for {}:\n{text}", line.number));
+        for needle in [
+            money(line.principal_minor),
+            money(line.interest_minor),
+            money(4_000),
+            format!("{}j", line.days_late),
+        ] {
+            assert!(row.contains(&needle), "{} lacks {needle}: {row}", line.number);
+        }
+    }
+    let all = squash(&text);
+    for needle in [
+        "Objet:miseendemeuredepayer".to_string(),
+        "BoulangerieMartinSARL".to_string(),
+        format!("Totalàpayer{}", money(notice.total_minor)),
+        money(notice.indemnities_minor),
+        "auplustardle28janvier2027".to_string(),
+        "articleL441-10duCodedecommerce".to_string(),
+        "ClaireFontaine".to_string(),
+        "MED-2027-000001".to_string(),
+    ] {
+        assert!(all.contains(&needle), "the letter lacks {needle}:\n{text}");
+    }
+    assert!(relance_e2e::validate::pdf_pictures(&path) >= 1, "no page drawn");
+    let mut consumer_invoice = invoice(34, 10_000, day(2026, 12, 1));
+    consumer_invoice.buyer = consumer();
+    assert_eq!(
+        formal_notice(&[&consumer_invoice], dated),
+        None,
+        "a consumer never gets one"
+    );
+}
