@@ -7,35 +7,9 @@
 
 mod common;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use common::{World, invoice_body};
-use relance::domain::{CustomerId, EventKind, HistoryEvent, InvoiceNumber};
-use relance::reminders::{Pass, PassSummary};
+use common::{World, date, history, invoice_body, morning, pass_on};
+use relance::domain::{CustomerId, EventKind, InvoiceNumber};
 use serde_json::{Value, json};
-
-fn date(s: &str) -> NaiveDate {
-    s.parse().expect("date")
-}
-
-fn morning(day: NaiveDate) -> DateTime<Utc> {
-    chrono_tz::Europe::Paris
-        .from_local_datetime(&day.and_hms_opt(8, 0, 0).expect("time"))
-        .single()
-        .expect("unambiguous")
-        .with_timezone(&Utc)
-}
-
-async fn pass(world: &World, as_of: NaiveDate) -> PassSummary {
-    world.set_now(morning(as_of));
-    let pace = relance::reminders::Pace::new(1000);
-    Pass {
-        concurrency: 4,
-        ..common::reminder_pass(world, &world.state.deliverer, as_of, morning(as_of), &pace)
-    }
-    .run()
-    .await
-    .expect("pass runs")
-}
 
 async fn correct(world: &World, customer: &str, number: &str, key: &str, body: Value) -> (u16, Value) {
     let (status, answer) = world
@@ -55,14 +29,6 @@ async fn invoice(world: &World, customer: &str, number: &str) -> Value {
         .await;
     assert_eq!(status, 200, "{body}");
     body
-}
-
-async fn history(world: &World, customer: &str) -> Vec<HistoryEvent> {
-    world
-        .store
-        .full_history(&CustomerId::parse(customer).expect("id"))
-        .await
-        .expect("history")
 }
 
 /// The invoice of `invoice_body`: 450.00 + 2.5 kg × 12.90 − 10 % at 20 %,
@@ -166,7 +132,7 @@ async fn a_cancelled_invoice_owes_nothing_is_never_reminded_and_its_note_is_arch
     assert!(names.contains(&"AV2026-000001.pdf"), "{names:?}");
 
     // Never reminded: the invoice left the open-invoices index.
-    let summary = pass(&world, date("2026-04-06")).await;
+    let summary = pass_on(&world, date("2026-04-06")).await;
     assert_eq!(summary.emails_sent, 0, "{summary:?}");
     let (status, refused) = world
         .call(
@@ -251,7 +217,7 @@ async fn a_partly_credited_invoice_is_reminded_for_the_rest_only_and_the_series_
     );
 
     // The next pass asks for what is left, never for the old total.
-    let summary = pass(&world, date("2026-04-06")).await;
+    let summary = pass_on(&world, date("2026-04-06")).await;
     assert_eq!(summary.emails_sent, 1, "{summary:?}");
     let emails = world.mailbox.to(&world.email("p")).await.expect("mailbox");
     let reminder = emails.last().and_then(|m| m.body.text.clone()).expect("reminder");
@@ -312,7 +278,7 @@ async fn a_reminder_decided_before_a_correction_cannot_be_claimed_and_the_pass_a
         matches!(outcome, relance::store::TxOutcome::ConditionFailed(_)),
         "{outcome:?}"
     );
-    let summary = pass(&world, as_of).await;
+    let summary = pass_on(&world, as_of).await;
     assert_eq!(summary.emails_sent, 1);
     let emails = world.mailbox.to(&world.email("r")).await.expect("mailbox");
     let reminder = emails.last().and_then(|m| m.body.text.clone()).expect("text");

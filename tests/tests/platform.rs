@@ -5,39 +5,17 @@
 
 mod common;
 
-use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
-use common::{World, invoice_body};
-use relance::domain::{CustomerId, EventKind, HistoryEvent};
-use relance::reminders::PassSummary;
+use chrono::Days;
+use common::{World, date, history, invoice_body, morning, pass_on};
+use relance::domain::{EventKind, HistoryEvent};
 use serde_json::{Value, json};
-
-fn date(s: &str) -> NaiveDate {
-    s.parse().expect("date")
-}
-
-fn morning(day: NaiveDate) -> DateTime<Utc> {
-    chrono_tz::Europe::Paris
-        .from_local_datetime(&day.and_hms_opt(8, 0, 0).expect("time"))
-        .single()
-        .expect("unambiguous")
-        .with_timezone(&Utc)
-}
-
-async fn pass(world: &World, as_of: NaiveDate) -> PassSummary {
-    world.set_now(morning(as_of));
-    let pace = relance::reminders::Pace::new(1000);
-    common::reminder_pass(world, &world.state.deliverer, as_of, morning(as_of), &pace)
-        .run()
-        .await
-        .expect("pass runs")
-}
 
 /// Every day's pass from the due date to 30 days after: what it sent.
 async fn month_of_passes(world: &World) -> usize {
     let mut sent = 0;
     let mut day = date("2026-04-01");
     while day <= date("2026-05-01") {
-        sent += pass(world, day).await.emails_sent;
+        sent += pass_on(world, day).await.emails_sent;
         day = day + Days::new(1);
     }
     sent
@@ -57,14 +35,6 @@ async fn status_on(world: &World, customer: &str, number: &str, body: Value) -> 
         )
         .await;
     (status.as_u16(), answer)
-}
-
-async fn history(world: &World, customer: &str) -> Vec<HistoryEvent> {
-    world
-        .store
-        .full_history(&CustomerId::parse(customer).expect("id"))
-        .await
-        .expect("history")
 }
 
 fn count(events: &[HistoryEvent], name: &str) -> usize {

@@ -5,10 +5,7 @@
 //! a conversation. Laid out like the invoices (the same face and drawing),
 //! purely from its figures.
 
-use krilla::metadata::Metadata;
-use krilla::{Document as Pdf, SerializeSettings};
-
-use crate::pdf::{HEIGHT, LEFT, Layout, PdfError, REGULAR, RIGHT, Text, configuration, date, draw, wrap};
+use crate::pdf::{HEIGHT, LEFT, Layout, PdfError, RIGHT, Text, draw, start, wrap};
 use relance::domain::notice::FormalNotice;
 use relance::domain::{Customer, Locale, Money, Seller};
 use relance::view::format_date;
@@ -331,23 +328,13 @@ fn capitalise(text: &str) -> String {
 
 /// The letter as a PDF/A-3b; the same figures always give the same bytes.
 pub fn notice_pdf(letter: &Letter<'_>) -> Result<Vec<u8>, PdfError> {
-    let Some(regular) = REGULAR.clone() else {
-        return Err(PdfError::Font);
-    };
-    let settings = SerializeSettings {
-        configuration: configuration()?,
-        ..SerializeSettings::default()
-    };
-    let mut pdf = Pdf::new_with(settings);
     let w = words(letter.buyer.locale);
-    pdf.set_metadata(
-        Metadata::new()
-            .title(format!("{} {}", w.title, letter.reference))
-            .authors(vec![letter.seller.legal_name.clone()])
-            .language(letter.buyer.locale.code().to_string())
-            .creator("relance".to_string())
-            .creation_date(date(letter.notice.dated)),
-    );
+    let (mut pdf, regular) = start(
+        format!("{} {}", w.title, letter.reference),
+        letter.seller.legal_name.clone(),
+        letter.buyer.locale,
+        letter.notice.dated,
+    )?;
     draw(&mut pdf, &layout(letter).pages, &regular)?;
     pdf.finish().map_err(|e| PdfError::Write(format!("{e:?}")))
 }

@@ -646,24 +646,14 @@ pub(crate) fn configuration() -> Result<Configuration, PdfError> {
 
 /// The Factur-X PDF: the document drawn, the CII embedded, PDF/A-3b.
 pub fn facturx(doc: &Document, cii: &[u8]) -> Result<Vec<u8>, PdfError> {
-    let Some(regular) = REGULAR.clone() else {
-        return Err(PdfError::Font);
-    };
-    let settings = SerializeSettings {
-        configuration: configuration()?,
-        ..SerializeSettings::default()
-    };
-    let mut pdf = Pdf::new_with(settings);
     let w = words(doc.locale, doc.kind);
     let issued = date(doc.issue_date);
-    pdf.set_metadata(
-        Metadata::new()
-            .title(format!("{} {}", w.title, doc.number))
-            .authors(vec![doc.seller.name.clone()])
-            .language(doc.locale.code().to_string())
-            .creator("relance".to_string())
-            .creation_date(issued),
-    );
+    let (mut pdf, regular) = start(
+        format!("{} {}", w.title, doc.number),
+        doc.seller.name.clone(),
+        doc.locale,
+        doc.issue_date,
+    )?;
     draw(&mut pdf, &layout(doc).pages, &regular)?;
     pdf.embed_file(EmbeddedFile {
         path: "factur-x.xml".into(),
@@ -678,6 +668,32 @@ pub fn facturx(doc: &Document, cii: &[u8]) -> Result<Vec<u8>, PdfError> {
     .ok_or_else(|| PdfError::Write("the XML could not be embedded".into()))?;
     let bytes = pdf.finish().map_err(|e| PdfError::Write(format!("{e:?}")))?;
     crate::xmp::with_facturx(bytes)
+}
+
+/// A PDF/A-3b document with its metadata, and the embedded face.
+pub(crate) fn start(
+    title: String,
+    author: String,
+    locale: Locale,
+    day: chrono::NaiveDate,
+) -> Result<(Pdf, Font), PdfError> {
+    let Some(regular) = REGULAR.clone() else {
+        return Err(PdfError::Font);
+    };
+    let settings = SerializeSettings {
+        configuration: configuration()?,
+        ..SerializeSettings::default()
+    };
+    let mut pdf = Pdf::new_with(settings);
+    pdf.set_metadata(
+        Metadata::new()
+            .title(title)
+            .authors(vec![author])
+            .language(locale.code().to_string())
+            .creator("relance".to_string())
+            .creation_date(date(day)),
+    );
+    Ok((pdf, regular))
 }
 
 /// Draws laid-out pages: rules, then text in the embedded face (bold as

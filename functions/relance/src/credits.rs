@@ -130,6 +130,19 @@ impl CreditContext<'_> {
         ))
     }
 
+    /// The series' last position and the number that follows it, dated
+    /// `today` (numbering is chronological). Read under the gate; the
+    /// transaction's condition on the position keeps it gap-free.
+    async fn next_number(&self, series: &str, today: NaiveDate) -> Result<(u64, InvoiceNumber), CreditError> {
+        let (position, last_date) = self.store.sequence_state(series).await?;
+        let number = numbering::next_number(series, position, last_date, today).map_err(|_| {
+            CreditError::Conflict(format!(
+                "the last credit note of series {series} is dated after today; numbering is chronological"
+            ))
+        })?;
+        Ok((position, number))
+    }
+
     /// Whether both caps, read now, can take `net_minor`.
     async fn check_rooms(&self, customer: &CustomerId, today: NaiveDate, net_minor: i64) -> Result<(), CreditError> {
         let (month, year) = self.rooms(customer, today).await?;
@@ -227,7 +240,7 @@ impl CreditContext<'_> {
         hash: &str,
         call: &Call<'_>,
     ) -> Result<(Answer, Option<(CustomerId, Ulid)>), CreditError> {
-        if let Some(answer) = self.replay(key, hash, call.now).await? {
+        if let Some(answer) = self.replay(GRANT_SCOPE, key, hash, call.now).await? {
             return Ok((answer, None));
         }
         let Prepared { customer, mut credit } = self.prepare(customer_id, input, call).await?;
@@ -243,15 +256,21 @@ impl CreditContext<'_> {
             .await?
         {
             TxOutcome::Committed => Ok((Answer::first(202, body), None)),
-            _ => match self.replay(key, hash, call.now).await? {
+            _ => match self.replay(GRANT_SCOPE, key, hash, call.now).await? {
                 Some(answer) => Ok((answer, None)),
                 None => Err(CreditError::Busy),
             },
         }
     }
 
-    async fn replay(&self, key: &str, hash: &str, now: DateTime<Utc>) -> Result<Option<Answer>, CreditError> {
-        first_answer(self.store, GRANT_SCOPE, key, hash, now)
+    async fn replay(
+        &self,
+        scope: &str,
+        key: &str,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Answer>, CreditError> {
+        first_answer(self.store, scope, key, hash, now)
             .await
             .map_err(|e| match e {
                 ReplayError::KeyReused => CreditError::KeyReused,
@@ -274,12 +293,7 @@ impl CreditContext<'_> {
         let mut retry = Retry::contention();
         loop {
             let turn = self.gate.0.lock().await;
-            let (position, last_date) = self.store.sequence_state(&series).await?;
-            let number = numbering::next_number(&series, position, last_date, call.today).map_err(|_| {
-                CreditError::Conflict(format!(
-                    "the last credit note of series {series} is dated after today; numbering is chronological"
-                ))
-            })?;
+            let (position, number) = self.next_number(&series, call.today).await?;
             let (message, event) = credit.grant(Grant {
                 number,
                 today: call.today,
@@ -322,7 +336,7 @@ impl CreditContext<'_> {
                 }
                 GrantOutcome::KeyAlreadyUsed => {
                     if let Some((key, hash)) = idempotency
-                        && let Some(answer) = self.replay(key, hash, call.now).await?
+                        && let Some(answer) = self.replay(GRANT_SCOPE, key, hash, call.now).await?
                     {
                         return Ok((answer, None));
                     }
@@ -354,15 +368,7 @@ impl CreditContext<'_> {
         hash: &str,
         call: &Call<'_>,
     ) -> Result<(Answer, Option<(CustomerId, Ulid)>), CreditError> {
-        let replay = |store| async move {
-            first_answer(store, CORRECT_SCOPE, key, hash, call.now)
-                .await
-                .map_err(|e| match e {
-                    ReplayError::KeyReused => CreditError::KeyReused,
-                    ReplayError::Store(e) => CreditError::Store(e),
-                })
-        };
-        if let Some(answer) = replay(self.store).await? {
+        if let Some(answer) = self.replay(CORRECT_SCOPE, key, hash, call.now).await? {
             return Ok((answer, None));
         }
         let checked = input.check().map_err(CreditError::Invalid)?;
@@ -389,12 +395,7 @@ impl CreditContext<'_> {
             let id = crate::domain::ids::ulid_at(call.now).to_string();
             let mut credit = checked.clone().into_credit(id, &invoice, taken, call.actor, call.now)?;
             let turn = self.gate.0.lock().await;
-            let (position, last_date) = self.store.sequence_state(&series).await?;
-            let note = numbering::next_number(&series, position, last_date, call.today).map_err(|_| {
-                CreditError::Conflict(format!(
-                    "the last credit note of series {series} is dated after today; numbering is chronological"
-                ))
-            })?;
+            let (position, note) = self.next_number(&series, call.today).await?;
             let (message, granted) = credit.grant(Grant {
                 number: note,
                 today: call.today,
@@ -431,7 +432,7 @@ impl CreditContext<'_> {
                     return Ok((Answer::first(201, body), Some((customer.id.clone(), message.id))));
                 }
                 GrantOutcome::KeyAlreadyUsed => {
-                    if let Some(answer) = replay(self.store).await? {
+                    if let Some(answer) = self.replay(CORRECT_SCOPE, key, hash, call.now).await? {
                         return Ok((answer, None));
                     }
                 }

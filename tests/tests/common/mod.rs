@@ -48,6 +48,41 @@ pub fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
         .expect("valid test date")
 }
 
+pub fn date(s: &str) -> chrono::NaiveDate {
+    s.parse().expect("date")
+}
+
+/// 08:00 in Paris on `day`, when the scheduler runs the pass.
+pub fn morning(day: chrono::NaiveDate) -> DateTime<Utc> {
+    chrono_tz::Europe::Paris
+        .from_local_datetime(&day.and_hms_opt(8, 0, 0).expect("time"))
+        .single()
+        .expect("unambiguous")
+        .with_timezone(&Utc)
+}
+
+/// The day's reminder pass at 08:00 on `world`, four customers at once.
+pub async fn pass_on(world: &World, as_of: chrono::NaiveDate) -> relance::reminders::PassSummary {
+    world.set_now(morning(as_of));
+    let pace = relance::reminders::Pace::new(1000);
+    relance::reminders::Pass {
+        concurrency: 4,
+        ..reminder_pass(world, &world.state.deliverer, as_of, morning(as_of), &pace)
+    }
+    .run()
+    .await
+    .expect("pass runs")
+}
+
+/// A customer's history, oldest first.
+pub async fn history(world: &World, customer: &str) -> Vec<relance::domain::HistoryEvent> {
+    world
+        .store
+        .full_history(&relance::domain::CustomerId::parse(customer).expect("id"))
+        .await
+        .expect("history")
+}
+
 pub fn deliverer(store: &Store, mailer: SesMailer) -> Deliverer<SesMailer> {
     Deliverer {
         store: store.clone(),
