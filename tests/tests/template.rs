@@ -181,7 +181,7 @@ fn the_document_emails_read_the_archive_and_send_nothing_else() {
     let pattern: serde_json::Value = serde_json::from_str(pattern).expect("the filter is JSON");
     assert_eq!(
         pattern["dynamodb"]["NewImage"]["type"]["S"],
-        serde_json::json!(["documents_archived"])
+        serde_json::json!(["documents_archived", "notice_archived"])
     );
     assert_eq!(
         text(&events["DocumentEmailSweep"]["Properties"]["ScheduleExpression"]),
@@ -229,7 +229,7 @@ fn the_documents_only_read_and_the_archive_writes_once_into_a_locked_bucket() {
         .filter_map(|v| v.as_str())
         .collect();
     // The kinds archive_documents::trigger acts on.
-    assert_eq!(kinds, ["invoice_issued", "credit_granted"]);
+    assert_eq!(kinds, ["invoice_issued", "credit_granted", "formal_notice_due"]);
     assert_eq!(list(&stream["FunctionResponseTypes"]), ["ReportBatchItemFailures"]);
 }
 

@@ -13,6 +13,7 @@
 
 pub mod archive;
 pub mod mail;
+pub mod notice;
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
@@ -64,6 +65,19 @@ pub fn archived_event(
     documents: Vec<ArchivedDocument>,
     credit_id: Option<String>,
 ) -> HistoryEvent {
+    recorded_after(
+        trigger,
+        EventKind::DocumentsArchived {
+            number,
+            documents,
+            credit_id,
+        },
+    )
+}
+
+/// The archive's record of what `trigger` asked for, with an id drawn
+/// from the trigger's.
+pub fn recorded_after(trigger: &HistoryEvent, kind: EventKind) -> HistoryEvent {
     // After the trigger's id, so the record sorts after what it records,
     // but far after: ids made in the same millisecond count up by one from
     // the trigger's, and must never meet this one.
@@ -77,11 +91,7 @@ pub fn archived_event(
         at: trigger.at,
         customer_id: trigger.customer_id.clone(),
         actor: Actor::system("archive"),
-        kind: EventKind::DocumentsArchived {
-            number,
-            documents,
-            credit_id,
-        },
+        kind,
     }
 }
 
@@ -107,7 +117,7 @@ pub fn inserted(record: &EventRecord, kinds: &[&str]) -> Option<HistoryEvent> {
 /// The history event a stream record inserted, when it is one the archive
 /// acts on.
 pub fn trigger(record: &EventRecord) -> Option<HistoryEvent> {
-    inserted(record, &["invoice_issued", "credit_granted"])
+    inserted(record, &["invoice_issued", "credit_granted", "formal_notice_due"])
 }
 
 /// One rendered document: its format, its file suffix, its MIME type and
@@ -182,6 +192,7 @@ async fn issued(
             };
             Ok((filed, Some(Document::invoice(&invoice))))
         }
+        Carried::Notice(notice) => Err(Failure::Missing(format!("a document for notice {}", notice.reference))),
         Carried::CreditNote { credit_id, number } => {
             let credit = store
                 .get_credit(customer, credit_id)
@@ -214,6 +225,9 @@ pub async fn filed(store: &Store, customer: &CustomerId, carried: Carried<'_>) -
 
 /// Archives what `event` issued. Returns the event it recorded.
 pub async fn archive(deps: &Deps, event: &HistoryEvent) -> Result<Option<HistoryEvent>, Failure> {
+    if matches!(event.kind, EventKind::FormalNoticeDue { .. }) {
+        return notice::archive(deps, event).await.map(Some);
+    }
     let customer = &event.customer_id;
     let Some(carried) = carried(event) else {
         return Ok(None);

@@ -9,8 +9,9 @@
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use chrono::{DateTime, Utc};
+use relance::archive_link::notice_key;
 use relance::delivery::{Deliverer, DeliveryOutcome, DeliverySummary};
-use relance::domain::message::{Carried, Lane, Message, MessageStatus, Purpose};
+use relance::domain::message::{Carried, Home, Lane, Message, MessageStatus, Purpose};
 use relance::domain::{CustomerId, Email, EventKind, HistoryEvent, InvoiceNumber};
 use relance::mail::{Attachment, Mailer};
 use relance::store::Store;
@@ -78,7 +79,7 @@ pub fn book_copy(archived: &HistoryEvent, number: InvoiceNumber, credit_id: Opti
 /// message waits in the outbox for the sweep.
 fn report(outcome: DeliveryOutcome, message: ulid::Ulid) {
     match outcome {
-        DeliveryOutcome::Sent { .. } | DeliveryOutcome::NotClaimed => {}
+        DeliveryOutcome::Sent { .. } | DeliveryOutcome::NotClaimed | DeliveryOutcome::Withdrawn { .. } => {}
         DeliveryOutcome::Failed { reason, .. } | DeliveryOutcome::Unknown { reason } => {
             tracing::warn!(message_id = %message, %reason, "document email not sent yet; the sweep will retry");
         }
@@ -101,7 +102,9 @@ pub async fn send<M: Mailer>(mail: &Mail<M>, archived: &HistoryEvent, now: DateT
     };
     if let Some(message) = filed.message {
         report(
-            mail.deliverer.deliver_with(customer, message, now, &files).await?,
+            mail.deliverer
+                .deliver_with(Home::Own, customer, message, now, &files)
+                .await?,
             message,
         );
     }
@@ -109,22 +112,93 @@ pub async fn send<M: Mailer>(mail: &Mail<M>, archived: &HistoryEvent, now: DateT
         let copy = book_copy(archived, number.clone(), credit_id.clone());
         mail.store.queue_message_once(&copy).await?;
         report(
-            mail.deliverer.deliver_with(customer, copy.id, now, &files).await?,
+            mail.deliverer
+                .deliver_with(Home::Own, customer, copy.id, now, &files)
+                .await?,
             copy.id,
         );
     }
     Ok(())
 }
 
-/// Handles one batch of `documents_archived` records; returns the records
-/// to retry (from the first that failed).
+/// The letter of a formal notice, read from the archive; `None` while it
+/// is not stored yet.
+async fn notice_letter<M>(
+    mail: &Mail<M>,
+    customer: &CustomerId,
+    reference: &str,
+) -> Result<Option<Vec<Attachment>>, Failure> {
+    let key = notice_key(customer, reference);
+    match mail.archive.read(&key).await {
+        Ok(bytes) => Ok(Some(vec![Attachment {
+            file_name: format!("{reference}.pdf"),
+            content_type: "application/pdf",
+            bytes,
+        }])),
+        Err(err) => {
+            tracing::info!(%key, error = %err, "not archived yet");
+            Ok(None)
+        }
+    }
+}
+
+/// Sends the final notice a `notice_archived` record names, with its
+/// letter. When no letter was drawn (everything was paid or disputed by
+/// then), the reminder is left unsent: what it would ask for is settled,
+/// and the next pass decides afresh.
+pub async fn send_notice<M: Mailer>(
+    mail: &Mail<M>,
+    archived: &HistoryEvent,
+    now: DateTime<Utc>,
+) -> Result<(), Failure> {
+    let EventKind::NoticeArchived {
+        reference,
+        message_id,
+        document,
+        ..
+    } = &archived.kind
+    else {
+        return Ok(());
+    };
+    let customer = &archived.customer_id;
+    let Ok(message) = message_id.parse::<ulid::Ulid>() else {
+        return Err(Failure::Missing(format!("the reminder of notice {reference}")));
+    };
+    if document.is_none() {
+        // Left pending, it would hold the customer's dunning forever (the
+        // pass waits for a reminder in flight): it is taken back instead.
+        let dunning = mail.store.get_dunning(customer).await?.value;
+        if let Some(pending) = dunning.message.filter(|m| m.id == message) {
+            let reason = format!("nothing left to demand when formal notice {reference} was drawn");
+            mail.deliverer.withdraw(Home::Dunning, &pending, &reason, now).await?;
+        }
+        return Ok(());
+    }
+    let Some(files) = notice_letter(mail, customer, reference).await? else {
+        return Err(Failure::Missing(format!("the archived letter {reference}")));
+    };
+    report(
+        mail.deliverer
+            .deliver_with(Home::Dunning, customer, message, now, &files)
+            .await?,
+        message,
+    );
+    Ok(())
+}
+
+/// Handles one batch of `documents_archived` and `notice_archived`
+/// records; returns the records to retry (from the first that failed).
 pub async fn handle<M: Mailer>(mail: &Mail<M>, event: Event, now: DateTime<Utc>) -> DynamoDbEventResponse {
     let mut response = DynamoDbEventResponse::default();
     for record in &event.records {
-        let Some(archived) = inserted(record, &["documents_archived"]) else {
+        let Some(archived) = inserted(record, &["documents_archived", "notice_archived"]) else {
             continue;
         };
-        if let Err(err) = send(mail, &archived, now).await {
+        let sent = match archived.kind {
+            EventKind::NoticeArchived { .. } => send_notice(mail, &archived, now).await,
+            _ => send(mail, &archived, now).await,
+        };
+        if let Err(err) = sent {
             tracing::error!(event = %archived.id, customer = %archived.customer_id, error = %err, "document emails failed; the record will be retried");
             let mut failure = DynamoDbBatchItemFailure::default();
             failure.item_identifier = record.change.sequence_number.clone();
@@ -145,26 +219,41 @@ pub async fn sweep<M: Mailer>(mail: &Mail<M>, now: DateTime<Utc>) -> Result<Deli
         if due.status == MessageStatus::Sending {
             summary.stuck += 1;
         }
-        let Some(message) = mail.store.get_message(&due.customer_id, due.id).await? else {
+        let message = match due.home {
+            Home::Own => mail.store.get_message(&due.customer_id, due.id).await?,
+            Home::Dunning => mail
+                .store
+                .get_dunning(&due.customer_id)
+                .await?
+                .value
+                .message
+                .filter(|m| m.id == due.id),
+        };
+        let Some(message) = message else {
             continue;
         };
-        let Some(carried) = message.purpose.carries() else {
-            continue;
+        let files = match message.purpose.carries() {
+            None => continue,
+            Some(Carried::Notice(notice)) => notice_letter(mail, &due.customer_id, &notice.reference).await?,
+            Some(carried) => {
+                let filed = filed(&mail.store, &due.customer_id, carried).await?;
+                attachments(mail, &due.customer_id, &filed).await?
+            }
         };
-        let filed = filed(&mail.store, &due.customer_id, carried).await?;
-        let Some(files) = attachments(mail, &due.customer_id, &filed).await? else {
+        let Some(files) = files else {
             summary.not_claimed += 1;
             continue;
         };
         match mail
             .deliverer
-            .deliver_with(&due.customer_id, due.id, now, &files)
+            .deliver_with(due.home, &due.customer_id, due.id, now, &files)
             .await?
         {
             DeliveryOutcome::Sent { .. } => summary.sent += 1,
             DeliveryOutcome::Failed { .. } => summary.failed += 1,
             DeliveryOutcome::Unknown { .. } => summary.unknown += 1,
             DeliveryOutcome::NotClaimed => summary.not_claimed += 1,
+            DeliveryOutcome::Withdrawn { .. } => summary.withdrawn += 1,
         }
     }
     Ok(summary)

@@ -20,6 +20,11 @@ pub fn key(kind: &str, customer: &CustomerId, number: &InvoiceNumber, suffix: &s
     format!("{kind}/{customer}/{number}/{number}.{suffix}")
 }
 
+/// Where a formal notice's letter lives in the archive.
+pub fn notice_key(customer: &CustomerId, reference: &str) -> String {
+    format!("notices/{customer}/{reference}.pdf")
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
     #[error("{0} is not set")]

@@ -13,7 +13,8 @@ use crate::delivery::{Deliverer, DeliveryError, DeliveryOutcome, Known, Record};
 use crate::domain::dunning::{Policy, Tone};
 use crate::domain::dunning_state::{ClaimedStage, DunningState};
 use crate::domain::facts::customer_facts;
-use crate::domain::message::{Home, LEASE, Message, MessageStatus, Purpose};
+use crate::domain::message::{Carried, Home, LEASE, Lane, Message, MessageStatus, NoticeRef, Purpose};
+use crate::domain::notice::{formal_notice, reference as notice_reference};
 use crate::domain::pass_plan::{Action, Reminder, Seen, Situation, plan};
 use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::mail::Mailer;
@@ -41,6 +42,10 @@ pub struct Planned {
     pub email: bool,
     /// The last stage: a person takes over.
     pub handoff: bool,
+    /// The reference of the formal notice to pay it carries (a business
+    /// customer's final notice), whose letter the archive draws.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -58,6 +63,9 @@ pub struct PassSummary {
     pub handed_off: usize,
     /// Emails to the company's finance contact (hand-offs, bad addresses).
     pub finance_alerts: usize,
+    /// Final notices with a formal notice to pay: claimed now, sent with
+    /// the letter once the archive has stored it.
+    pub formal_notices: usize,
     pub by_stage: BTreeMap<String, usize>,
     pub by_tone: BTreeMap<String, usize>,
     pub skipped: BTreeMap<Skip, usize>,
@@ -92,6 +100,7 @@ impl PassSummary {
         self.redelivered += usize::from(other.redelivered);
         self.finance_alerts += usize::from(other.alerted);
         self.emails_pending += usize::from(other.pending);
+        self.formal_notices += usize::from(other.noticed);
     }
 }
 
@@ -103,6 +112,8 @@ struct CustomerOutcome {
     sent: bool,
     alerted: bool,
     pending: bool,
+    /// A final notice queued for its formal notice's letter.
+    noticed: bool,
     /// The customer's last reminder was found stuck in SENDING…
     stuck: bool,
     /// …and went out now.
@@ -403,6 +414,7 @@ impl<M: Mailer> Pass<'_, M> {
     ) -> Result<Option<CustomerOutcome>, PassError> {
         let id = &customer.id;
         let stage = &self.policy.stages[reminder.stage];
+        let notice = self.notice(customer, stage, &reminder, known.invoices);
         let planned = Planned {
             customer_id: id.clone(),
             invoices: reminder.due.iter().map(|(number, _)| number.clone()).collect(),
@@ -411,14 +423,31 @@ impl<M: Mailer> Pass<'_, M> {
             reason: reminder.reason.clone(),
             email: stage.email && !reminder.suppressed,
             handoff: !stage.email,
+            notice: notice.as_ref().map(|n| n.reference.clone()),
         };
         if self.dry_run {
             out.planned = Some(planned);
             return Ok(Some(out));
         }
-        let (purpose, events) = self.purpose(customer, stage, &planned, reminder.suppressed);
+        let (purpose, mut events) = self.purpose(customer, stage, &planned, reminder.suppressed, notice);
         let is_alert = matches!(purpose, Purpose::FinanceAlert { .. });
         let state = self.claimed_state(id, dunning.value, numbers, &reminder.due, purpose);
+        if let Some(message) = &state.message
+            && let Some(Carried::Notice(notice)) = message.purpose.carries()
+        {
+            let kind = EventKind::FormalNoticeDue {
+                reference: notice.reference.clone(),
+                numbers: planned.invoices.clone(),
+                dated: notice.dated,
+                message_id: message.id.to_string(),
+            };
+            events.push(HistoryEvent::new(
+                id.clone(),
+                self.now,
+                Actor::system("reminders"),
+                kind,
+            ));
+        }
         match self.store.claim_reminder(id, dunning.version, &state, &events).await? {
             TxOutcome::Committed => {}
             TxOutcome::ConditionFailed(_) | TxOutcome::Conflict => return Ok(None),
@@ -426,6 +455,13 @@ impl<M: Mailer> Pass<'_, M> {
         let Some(message) = state.message else {
             return Ok(Some(out));
         };
+        if message.purpose.carries().is_some() {
+            // It waits in the documents lane: the archive draws the letter
+            // from the event just written, and its mailer sends both.
+            out.noticed = true;
+            out.planned = Some(planned);
+            return Ok(Some(out));
+        }
         self.send(&message, known, &mut out).await?;
         if out.sent && is_alert {
             out.sent = false;
@@ -472,9 +508,11 @@ impl<M: Mailer> Pass<'_, M> {
         purpose: Purpose,
     ) -> DunningState {
         let mut message = Message::new(id.clone(), purpose, self.now);
-        message.status = MessageStatus::Sending;
-        message.attempts = 1;
-        message.next_attempt_at = self.now + LEASE;
+        if message.purpose.lane() == Lane::Mail {
+            message.status = MessageStatus::Sending;
+            message.attempts = 1;
+            message.next_attempt_at = self.now + LEASE;
+        }
         let mut state = DunningState {
             stages: before
                 .stages
@@ -525,6 +563,30 @@ impl<M: Mailer> Pass<'_, M> {
         }
     }
 
+    /// The formal notice to pay a final notice carries: for a business
+    /// customer with something overdue and undisputed among its invoices,
+    /// dated as of the pass. (Consumers never get one.)
+    fn notice(
+        &self,
+        customer: &Customer,
+        stage: &crate::domain::dunning::StageDef,
+        reminder: &Reminder,
+        invoices: &[Invoice],
+    ) -> Option<NoticeRef> {
+        if !stage.r#final || !stage.email || reminder.suppressed {
+            return None;
+        }
+        let listed: Vec<&Invoice> = invoices
+            .iter()
+            .filter(|i| reminder.due.iter().any(|(number, _)| *number == i.number))
+            .collect();
+        formal_notice(&listed, self.as_of)?;
+        Some(NoticeRef {
+            reference: notice_reference(&customer.id, self.as_of),
+            dated: self.as_of,
+        })
+    }
+
     /// What the claimed stage sends: a reminder, or an alert to finance
     /// (the last stage hands the invoices to a person; a bad address).
     fn purpose(
@@ -533,6 +595,7 @@ impl<M: Mailer> Pass<'_, M> {
         stage: &crate::domain::dunning::StageDef,
         plan: &Planned,
         suppressed: bool,
+        notice: Option<NoticeRef>,
     ) -> (Purpose, Vec<HistoryEvent>) {
         let numbers = plan.invoices.clone();
         if suppressed {
@@ -553,6 +616,7 @@ impl<M: Mailer> Pass<'_, M> {
                 stage: stage.name.clone(),
                 tone: plan.tone,
                 reason: plan.reason.clone(),
+                notice,
             };
             return (purpose, Vec::new());
         }

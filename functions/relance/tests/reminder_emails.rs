@@ -183,3 +183,59 @@ fn several_invoices_make_one_email_that_lists_them_all() {
         "names are escaped in HTML"
     );
 }
+
+#[test]
+fn a_final_notice_with_a_formal_notice_says_it_is_attached_and_when_to_pay_by() {
+    let notice = relance::domain::message::NoticeRef {
+        reference: "MED-20260511-martin".into(),
+        dated: NaiveDate::from_ymd_opt(2026, 5, 11).expect("date"),
+    };
+    for (locale, attached, pay_by, subject) in [
+        (
+            Locale::Fr,
+            "mise en demeure de payer (réf. MED-20260511-martin)",
+            "d'ici le 19 mai 2026",
+            "(mise en demeure jointe)",
+        ),
+        (
+            Locale::En,
+            "formal notice to pay (ref. MED-20260511-martin)",
+            "by 19 May 2026",
+            "(formal notice attached)",
+        ),
+    ] {
+        let (customer, invoice) = invoice_to(1, locale, "business");
+        let today = NaiveDate::from_ymd_opt(2026, 5, 11).expect("date");
+        let help = "https://pay.example.test/help/H".to_string();
+        let plain = ReminderEmail::new(
+            &customer,
+            &[(invoice.clone(), "https://pay.example.test/i/t".into())],
+            "final_notice",
+            Tone::Standard,
+            help.clone(),
+            today,
+        );
+        let with = plain.with_notice(Some(&notice), locale);
+        let email = RENDERER.email("reminder", locale, &with).expect("renders");
+        assert!(email.text.contains(attached), "{locale:?}: {}", email.text);
+        assert!(email.text.contains(pay_by), "{locale:?}: {}", email.text);
+        assert!(email.subject.ends_with(subject), "{locale:?}: {}", email.subject);
+        assert!(email.html.contains("MED-20260511-martin"));
+        // The help link stays, before the letter's paragraph.
+        let h = email.text.find("https://pay.example.test/help/H").expect("help link");
+        let n = email.text.find(attached).expect("notice paragraph");
+        assert!(h < n, "{locale:?}: help before the formal notice");
+        // Without a letter, nothing claims one is attached.
+        let bare = ReminderEmail::new(
+            &customer,
+            &[(invoice, "https://pay.example.test/i/t".into())],
+            "final_notice",
+            Tone::Standard,
+            help,
+            today,
+        );
+        let bare = RENDERER.email("reminder", locale, &bare).expect("renders");
+        assert!(!bare.text.contains("MED-"), "{locale:?}");
+        assert!(!bare.subject.contains(subject), "{locale:?}");
+    }
+}

@@ -200,7 +200,11 @@ impl World {
                 for event in self.store.full_history(&id).await.expect("history") {
                     let streamed = matches!(
                         event.kind.name(),
-                        "invoice_issued" | "credit_granted" | "documents_archived"
+                        "invoice_issued"
+                            | "credit_granted"
+                            | "documents_archived"
+                            | "formal_notice_due"
+                            | "notice_archived"
                     );
                     if streamed && self.streamed.lock().expect("streamed").insert(event.id) {
                         fresh.push(event);

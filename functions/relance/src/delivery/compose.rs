@@ -7,7 +7,7 @@ use crate::config::company;
 use crate::domain::calendar::business_date;
 use crate::domain::dunning::Tone;
 use crate::domain::help::HelpChoice;
-use crate::domain::message::{Message, Purpose};
+use crate::domain::message::{Message, NoticeRef, Purpose};
 use crate::domain::survey::Question;
 use crate::domain::{Customer, CustomerId, Email, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::links::{self, LinkGrant, LinkPurpose};
@@ -122,9 +122,13 @@ impl<M: Mailer> Deliverer<M> {
                     .await?
             }
             Purpose::Reminder {
-                numbers, stage, tone, ..
+                numbers,
+                stage,
+                tone,
+                notice,
+                ..
             } => {
-                self.reminder_email(&customer, numbers, stage, *tone, now, known)
+                self.reminder_email(&customer, numbers, (stage, *tone, notice.as_ref()), now, known)
                     .await?
             }
             Purpose::FinanceAlert { numbers, stage, reason } => {
@@ -201,24 +205,39 @@ impl<M: Mailer> Deliverer<M> {
         &self,
         customer: &Customer,
         numbers: &[InvoiceNumber],
-        stage: &str,
-        tone: Tone,
+        (stage, tone, notice): (&str, Tone, Option<&NoticeRef>),
         now: DateTime<Utc>,
         known: Option<&Known<'_>>,
     ) -> Result<Composed, ComposeError> {
+        let mut asked = Vec::new();
+        for number in numbers {
+            let invoice = self.invoice(&customer.id, number, known).await?;
+            // Paid, credited or contested since the reminder was decided
+            // (its first attempt failed, or it waited for a letter): it
+            // is not asked for any more.
+            if invoice.asks_payment() {
+                asked.push(invoice);
+            }
+        }
+        if asked.is_empty() {
+            return Err(ComposeError::Moot);
+        }
         // One token for the whole email: each invoice's page and the
         // difficulty form (a stored grant costs a write).
-        let objects: Vec<&str> = numbers.iter().map(InvoiceNumber::as_str).collect();
+        let objects: Vec<&str> = asked.iter().map(|i| i.number.as_str()).collect();
         let token = self
             .token(LinkPurpose::Reminder, &customer.id, objects.join(","), now)
             .await?;
-        let mut invoices = Vec::new();
-        for number in numbers {
-            let invoice = self.invoice(&customer.id, number, known).await?;
-            invoices.push((invoice, format!("{}/i/{token}/{number}", self.public_url)));
-        }
+        let invoices: Vec<(Invoice, String)> = asked
+            .into_iter()
+            .map(|invoice| {
+                let link = format!("{}/i/{token}/{}", self.public_url, invoice.number);
+                (invoice, link)
+            })
+            .collect();
         let help = format!("{}/help/{token}", self.public_url);
-        let context = ReminderEmail::new(customer, &invoices, stage, tone, help, business_date(now));
+        let context = ReminderEmail::new(customer, &invoices, stage, tone, help, business_date(now))
+            .with_notice(notice, customer.locale);
         Ok(Composed::to_customer(self.renderer.email(
             "reminder",
             customer.locale,
@@ -449,6 +468,9 @@ pub(super) enum ComposeError {
     Store(StoreError),
     Render(RenderError),
     Orphan,
+    /// Nothing left to say: every invoice a reminder named was paid,
+    /// credited or contested since it was decided.
+    Moot,
 }
 
 impl From<StoreError> for ComposeError {

@@ -44,6 +44,10 @@ pub enum DeliveryOutcome {
         retry_at: DateTime<Utc>,
         throttled: bool,
     },
+    /// Not sent, and never will be: what it was to ask for is settled.
+    Withdrawn {
+        reason: String,
+    },
     /// The send may or may not have happened; the lease expires and a
     /// later attempt settles it.
     Unknown {
@@ -57,6 +61,10 @@ pub struct DeliverySummary {
     pub failed: usize,
     pub unknown: usize,
     pub not_claimed: usize,
+    /// Reminders taken back unsent: everything they asked for was paid,
+    /// credited or contested since they were decided.
+    #[serde(default)]
+    pub withdrawn: usize,
     /// Found in SENDING after their lease ended (a sender crashed between
     /// claim and record): sent again now, and counted so an alarm can say
     /// it happens.
@@ -161,6 +169,7 @@ impl<M: Mailer> Deliverer<M> {
     /// the document's files, which only the caller holds (the archive).
     pub async fn deliver_with(
         &self,
+        home: Home,
         customer: &CustomerId,
         id: Ulid,
         now: DateTime<Utc>,
@@ -168,12 +177,12 @@ impl<M: Mailer> Deliverer<M> {
     ) -> Result<DeliveryOutcome, DeliveryError> {
         let Some(message) = self
             .store
-            .claim_message_in(Home::Own, customer, id, now, now + LEASE)
+            .claim_message_in(home, customer, id, now, now + LEASE)
             .await?
         else {
             return Ok(DeliveryOutcome::NotClaimed);
         };
-        self.send_with(Home::Own, &message, now, None, Record::EventAndStatus, attachments)
+        self.send_with(home, &message, now, None, Record::EventAndStatus, attachments)
             .await
     }
 
@@ -205,6 +214,11 @@ impl<M: Mailer> Deliverer<M> {
             Ok(email) => email,
             Err(ComposeError::Store(e)) => return Err(e.into()),
             Err(ComposeError::Orphan) => return Err(DeliveryError::Orphan(id)),
+            Err(ComposeError::Moot) => {
+                let reason = "everything it asked for was paid, credited or contested since".to_string();
+                self.withdraw(home, message, &reason, now).await?;
+                return Ok(DeliveryOutcome::Withdrawn { reason });
+            }
             Err(ComposeError::Render(e)) => {
                 let reason = e.to_string();
                 let retry_at = now + retry_delay(message.attempts);
@@ -277,9 +291,32 @@ impl<M: Mailer> Deliverer<M> {
                 DeliveryOutcome::Failed { .. } => summary.failed += 1,
                 DeliveryOutcome::Unknown { .. } => summary.unknown += 1,
                 DeliveryOutcome::NotClaimed => summary.not_claimed += 1,
+                DeliveryOutcome::Withdrawn { .. } => summary.withdrawn += 1,
             }
         }
         Ok(summary)
+    }
+
+    /// Takes a message back unsent, saying why in the history.
+    pub async fn withdraw(
+        &self,
+        home: Home,
+        message: &Message,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TxOutcome, StoreError> {
+        let event = HistoryEvent::new(
+            message.customer_id.clone(),
+            now,
+            Actor::system("mailer"),
+            EventKind::MessageWithdrawn {
+                message_id: message.id.to_string(),
+                reason: reason.to_string(),
+            },
+        );
+        let outcome = self.store.withdraw_message(home, message, now, &event).await?;
+        tracing::info!(message_id = %message.id, %reason, ?outcome, "email withdrawn");
+        Ok(outcome)
     }
 
     async fn release(

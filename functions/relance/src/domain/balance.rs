@@ -239,6 +239,7 @@ mod tests {
                 reason: String::new(),
                 message_id: String::new(),
                 provider_message_id: String::new(),
+                notice: None,
             },
         )
     }

@@ -58,8 +58,11 @@ impl DunningState {
             _ => false,
         });
         match message.status {
-            MessageStatus::Sent => Flight::Clear,
+            MessageStatus::Sent | MessageStatus::Withdrawn => Flight::Clear,
             _ if recorded => Flight::Clear,
+            // A final notice waiting for its letter is the documents lane's
+            // to send (the pass could only send it bare).
+            _ if message.purpose.carries().is_some() => Flight::Waiting,
             MessageStatus::Sending if message.next_attempt_at <= now => Flight::Stuck(message),
             _ => Flight::Waiting,
         }

@@ -83,6 +83,34 @@ pub enum EventKind {
         reason: String,
         message_id: String,
         provider_message_id: String,
+        /// The formal notice it carried (a business customer's final notice).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notice: Option<String>,
+    },
+    /// A business customer's final notice comes with a formal notice to
+    /// pay: the archive draws the letter as of `dated` for these invoices,
+    /// stores it, and the reminder `message_id` goes out with it.
+    FormalNoticeDue {
+        reference: String,
+        numbers: Vec<InvoiceNumber>,
+        dated: chrono::NaiveDate,
+        message_id: String,
+    },
+    /// The formal notice's letter, stored once in the archive (no
+    /// document when nothing was left to demand by the time it was drawn).
+    NoticeArchived {
+        reference: String,
+        message_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        document: Option<ArchivedDocument>,
+        /// What the letter demands, interest and indemnities included.
+        #[serde(default)]
+        total_minor: i64,
+    },
+    /// An email taken back unsent, and why (`MessageStatus::Withdrawn`).
+    MessageWithdrawn {
+        message_id: String,
+        reason: String,
     },
     /// No more automatic email for this invoice: a person takes over.
     HandedOff {
@@ -290,6 +318,9 @@ impl EventKind {
             EventKind::InvoiceEmailed { .. } => "invoice_emailed",
             EventKind::DeliveryFailed { .. } => "delivery_failed",
             EventKind::ReminderSent { .. } => "reminder_sent",
+            EventKind::FormalNoticeDue { .. } => "formal_notice_due",
+            EventKind::NoticeArchived { .. } => "notice_archived",
+            EventKind::MessageWithdrawn { .. } => "message_withdrawn",
             EventKind::HandedOff { .. } => "handed_off",
             EventKind::ThanksSent { .. } => "thanks_sent",
             EventKind::FinanceAlerted { .. } => "finance_alerted",

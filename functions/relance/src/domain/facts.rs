@@ -98,6 +98,7 @@ mod tests {
                 reason: "r".into(),
                 message_id: "m".into(),
                 provider_message_id: "p".into(),
+                notice: None,
             },
         )
     }

@@ -22,6 +22,9 @@ pub enum MessageStatus {
     Pending,
     Sending,
     Sent,
+    /// Taken back unsent: what it was to say no longer holds (a final
+    /// notice whose invoices were all paid before its letter was drawn).
+    Withdrawn,
 }
 
 /// What the email is about; the content is rendered from it at send time.
@@ -37,6 +40,11 @@ pub enum Purpose {
         stage: String,
         tone: super::dunning::Tone,
         reason: String,
+        /// The formal notice to pay attached to a business customer's
+        /// final notice: the email then waits for the archive to store
+        /// the letter, and goes out with it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notice: Option<NoticeRef>,
     },
     /// Thanks to a customer who paid after being reminded.
     Thanks {
@@ -81,6 +89,15 @@ pub enum Purpose {
     },
 }
 
+/// A formal notice to pay: its reference (printed on the letter, the
+/// name of its archived file) and the date it is dated (its figures are
+/// computed as of that day).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeRef {
+    pub reference: String,
+    pub dated: chrono::NaiveDate,
+}
+
 /// The issued document an email carries as attachments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Carried<'a> {
@@ -89,6 +106,8 @@ pub enum Carried<'a> {
         credit_id: &'a str,
         number: &'a InvoiceNumber,
     },
+    /// The formal notice letter of a final-notice reminder.
+    Notice(&'a NoticeRef),
 }
 
 /// Which sweep sends a message when its first attempt did not. Emails
@@ -126,6 +145,9 @@ impl Purpose {
                 number,
                 credit_id: Some(credit_id),
             } => Some(Carried::CreditNote { credit_id, number }),
+            Purpose::Reminder {
+                notice: Some(notice), ..
+            } => Some(Carried::Notice(notice)),
             _ => None,
         }
     }
@@ -184,6 +206,7 @@ impl Purpose {
                 stage,
                 tone,
                 reason,
+                notice,
             } => EventKind::ReminderSent {
                 numbers: numbers.clone(),
                 stage: stage.clone(),
@@ -191,6 +214,7 @@ impl Purpose {
                 reason: reason.clone(),
                 message_id,
                 provider_message_id,
+                notice: notice.as_ref().map(|n| n.reference.clone()),
             },
             Purpose::Thanks { number } => EventKind::ThanksSent {
                 number: number.clone(),
@@ -343,6 +367,7 @@ mod tests {
                     stage: "courtesy".into(),
                     tone: crate::domain::dunning::Tone::Warm,
                     reason: String::new(),
+                    notice: None,
                 },
                 "reminder",
                 Stream::Transactional,

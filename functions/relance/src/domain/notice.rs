@@ -14,7 +14,7 @@ use chrono::{Days, NaiveDate};
 use serde::Serialize;
 
 use super::customer::CustomerKind;
-use super::invoice::{Invoice, InvoiceStatus};
+use super::invoice::Invoice;
 use super::money::div_round_half_away;
 use super::{Currency, InvoiceNumber};
 
@@ -47,6 +47,13 @@ pub struct FormalNotice {
     pub total_minor: i64,
 }
 
+/// A notice's reference: its date and the customer's id. A customer gets
+/// at most one final notice a day, so it names one letter; it is printed
+/// on the letter, quoted in the transfer and names the archived file.
+pub fn reference(customer: &super::CustomerId, dated: NaiveDate) -> String {
+    format!("MED-{}-{customer}", dated.format("%Y%m%d"))
+}
+
 /// The interest `principal` has run up over `days` at `rate_bp` a year.
 pub fn interest(principal_minor: i64, rate_bp: u64, days: i64) -> i64 {
     if principal_minor <= 0 || days <= 0 {
@@ -65,8 +72,7 @@ pub fn formal_notice(invoices: &[&Invoice], dated: NaiveDate) -> Option<FormalNo
     let overdue: Vec<&&Invoice> = invoices
         .iter()
         .filter(|i| i.buyer.kind == CustomerKind::Business)
-        .filter(|i| i.status == InvoiceStatus::Open && i.remaining_minor() > 0)
-        .filter(|i| i.due_date < dated && i.open_dispute().is_none())
+        .filter(|i| i.asks_payment() && i.due_date < dated)
         .collect();
     let currency = overdue.first()?.currency;
     let lines: Vec<NoticeLine> = overdue
@@ -124,6 +130,12 @@ mod tests {
         let mut invoice = fixtures::invoice(position, issued, due, net);
         invoice.buyer = fixtures::business("c1", "FR", Some("FR44732829320"));
         invoice
+    }
+
+    #[test]
+    fn a_reference_names_the_day_and_the_customer() {
+        let customer = crate::domain::CustomerId::parse("hotel-des-quais").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(reference(&customer, day(2026, 5, 4)), "MED-20260504-hotel-des-quais");
     }
 
     #[test]

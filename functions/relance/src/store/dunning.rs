@@ -14,6 +14,7 @@ use super::keys;
 use super::tx::{Cond, Item, Part, Tx, TxOutcome, n, s, to_item};
 use super::{Store, StoreError, Versioned};
 use crate::domain::dunning_state::{ClaimedStage, DunningState};
+use crate::domain::message::{Lane, MessageStatus};
 use crate::domain::{CustomerId, HistoryEvent, InvoiceNumber};
 
 #[derive(Serialize, Deserialize)]
@@ -52,9 +53,23 @@ fn encode(customer: &CustomerId, version: u64, state: &DunningState) -> Result<I
     // No outbox keys: the pass sends what it claims at once, and should it
     // die first, its next visit to the customer finds the reminder stuck
     // (`Flight::Stuck`). Only a refused send (`release_message`) puts the
-    // reminder in the outbox index, for the sweep's retry.
+    // reminder in the outbox index, for the sweep's retry — and a final
+    // notice that waits for its letter, which only the documents lane's
+    // sender can attach.
     let mut item = match &state.message {
-        Some(message) => to_item(message)?,
+        Some(message) => {
+            let mut item = to_item(message)?;
+            if message.purpose.lane() == Lane::Documents
+                && matches!(message.status, MessageStatus::Pending | MessageStatus::Sending)
+            {
+                item.insert("outbox_pk".into(), s(keys::outbox_pk(Lane::Documents, message.id)));
+                item.insert(
+                    "outbox_sk".into(),
+                    s(keys::outbox_sk(message.next_attempt_at, message.id)),
+                );
+            }
+            item
+        }
         None => Item::new(),
     };
     let head = to_item(&Head {

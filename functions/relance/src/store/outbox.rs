@@ -223,6 +223,41 @@ impl Store {
         tx.commit(self).await
     }
 
+    /// Takes a message back unsent, with the reason in the history
+    /// (`event`): pending, held by this sender (the attempt it claimed),
+    /// or sending with its lease expired — another live sender keeps it.
+    /// Returns `ConditionFailed` when it was sent or claimed meanwhile.
+    pub async fn withdraw_message(
+        &self,
+        home: Home,
+        message: &Message,
+        now: DateTime<Utc>,
+        event: &HistoryEvent,
+    ) -> Result<TxOutcome, StoreError> {
+        let mut tx = Tx::default();
+        tx.update(
+            self,
+            Part::Message,
+            Self::key(
+                keys::customer_pk(&message.customer_id),
+                keys::message_home_sk(home, message.id),
+            ),
+            "SET #status = :withdrawn REMOVE outbox_pk, outbox_sk",
+            Cond::new(
+                "id = :id AND (#status = :pending OR (#status = :sending AND (attempts = :attempt OR next_attempt_at <= :now)))",
+            )
+            .value(":id", s(message.id.to_string()))
+            .name("#status", "status")
+            .value(":withdrawn", s("WITHDRAWN"))
+            .value(":pending", s("PENDING"))
+            .value(":sending", s("SENDING"))
+            .value(":attempt", n(message.attempts))
+            .value(":now", n(now.timestamp_millis())),
+        )?;
+        self.put_event(&mut tx, event)?;
+        tx.commit(self).await
+    }
+
     /// Messages of a lane due for a (re)try as of `now`: pending ones past
     /// their back-off and sending ones whose lease expired. Walks every
     /// shard of the lane in the sparse outbox index.
@@ -246,7 +281,10 @@ impl Store {
         let mut due = Vec::new();
         for shard in 0..keys::SHARDS {
             let found: Vec<Key> = self.shard_items(index, shard, &until).await?;
-            for key in found.into_iter().filter(|k| k.status != MessageStatus::Sent) {
+            for key in found
+                .into_iter()
+                .filter(|k| matches!(k.status, MessageStatus::Pending | MessageStatus::Sending))
+            {
                 let home = if key.sk == keys::DUNNING_SK {
                     Home::Dunning
                 } else {

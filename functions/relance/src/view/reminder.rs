@@ -5,6 +5,8 @@ use serde::Serialize;
 
 use super::format_date;
 use super::invoice::{InvoiceView, SellerView};
+use crate::domain::message::NoticeRef;
+use crate::domain::notice::PAY_WITHIN_DAYS;
 use crate::domain::{Invoice, Money};
 
 /// One invoice in a reminder.
@@ -17,6 +19,14 @@ pub struct ReminderLine {
     /// Negative before the due date.
     pub days_late: i64,
     pub link: String,
+}
+
+/// The formal notice to pay a final notice comes with (attached).
+#[derive(Debug, Serialize)]
+pub struct NoticeMention {
+    pub reference: String,
+    /// The date the letter asks to be paid by.
+    pub pay_by: String,
 }
 
 /// A reminder's context: one email for all of a customer's reminded invoices.
@@ -39,6 +49,8 @@ pub struct ReminderEmail {
     pub recovery_indemnity: Option<String>,
     /// When a person will call if nothing happens (final notice).
     pub reply_by: String,
+    /// The formal notice attached, for a business customer's final notice.
+    pub notice: Option<NoticeMention>,
 }
 
 impl ReminderEmail {
@@ -89,7 +101,18 @@ impl ReminderEmail {
                 None => return Self::empty(customer),
             },
             reply_by: format_date(today + chrono::Days::new(8), locale),
+            notice: None,
         }
+    }
+
+    /// The same reminder, saying that the formal notice `notice` is
+    /// attached and the date it asks to be paid by.
+    pub fn with_notice(mut self, notice: Option<&NoticeRef>, locale: crate::domain::Locale) -> Self {
+        self.notice = notice.map(|n| NoticeMention {
+            reference: n.reference.clone(),
+            pay_by: format_date(n.dated + chrono::Days::new(PAY_WITHIN_DAYS), locale),
+        });
+        self
     }
 
     fn empty(customer: &crate::domain::Customer) -> Self {
@@ -109,6 +132,7 @@ impl ReminderEmail {
             penalties: false,
             recovery_indemnity: None,
             reply_by: String::new(),
+            notice: None,
         }
     }
 }

@@ -201,4 +201,10 @@ impl Invoice {
     pub fn open_dispute(&self) -> Option<&Dispute> {
         self.disputes.iter().find(|d| d.settled.is_none())
     }
+
+    /// Whether a reminder may still ask for this invoice: open, something
+    /// left to pay, and nothing of it contested.
+    pub fn asks_payment(&self) -> bool {
+        self.status == InvoiceStatus::Open && self.remaining_minor() > 0 && self.open_dispute().is_none()
+    }
 }
