@@ -28,14 +28,18 @@ fn morning(day: NaiveDate) -> DateTime<Utc> {
 async fn pass(world: &World, as_of: NaiveDate, dry_run: bool) -> PassSummary {
     world.set_now(morning(as_of));
     let pace = relance::reminders::Pace::new(1000);
-    Pass {
+    let summary = Pass {
         dry_run,
         concurrency: 8,
         ..common::reminder_pass(world, &world.state.deliverer, as_of, morning(as_of), &pace)
     }
     .run()
     .await
-    .expect("pass runs")
+    .expect("pass runs");
+    // What the table's stream does next: a business customer's final
+    // notice goes out once the archive has drawn its formal notice.
+    world.settle().await;
+    summary
 }
 
 fn stages_sent(history: &[relance::domain::HistoryEvent]) -> Vec<String> {

@@ -81,3 +81,53 @@ pub enum Flight<'a> {
     /// claim and the send. The pass sends it again.
     Stuck(&'a Message),
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+    use crate::domain::CustomerId;
+    use crate::domain::message::NoticeRef;
+
+    fn reminder(notice: Option<NoticeRef>, status: MessageStatus, now: DateTime<Utc>) -> DunningState {
+        let customer = CustomerId::parse("martin").unwrap_or_else(|e| panic!("{e}"));
+        let purpose = Purpose::Reminder {
+            numbers: vec![InvoiceNumber::new("F2026", 1)],
+            stage: "final_notice".into(),
+            tone: crate::domain::dunning::Tone::Standard,
+            reason: String::new(),
+            notice,
+        };
+        let mut message = Message::new(customer, purpose, now - Duration::hours(3));
+        message.status = status;
+        message.next_attempt_at = now - Duration::hours(1);
+        DunningState {
+            stages: BTreeMap::new(),
+            message: Some(message),
+        }
+    }
+
+    #[test]
+    fn a_final_notice_waiting_for_its_letter_is_never_resent_bare_by_the_pass() {
+        let now = Utc
+            .with_ymd_and_hms(2026, 5, 11, 6, 0, 0)
+            .single()
+            .unwrap_or_else(|| panic!("date"));
+        let notice = NoticeRef {
+            reference: "MED-20260511-martin".into(),
+            dated: now.date_naive(),
+        };
+        // Past its lease, a bare reminder is stuck and the pass resends it…
+        let bare = reminder(None, MessageStatus::Sending, now);
+        assert!(matches!(bare.flight(&[], now), Flight::Stuck(_)));
+        // …but one that carries a letter waits for the documents lane.
+        for status in [MessageStatus::Pending, MessageStatus::Sending] {
+            let carrying = reminder(Some(notice.clone()), status, now);
+            assert_eq!(carrying.flight(&[], now), Flight::Waiting, "{status:?}");
+        }
+        // Withdrawn, it no longer holds the customer's dunning.
+        let withdrawn = reminder(Some(notice), MessageStatus::Withdrawn, now);
+        assert_eq!(withdrawn.flight(&[], now), Flight::Clear);
+    }
+}
