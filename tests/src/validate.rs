@@ -119,3 +119,32 @@ pub fn failed(verdict: &Value) -> bool {
     let any = |key: &str| verdict[key].as_array().is_some_and(|a| !a.is_empty());
     any("fatal") || any("schema")
 }
+
+/// The QR codes on a PDF's first page, read back by zxing-cpp from the
+/// page drawn at 150 dpi (`NAME-qr-1.png` beside it), top to bottom.
+pub fn pdf_qr_codes(pdf: &Path) -> Vec<String> {
+    let stem = format!("{}-qr", pdf.with_extension("").display());
+    let run = Command::new("pdftoppm")
+        .args(["-png", "-r", "150", "-f", "1", "-l", "1"])
+        .arg(pdf)
+        .arg(&stem)
+        .output()
+        .unwrap_or_else(|e| panic!("pdftoppm (poppler-utils): {e}"));
+    assert!(run.status.success(), "pdftoppm {}", pdf.display());
+    // pdftoppm names the page by the document's page count's digits.
+    let png = [format!("{stem}-1.png"), format!("{stem}-01.png")]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("no page drawn from {}", pdf.display()));
+    qr_codes(&png)
+}
+
+/// The QR codes in a picture, read back by zxing-cpp, top to bottom.
+pub fn qr_codes(png: &Path) -> Vec<String> {
+    let verdict = verdicts("read_qr.py", &[], &[png.to_path_buf()]);
+    verdict[0]["codes"]
+        .as_array()
+        .map(|codes| codes.iter().filter_map(|c| c.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}

@@ -142,6 +142,8 @@ pub struct Document {
     pub lines: Vec<Line>,
     pub breakdown: Vec<Breakdown>,
     pub totals: Totals,
+    /// The EPC QR code's text for the amount payable (euros only).
+    pub epc: Option<String>,
 }
 
 /// An amount in minor units as the formats write it, every decimal of the
@@ -275,6 +277,22 @@ fn mandatory_notes(seller: &Seller, buyer: &Customer, locale: Locale) -> Vec<(Op
     notes
 }
 
+/// The EPC QR code's text: the transfer of what the invoice asks, to the
+/// seller's account, with the invoice's creditor reference.
+fn epc(invoice: &Invoice, payable_minor: i64) -> Option<String> {
+    use relance::domain::bank::{CreditorReference, epc};
+    let iban = invoice.seller.payment.account().ok()?;
+    let reference = CreditorReference::for_document(invoice.number.as_str())?;
+    epc::payload(
+        &invoice.seller.legal_name,
+        &iban,
+        &invoice.seller.payment.bic,
+        payable_minor,
+        invoice.currency.code(),
+        &reference,
+    )
+}
+
 /// The SEPA credit transfer to the seller's account. EN 16931 allows one
 /// means code per document (CII-SR-467, UBL-SR-47), so the online card
 /// payment stays on the PDF and the hosted page, where a person reads it.
@@ -358,7 +376,12 @@ impl Document {
             deliver_to: Some(invoice.deliver_to().clone()),
             due_date: Some(invoice.due_date),
             payment_terms: Some(terms_text(invoice.payment_terms, invoice.due_date, locale)),
-            remittance: Some(invoice.number.to_string()),
+            // BT-83: the structured creditor reference the customer's bank
+            // carries back, so the payment finds this invoice by itself.
+            remittance: Some(
+                relance::domain::bank::CreditorReference::for_document(invoice.number.as_str())
+                    .map_or_else(|| invoice.number.to_string(), |r| r.to_string()),
+            ),
             payment_means: payment_means(&invoice.seller),
             vat_point_code: vat_point(&invoice.seller, invoice.category),
             lines,
@@ -371,6 +394,7 @@ impl Document {
                 prepaid: (credited > 0).then(|| money(credited)),
                 payable: money(t.gross_minor.saturating_sub(credited)),
             },
+            epc: epc(invoice, t.gross_minor.saturating_sub(credited)),
         }
     }
 
@@ -464,6 +488,7 @@ impl Document {
                 prepaid: None,
                 payable: money(credit.gross_minor),
             },
+            epc: None,
         })
     }
 }

@@ -59,6 +59,8 @@ pub(crate) struct Page {
     pub(crate) texts: Vec<Text>,
     /// Horizontal rules: (y, from x, to x).
     rules: Vec<(f32, f32, f32)>,
+    /// Filled black squares (a QR code's modules): (x, y, side).
+    squares: Vec<(f32, f32, f32)>,
 }
 
 fn face() -> &'static [u8] {
@@ -205,6 +207,7 @@ struct Words {
     credited: &'static str,
     transfer: &'static str,
     reference: &'static str,
+    scan: &'static str,
     vat: &'static str,
     page: &'static str,
 }
@@ -237,7 +240,8 @@ fn words(locale: Locale, kind: Kind) -> Words {
             payable: "Net à payer",
             credited: "Montant de l'avoir TTC",
             transfer: "Virement SEPA :",
-            reference: "référence à indiquer :",
+            reference: "Référence à indiquer dans le virement :",
+            scan: "Scannez ce code avec l'application de votre banque : le virement se remplit tout seul, montant et référence compris.",
             vat: "TVA",
             page: "Page",
         },
@@ -264,7 +268,8 @@ fn words(locale: Locale, kind: Kind) -> Words {
             payable: "Amount due",
             credited: "Credit note total incl. VAT",
             transfer: "SEPA credit transfer:",
-            reference: "reference to quote:",
+            reference: "Reference to quote in the transfer:",
+            scan: "Scan this code with your banking app: the transfer fills itself in, amount and reference included.",
             vat: "VAT",
             page: "Page",
         },
@@ -565,19 +570,18 @@ fn payment(l: &mut Layout, doc: &Document, w: &Words) {
         .flatten()
         .collect::<Vec<_>>()
         .join(" — ");
-        let reference = doc
-            .remittance
-            .as_deref()
-            .map(|r| format!(" — {} {r}", w.reference))
-            .unwrap_or_default();
-        for text in wrap(
-            &format!("{} {account}{reference}", w.transfer),
-            9.0,
-            false,
-            RIGHT - LEFT,
-        ) {
+        for text in wrap(&format!("{} {account}", w.transfer), 9.0, false, RIGHT - LEFT) {
             l.room(12.0);
             l.text(LEFT, 9.0, false, text);
+            l.down(12.0);
+        }
+        // The reference on a line of its own, never wrapped in the middle:
+        // it is what the customer copies into the transfer.
+        if let Some(r) = doc.remittance.as_deref() {
+            let printed =
+                relance::domain::bank::CreditorReference::parse(r).map_or_else(|_| r.to_string(), |c| c.grouped());
+            l.room(12.0);
+            l.text(LEFT, 9.0, true, format!("{} {printed}", w.reference));
             l.down(12.0);
         }
     }
@@ -586,6 +590,33 @@ fn payment(l: &mut Layout, doc: &Document, w: &Words) {
         l.text(LEFT, 9.0, false, terms);
         l.down(12.0);
     }
+    if let Some(epc) = &doc.epc {
+        qr_code(l, epc, w);
+    }
+}
+
+/// The EPC QR code, with a line saying what it does: a banking app scans
+/// it and the transfer is filled in. 1.8 pt modules keep it above the
+/// 2 cm the EPC asks for.
+fn qr_code(l: &mut Layout, payload: &str, w: &Words) {
+    const MODULE: f32 = 1.8;
+    let Some((width, dark)) = relance::view::qr::modules(payload) else {
+        return;
+    };
+    let side = width as f32 * MODULE;
+    l.down(6.0);
+    l.room(side + 8.0);
+    let top = l.y;
+    for (x, y) in dark {
+        let square = (LEFT + x as f32 * MODULE, top + y as f32 * MODULE, MODULE);
+        l.page().squares.push(square);
+    }
+    let text_x = LEFT + side + 12.0;
+    for (i, text) in wrap(w.scan, 9.0, false, RIGHT - text_x).into_iter().enumerate() {
+        l.y = top + 10.0 + 12.0 * i as f32;
+        l.text(text_x, 9.0, false, text);
+    }
+    l.y = top + side + 8.0;
 }
 
 fn mentions(l: &mut Layout, doc: &Document) {
@@ -715,6 +746,19 @@ pub(crate) fn draw(pdf: &mut Pdf, pages: &[Page], regular: &Font) -> Result<(), 
                 }));
                 surface.draw_path(&path);
                 surface.set_stroke(None);
+            }
+        }
+        if !page.squares.is_empty() {
+            let mut path = PathBuilder::new();
+            for (x, y, side) in &page.squares {
+                if let Some(rect) = krilla::geom::Rect::from_xywh(*x, *y, *side, *side) {
+                    path.push_rect(rect);
+                }
+            }
+            if let Some(path) = path.finish() {
+                surface.set_stroke(None);
+                surface.set_fill(Some(Fill::default()));
+                surface.draw_path(&path);
             }
         }
         for t in &page.texts {

@@ -515,7 +515,7 @@ const MENTIONS: [(&str, &[&str], &[&str]); 14] = [
             "TVA 5,5 % sur 45,00 €",
             "Total TTC",
             "622,32 €",
-            "IBAN FR76 3000 4000 0500 0012 3456 789",
+            "IBAN FR76 3000 4000 5000 0012 3456 733",
             "Pénalités de retard",
             "Indemnité forfaitaire pour frais de recouvrement",
             "40 €",
@@ -753,4 +753,56 @@ fn the_formal_notice_shows_each_invoices_interest_and_indemnity_and_a_consumer_g
         None,
         "a consumer never gets one"
     );
+}
+
+/// ISO 11649's check digits computed apart from relance's code: the
+/// reference's digits as one big number, letters as two digits each.
+fn rf_check_digits(body: &str) -> u32 {
+    let digits: String = format!("{body}RF00")
+        .chars()
+        .map(|c| c.to_digit(36).map(|v| v.to_string()).unwrap_or_default())
+        .collect();
+    // 24 digits at a time fit a u128 with room for the carried rest.
+    let rest = digits.as_bytes().chunks(24).fold(0u128, |rest, chunk| {
+        let chunk = std::str::from_utf8(chunk).unwrap_or("0");
+        let n: u128 = format!("{rest}{chunk}").parse().unwrap_or(0);
+        n % 97
+    });
+    98 - rest as u32
+}
+
+#[test]
+fn every_invoice_in_euros_carries_the_epc_qr_code_of_what_it_asks() {
+    let out = relance_e2e::validate::out_dir();
+    for (name, invoice) in invoices() {
+        let doc = Document::invoice(&invoice);
+        let cii = doc.write(Syntax::Cii).unwrap_or_else(|e| panic!("{e}"));
+        let pdf = relance_documents::pdf::facturx(&doc, &cii).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let path = out.join(format!("{name}-epc.pdf"));
+        std::fs::write(&path, &pdf).unwrap_or_else(|e| panic!("{e}"));
+        let codes = relance_e2e::validate::pdf_qr_codes(&path);
+        let body: String = invoice
+            .number
+            .as_str()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        let reference = format!("RF{:02}{body}", rf_check_digits(&body));
+        let payable = invoice.totals.gross_minor - invoice.credits.iter().map(|c| c.amount_minor).sum::<i64>();
+        let want = format!(
+            "BCD\n002\n1\nSCT\nBNPAFRPPXXX\nAtelier Durand\nFR7630004000500000123456733\nEUR{}.{:02}\n\n{reference}",
+            payable / 100,
+            payable % 100
+        );
+        if invoice.currency.code() == "EUR" {
+            assert_eq!(codes, vec![want], "{name}: the code a banking app reads");
+            // The same reference is the one the XML carries (BT-83).
+            assert!(
+                text(&doc, Syntax::Cii).contains(&format!("<ram:PaymentReference>{reference}<")),
+                "{name}"
+            );
+        } else {
+            assert_eq!(codes, Vec::<String>::new(), "{name}: no EPC code outside the euro");
+        }
+    }
 }

@@ -166,6 +166,7 @@ fn company_file() -> Result<CompanyFile, ConfigError> {
         // A void penalty clause would be printed on every invoice: refuse
         // to start rather than issue one.
         seller.terms.check()?;
+        seller.payment.account()?;
         Ok(CompanyFile { seller, books })
     });
     FILE.clone().map_err(ConfigError::Company)

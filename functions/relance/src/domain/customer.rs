@@ -57,6 +57,10 @@ pub struct Customer {
     /// Which document the customer receives; see `document_format`.
     #[serde(default)]
     pub document_format: Option<DocumentFormat>,
+    /// The accounts the customer pays from (checked IBANs): a transfer
+    /// from one of them is theirs even when it names no invoice.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ibans: Vec<super::bank::Iban>,
 }
 
 /// The document a customer's invoices and credit notes are sent as.
@@ -133,6 +137,9 @@ pub struct CustomerInput {
     pub customer_since: NaiveDate,
     #[serde(default)]
     pub paused: bool,
+    /// The accounts the customer pays from, as IBANs.
+    #[serde(default)]
+    pub ibans: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -207,6 +214,15 @@ impl CustomerInput {
             .service_code
             .as_deref()
             .and_then(|s| p.check("service_code", text(s, 100)));
+        if self.ibans.len() > 10 {
+            p.push("ibans", "at most 10 accounts");
+        }
+        let ibans: Vec<super::bank::Iban> = self
+            .ibans
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| p.check(format!("ibans[{i}]"), super::bank::Iban::parse(t)))
+            .collect();
         if self.kind == CustomerKind::Consumer
             && matches!(self.document_format, Some(DocumentFormat::Ubl | DocumentFormat::Cii))
         {
@@ -249,6 +265,7 @@ impl CustomerInput {
                 surveys_opted_out: false,
                 service_code,
                 document_format: self.document_format,
+                ibans,
             })
         })
     }

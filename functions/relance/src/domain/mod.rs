@@ -1,6 +1,7 @@
 //! The domain: no AWS types, no clock, no I/O.
 
 pub mod balance;
+pub mod bank;
 pub mod calendar;
 pub mod credit;
 pub mod customer;

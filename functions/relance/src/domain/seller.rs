@@ -53,6 +53,12 @@ pub struct PaymentInstructions {
 }
 
 impl PaymentInstructions {
+    /// The company's account, checked (ISO 13616): an invoice must never
+    /// print an account no bank would accept.
+    pub fn account(&self) -> Result<super::bank::Iban, String> {
+        super::bank::Iban::parse(&self.iban).map_err(|e| format!("payment.iban: {e}"))
+    }
+
     /// The payment page for an amount of an invoice, if there is one.
     pub fn pay_link(&self, number: &str, amount_minor: i64, currency: &str) -> Option<String> {
         self.pay_url.as_ref().map(|url| {

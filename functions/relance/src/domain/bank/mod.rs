@@ -1,0 +1,14 @@
+//! Money coming in from the bank: account numbers (IBAN), the reference a
+//! customer's bank carries back (ISO 11649), a statement's entries and the
+//! decision of which invoices each one pays.
+
+pub mod entry;
+pub mod epc;
+pub mod iban;
+pub mod matching;
+pub mod reference;
+
+pub use entry::{BankEntry, EntryId, Statement, StatementFormat};
+pub use iban::Iban;
+pub use matching::{Allocation, Candidate, Decision, Rule};
+pub use reference::CreditorReference;
