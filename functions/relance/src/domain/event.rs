@@ -196,6 +196,26 @@ pub enum EventKind {
         paid_on: NaiveDate,
         days_late: i64,
     },
+    /// Money came in by itself — a bank statement's entry or the card
+    /// provider — and was matched to this customer's invoices (each one
+    /// also has its `payment_recorded`). `held_minor`: what it paid beyond
+    /// them, held for the customer.
+    PaymentReceived {
+        /// The bank entry's id (`BE-…`) or the provider's payment id.
+        entry: String,
+        /// camt053, cfonb120, stripe.
+        source: String,
+        /// The matching rule (creditor_reference, invoice_number,
+        /// known_account, name_and_amount, assigned, card_provider).
+        rule: String,
+        /// 0–100.
+        confidence: u8,
+        amount_minor: i64,
+        currency: String,
+        booked_on: NaiveDate,
+        invoices: Vec<PaidInvoice>,
+        held_minor: i64,
+    },
     /// A goodwill credit above the approval threshold waits for a second
     /// person.
     CreditRequested {
@@ -307,6 +327,13 @@ pub enum EventKind {
     },
 }
 
+/// One invoice a received payment paid, and how much of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaidInvoice {
+    pub number: InvoiceNumber,
+    pub amount_minor: i64,
+}
+
 impl EventKind {
     /// The tag as stored, e.g. `invoice_issued`.
     pub fn name(&self) -> &'static str {
@@ -321,6 +348,7 @@ impl EventKind {
             EventKind::FormalNoticeDue { .. } => "formal_notice_due",
             EventKind::NoticeArchived { .. } => "notice_archived",
             EventKind::MessageWithdrawn { .. } => "message_withdrawn",
+            EventKind::PaymentReceived { .. } => "payment_received",
             EventKind::HandedOff { .. } => "handed_off",
             EventKind::ThanksSent { .. } => "thanks_sent",
             EventKind::FinanceAlerted { .. } => "finance_alerted",

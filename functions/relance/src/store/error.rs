@@ -31,6 +31,9 @@ pub enum StoreError {
     Build(#[from] aws_sdk_dynamodb::error::BuildError),
     #[error("too much contention on {0}; try again")]
     Contention(&'static str),
+    /// A write the caller built wrong (a bug, never the input's fault).
+    #[error("invalid write: {0}")]
+    Invalid(String),
 }
 
 impl StoreError {
@@ -68,7 +71,9 @@ impl StoreError {
             StoreError::Contention(_) => Safety::DidNotHappen,
             // Refused before any request left (or an item read but not
             // understood): nothing was written by this call.
-            StoreError::Decode { .. } | StoreError::Encode(_) | StoreError::Build(_) => Safety::DidNotHappen,
+            StoreError::Decode { .. } | StoreError::Encode(_) | StoreError::Build(_) | StoreError::Invalid(_) => {
+                Safety::DidNotHappen
+            }
         }
     }
 

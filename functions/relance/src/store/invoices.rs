@@ -222,7 +222,11 @@ impl Store {
         self.invoice_updates_guarded(invoices, None)
     }
 
-    fn invoice_updates_guarded(&self, invoices: &[(&Invoice, u64)], dunning: Option<u64>) -> Result<Tx, StoreError> {
+    pub(super) fn invoice_updates_guarded(
+        &self,
+        invoices: &[(&Invoice, u64)],
+        dunning: Option<u64>,
+    ) -> Result<Tx, StoreError> {
         let mut tx = Tx::default();
         let mut customers: Vec<&CustomerId> = invoices.iter().map(|(i, _)| &i.customer_id).collect();
         customers.sort();

@@ -1,6 +1,7 @@
 //! The DynamoDB store: the only code that knows item keys and attribute
 //! names. Items map with `serde_dynamo`; conditions keep the promises.
 
+mod bank;
 mod credits;
 mod customers;
 mod dunning;
@@ -22,6 +23,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::DeserializeOwned;
 
+pub use bank::{BankRecord, EntryOutcome, EntryOutcomeWrite, EntryWrite};
 pub use credits::{Caps as CreditCaps, CorrectionWrite, GrantOutcome, GrantWrite, Spending};
 pub use customers::SaveOutcome;
 pub use error::StoreError;

@@ -29,6 +29,8 @@ pub enum Part {
     CustomerCap,
     Feedback,
     Dunning,
+    BankEntry,
+    BankMark,
 }
 
 #[derive(Debug)]

@@ -155,14 +155,121 @@ pub enum Decision {
     },
 }
 
-/// What the matcher needs besides the entry.
-#[derive(Debug, Clone, Copy)]
-pub struct Ledger<'a> {
-    /// The open invoices, of every customer.
-    pub open: &'a [Candidate],
-    pub payers: &'a [Payer],
+/// What the matcher knows besides the entry: the open invoices of every
+/// customer, the customers, the payout names — indexed once for a whole
+/// statement, and kept current as its entries pay invoices.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    open: Vec<Candidate>,
+    payers: Vec<Payer>,
+    /// Each payer's names, folded once.
+    folded: Vec<Vec<String>>,
     /// How card providers' payouts read on the statement ("STRIPE").
-    pub payout_names: &'a [String],
+    payout_names: Vec<String>,
+    /// An invoice's number and creditor reference, letters and digits
+    /// only, to the invoice; and the lengths those keys have.
+    by_key: std::collections::HashMap<String, Vec<(usize, Rule)>>,
+    key_lengths: Vec<usize>,
+}
+
+impl Ledger {
+    pub fn new(open: Vec<Candidate>, payers: Vec<Payer>, payout_names: Vec<String>) -> Self {
+        let mut by_key: std::collections::HashMap<String, Vec<(usize, Rule)>> = std::collections::HashMap::new();
+        for (i, invoice) in open.iter().enumerate() {
+            let compact: String = invoice
+                .number
+                .as_str()
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_uppercase())
+                .collect();
+            by_key.entry(compact).or_default().push((i, Rule::InvoiceNumber));
+            if let Some(reference) = invoice.reference() {
+                by_key
+                    .entry(reference.to_string())
+                    .or_default()
+                    .push((i, Rule::CreditorReference));
+            }
+        }
+        let mut key_lengths: Vec<usize> = by_key.keys().map(String::len).collect();
+        key_lengths.sort_unstable();
+        key_lengths.dedup();
+        let folded = payers
+            .iter()
+            .map(|p| p.names.iter().map(|n| folded_name(n)).collect())
+            .collect();
+        Self {
+            open,
+            payers,
+            folded,
+            payout_names,
+            by_key,
+            key_lengths,
+        }
+    }
+
+    pub fn open(&self) -> &[Candidate] {
+        &self.open
+    }
+
+    /// Takes what `allocations` paid off the invoices' balances, so the
+    /// next entry of the statement sees them as they now are.
+    pub fn paid(&mut self, allocations: &[Allocation]) {
+        for a in allocations {
+            if let Some(c) = self.open.iter_mut().find(|c| c.number == a.number) {
+                c.remaining_minor = c.remaining_minor.saturating_sub(a.amount_minor).max(0);
+            }
+        }
+    }
+
+    /// Replaces what is known of one customer's open invoices (after they
+    /// were read again).
+    pub fn refresh(&mut self, customer: &CustomerId, invoices: Vec<Candidate>) {
+        for c in self.open.iter_mut().filter(|c| &c.customer == customer) {
+            c.remaining_minor = invoices
+                .iter()
+                .find(|i| i.number == c.number)
+                .map_or(0, |i| i.remaining_minor);
+        }
+    }
+
+    /// The invoices whose number or reference `entry`'s remittance
+    /// spells: candidates found by key lookup on the text with its
+    /// separators removed, then confirmed by `spelled_in`.
+    fn named(&self, entry: &BankEntry) -> (Vec<&Candidate>, Rule) {
+        let joined = entry.remittance.join("\n");
+        let text: Vec<char> = joined.chars().collect();
+        let compact: Vec<char> = text
+            .iter()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let mut found: Vec<usize> = Vec::new();
+        let mut rule = Rule::InvoiceNumber;
+        for start in 0..compact.len() {
+            for &len in &self.key_lengths {
+                let Some(window) = compact.get(start..start + len) else {
+                    break;
+                };
+                let key: String = window.iter().collect();
+                let Some(hits) = self.by_key.get(&key) else {
+                    continue;
+                };
+                if !spelled_in(&text, &key) {
+                    continue;
+                }
+                for (i, by) in hits {
+                    if *by == Rule::CreditorReference {
+                        rule = Rule::CreditorReference;
+                    }
+                    if !found.contains(i) {
+                        found.push(*i);
+                    }
+                }
+            }
+        }
+        (found.into_iter().map(|i| &self.open[i]).collect(), rule)
+    }
 }
 
 /// A name is taken as the customer's from this similarity (0–1) up.
@@ -173,18 +280,18 @@ const NAME_PLAUSIBLE: f64 = 0.85;
 /// only single invoices and the oldest-first run are tried.
 const SUBSET_LIMIT: usize = 12;
 
-pub fn decide(entry: &BankEntry, ledger: Ledger<'_>) -> Decision {
+pub fn decide(entry: &BankEntry, ledger: &Ledger) -> Decision {
     if !entry.credit {
         return Decision::Ignore {
             reason: IgnoreReason::Debit,
         };
     }
-    if is_payout(entry, ledger.payout_names) {
+    if is_payout(entry, &ledger.payout_names) {
         return Decision::Ignore {
             reason: IgnoreReason::Payout,
         };
     }
-    if let Some(decision) = by_reference(entry, ledger.open) {
+    if let Some(decision) = by_reference(entry, ledger) {
         return decision;
     }
     if let Some(decision) = by_account(entry, ledger) {
@@ -252,27 +359,10 @@ fn spelled_in(text: &[char], needle: &str) -> bool {
 
 /// Rule 2: the invoices the remittance names, oldest first, paid in
 /// full in that order; what is left over is held.
-fn by_reference(entry: &BankEntry, open: &[Candidate]) -> Option<Decision> {
-    // Lines are joined with a line break: a number the bank wrapped is
-    // still found, and the break still ends a number.
-    let text: Vec<char> = entry.remittance.join("\n").chars().collect();
-    let mut rule = Rule::InvoiceNumber;
-    let mut named: Vec<&Candidate> = Vec::new();
-    for invoice in open {
-        let compact: String = invoice
-            .number
-            .as_str()
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect();
-        let by_rf = invoice.reference().is_some_and(|r| spelled_in(&text, r.as_str()));
-        if by_rf {
-            rule = Rule::CreditorReference;
-        }
-        if by_rf || spelled_in(&text, &compact) {
-            named.push(invoice);
-        }
-    }
+fn by_reference(entry: &BankEntry, ledger: &Ledger) -> Option<Decision> {
+    let (mut named, rule) = ledger.named(entry);
+    // An invoice issued after the money came cannot be what it paid.
+    named.retain(|c| c.issue_date <= entry.booked_on && c.remaining_minor > 0);
     if named.is_empty() {
         return None;
     }
@@ -323,7 +413,12 @@ fn spread(amount: i64, invoices: &[&Candidate]) -> (Vec<Allocation>, i64) {
 fn owed_by<'a>(customer: &CustomerId, entry: &BankEntry, open: &'a [Candidate]) -> Vec<&'a Candidate> {
     let mut owed: Vec<&Candidate> = open
         .iter()
-        .filter(|c| &c.customer == customer && c.currency == entry.currency && c.remaining_minor > 0)
+        .filter(|c| {
+            &c.customer == customer
+                && c.currency == entry.currency
+                && c.remaining_minor > 0
+                && c.issue_date <= entry.booked_on
+        })
         .collect();
     owed.sort_by(|a, b| (a.issue_date, &a.number).cmp(&(b.issue_date, &b.number)));
     owed
@@ -375,13 +470,13 @@ fn paid_in_full(set: &[&Candidate]) -> Vec<Allocation> {
 }
 
 /// Rule 3: the payer's IBAN is a customer's.
-fn by_account(entry: &BankEntry, ledger: Ledger<'_>) -> Option<Decision> {
+fn by_account(entry: &BankEntry, ledger: &Ledger) -> Option<Decision> {
     let iban = entry.debtor_iban.as_ref()?;
     let payers: Vec<&Payer> = ledger.payers.iter().filter(|p| p.ibans.contains(iban)).collect();
     match payers.as_slice() {
         [] => None,
         [payer] => {
-            let owed = owed_by(&payer.customer, entry, ledger.open);
+            let owed = owed_by(&payer.customer, entry, &ledger.open);
             let elsewhere = ledger
                 .open
                 .iter()
@@ -433,8 +528,12 @@ pub fn folded_name(name: &str) -> String {
 }
 
 /// How alike two names are, 0–1, whatever the order of their words.
+#[cfg(test)]
 fn likeness(a: &str, b: &str) -> f64 {
-    let (a, b) = (folded_name(a), folded_name(b));
+    likeness_folded(&folded_name(a), &folded_name(b))
+}
+
+fn likeness_folded(a: &str, b: &str) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
@@ -443,17 +542,18 @@ fn likeness(a: &str, b: &str) -> f64 {
         w.sort_unstable();
         w.join(" ")
     };
-    strsim::jaro_winkler(&a, &b).max(strsim::jaro_winkler(&sorted(&a), &sorted(&b)))
+    strsim::jaro_winkler(a, b).max(strsim::jaro_winkler(&sorted(a), &sorted(b)))
 }
 
 /// Rule 4: the payer's name is one customer's, clearly.
-fn by_name(entry: &BankEntry, ledger: Ledger<'_>) -> Option<Decision> {
-    let debtor = entry.debtor_name.as_deref()?;
+fn by_name(entry: &BankEntry, ledger: &Ledger) -> Option<Decision> {
+    let debtor = folded_name(entry.debtor_name.as_deref()?);
     let mut scored: Vec<(f64, &Payer)> = ledger
         .payers
         .iter()
-        .map(|p| {
-            let best = p.names.iter().map(|n| likeness(debtor, n)).fold(0.0, f64::max);
+        .zip(&ledger.folded)
+        .map(|(p, names)| {
+            let best = names.iter().map(|n| likeness_folded(&debtor, n)).fold(0.0, f64::max);
             (best, p)
         })
         .filter(|(score, _)| *score >= NAME_PLAUSIBLE)
@@ -465,7 +565,7 @@ fn by_name(entry: &BankEntry, ledger: Ledger<'_>) -> Option<Decision> {
     }
     // 0.93 → 83, 1.0 → 90: a name is never as sure as a reference.
     let confidence = (best * 90.0).round().clamp(0.0, 90.0) as u8;
-    let owed = owed_by(&payer.customer, entry, ledger.open);
+    let owed = owed_by(&payer.customer, entry, &ledger.open);
     if best < NAME_APPLIES {
         let suggestion = exact_set(entry.amount_minor, &owed)
             .map(|(s, _)| paid_in_full(&s))
@@ -582,11 +682,7 @@ mod tests {
         let open = open();
         let payers = payers();
         let payout_names = vec!["STRIPE".to_string()];
-        let ledger = Ledger {
-            open: &open,
-            payers: &payers,
-            payout_names: &payout_names,
-        };
+        let ledger = Ledger::new(open, payers, payout_names);
         let rf123 = CreditorReference::for_document("F2026-000123")
             .map(|r| r.grouped())
             .unwrap_or_default();
@@ -730,7 +826,7 @@ mod tests {
             ),
         ];
         for (case, entry, want) in cases {
-            assert_eq!(decide(&entry, ledger), want, "{case}");
+            assert_eq!(decide(&entry, &ledger), want, "{case}");
         }
     }
 

@@ -10,5 +10,5 @@ pub mod reference;
 
 pub use entry::{BankEntry, EntryId, Statement, StatementFormat};
 pub use iban::Iban;
-pub use matching::{Allocation, Candidate, Decision, Rule};
+pub use matching::{Allocation, Candidate, Decision, Ledger, Payer, Rule};
 pub use reference::CreditorReference;

@@ -146,6 +146,7 @@ mod tests {
                 reference: None,
                 recorded_at: chrono::DateTime::UNIX_EPOCH,
                 recorded_by: Actor::system("test"),
+                source: None,
             };
             invoice.record_payment(payment).unwrap_or_else(|e| panic!("{e}"));
         }

@@ -36,7 +36,7 @@ pub use lines::{
     InvoiceLine, MAX_LINES, MAX_QUANTITY_MILLI, MAX_UNIT_PRICE_MINOR, OperationCategory, QUANTITY_SCALE, Totals,
     VatBreakdown,
 };
-pub use payment::{Payment, PaymentInput, PaymentMethod};
+pub use payment::{CheckedPayment, Payment, PaymentInput, PaymentMethod};
 pub use platform::{Effect as PlatformEffect, PlatformState, PlatformStatus, PlatformStatusInput, StatusTaken};
 pub use terms::{MAX_TERM_DAYS, MAX_TERM_DAYS_END_OF_MONTH, PaymentTerms, end_of_month};
 pub use vat_case::{VatRegime, in_eu};

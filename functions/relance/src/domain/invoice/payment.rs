@@ -31,6 +31,10 @@ pub struct Payment {
     pub reference: Option<String>,
     pub recorded_at: DateTime<Utc>,
     pub recorded_by: Actor,
+    /// Where it came from when nobody typed it: the bank entry (`BE-…`) or
+    /// the card provider's payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// A payment as finance records it.
@@ -56,6 +60,31 @@ pub struct CheckedPayment {
     date: NaiveDate,
     method: PaymentMethod,
     reference: Option<String>,
+    source: Option<String>,
+}
+
+impl CheckedPayment {
+    /// A payment that came in by itself (a bank entry, the card provider):
+    /// its amount was already checked by the matching, its date is the
+    /// booking's, `source` names where it came from.
+    pub fn received(
+        amount_minor: i64,
+        currency: &str,
+        date: NaiveDate,
+        method: PaymentMethod,
+        reference: Option<String>,
+        source: String,
+    ) -> Self {
+        let reference = reference.map(|r| r.chars().take(REFERENCE_MAX_CHARS).collect());
+        Self {
+            amount_minor,
+            currency: Some(currency.to_string()),
+            date,
+            method,
+            reference,
+            source: Some(source),
+        }
+    }
 }
 
 impl PaymentInput {
@@ -85,6 +114,7 @@ impl PaymentInput {
                 date: self.date,
                 method: self.method,
                 reference,
+                source: None,
             })
         })
     }
@@ -122,6 +152,7 @@ impl Invoice {
             reference: payment.reference.clone(),
             recorded_at: now,
             recorded_by: by.clone(),
+            source: payment.source.clone(),
         };
         self.record_payment(payment.clone())?;
         let events = self.payment_events(&payment);
