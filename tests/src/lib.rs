@@ -4,6 +4,7 @@
 pub mod mailbox;
 pub mod metering;
 pub mod process;
+pub mod statements;
 pub mod stream;
 pub mod table;
 pub mod validate;

@@ -6,11 +6,50 @@ pub mod amount;
 pub mod camt;
 pub mod cfonb;
 pub mod error;
+mod routes;
 
 use std::io::BufRead;
+use std::sync::Arc;
 
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 pub use error::FileError;
-use relance::domain::bank::Statement;
+pub use finance_http::{Clock, Identity};
+use relance::delivery::Deliverer;
+use relance::domain::bank::{Iban, Statement};
+use relance::mail::SesMailer;
+use relance::store::Store;
+
+/// The largest statement the API takes in one request (API Gateway's own
+/// limit); larger ones go through the statements bucket.
+pub const MAX_STATEMENT: usize = 10 * 1024 * 1024;
+
+pub struct AppState {
+    pub store: Store,
+    /// Sends the thank-yous of invoices settled by an import at once.
+    pub deliverer: Deliverer<SesMailer>,
+    /// The company's account: a statement of any other is refused.
+    pub account: Iban,
+    pub payout_names: Vec<String>,
+    pub clock: Clock,
+    pub identity: Identity,
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route(
+            "/bank-statements",
+            post(routes::import).layer(DefaultBodyLimit::max(MAX_STATEMENT)),
+        )
+        .route("/bank-entries/review", get(routes::review))
+        .route("/bank-entries/{id}", get(routes::entry))
+        .route("/bank-entries/{id}/assignment", post(routes::assign))
+        .fallback(routes::not_found)
+        .route_layer(axum::middleware::from_fn(finance_http::trace::request_span))
+        .layer(DefaultBodyLimit::max(finance_http::MAX_BODY))
+        .with_state(state)
+}
 
 /// Reads a statement file, whichever of the two formats it is: an XML
 /// document is read as camt.053, 120-character records as CFONB 120;

@@ -119,7 +119,9 @@ fn payer(customer: &Customer) -> Payer {
 /// Every customer with an open invoice, and their invoices: one pass over
 /// the open-invoices index, then two reads per customer.
 async fn read_books(store: &Store) -> Result<HashMap<CustomerId, Book>, StoreError> {
-    let far = NaiveDate::MAX;
+    // The index's sort keys start with the due date as text: the bound
+    // must be a four-digit year ("+262142-12-31" would sort first).
+    let far = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default();
     let shards =
         futures::future::try_join_all((0..keys::SHARDS).map(|shard| store.open_invoice_keys(shard, far))).await?;
     let mut customers: Vec<CustomerId> = shards.into_iter().flatten().map(|(c, _)| c).collect();
@@ -275,8 +277,13 @@ pub async fn import(
             loop {
                 let step = import_entry(store, &books, &ledger, entry, own, format, ctx).await?;
                 match step {
-                    Step::Done { outcome, messages } => {
+                    Step::Done {
+                        outcome,
+                        messages,
+                        settled,
+                    } => {
                         count(&mut summary, &outcome);
+                        summary.invoices_settled += settled;
                         if let EntryOutcome::Applied { allocations, .. } = &outcome {
                             ledger.paid(allocations);
                             if let Some(first) = allocations.first() {
@@ -341,6 +348,7 @@ enum Step {
     Done {
         outcome: EntryOutcome,
         messages: Vec<(CustomerId, ulid::Ulid)>,
+        settled: usize,
     },
     Already,
     /// This customer's invoices or dunning moved: read again, decide again.
@@ -413,6 +421,7 @@ async fn import_entry(
             EntryOutcomeWrite::Recorded => Step::Done {
                 outcome,
                 messages: Vec::new(),
+                settled: 0,
             },
             EntryOutcomeWrite::AlreadyImported | EntryOutcomeWrite::Moved => Step::Already,
         });
@@ -448,6 +457,7 @@ async fn import_entry(
         EntryOutcomeWrite::Recorded => Step::Done {
             outcome,
             messages: paid.thanks.iter().map(|m| (customer.clone(), m.id)).collect(),
+            settled: paid.settled,
         },
         EntryOutcomeWrite::AlreadyImported => Step::Already,
         EntryOutcomeWrite::Moved => Step::Moved(customer),

@@ -141,6 +141,16 @@ impl Settings {
 struct CompanyFile {
     seller: Seller,
     books: Option<Email>,
+    payout_names: Vec<String>,
+}
+
+/// `[bank]` of the company file: how the card provider's payouts read on
+/// the bank statement, so they are not taken for customers' transfers.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Bank {
+    #[serde(default)]
+    payout_names: Vec<String>,
 }
 
 /// `[books]` of the company file.
@@ -160,6 +170,10 @@ fn company_file() -> Result<CompanyFile, ConfigError> {
             Some(books) => Some(books.try_into::<Books>().map_err(|e| format!("[books]: {e}"))?.inbox),
             None => None,
         };
+        let bank = match table.remove("bank") {
+            Some(bank) => bank.try_into::<Bank>().map_err(|e| format!("[bank]: {e}"))?,
+            None => Bank::default(),
+        };
         let seller: Seller = toml::Value::Table(table)
             .try_into()
             .map_err(|e: toml::de::Error| e.to_string())?;
@@ -167,7 +181,11 @@ fn company_file() -> Result<CompanyFile, ConfigError> {
         // to start rather than issue one.
         seller.terms.check()?;
         seller.payment.account()?;
-        Ok(CompanyFile { seller, books })
+        Ok(CompanyFile {
+            seller,
+            books,
+            payout_names: bank.payout_names,
+        })
     });
     FILE.clone().map_err(ConfigError::Company)
 }
@@ -182,6 +200,12 @@ pub fn company() -> Result<Seller, ConfigError> {
 /// credit note (`[books] inbox`), if the company asked for one.
 pub fn books_inbox() -> Result<Option<Email>, ConfigError> {
     company_file().map(|file| file.books)
+}
+
+/// How card providers' payouts read on the company's bank statements
+/// (`[bank] payout_names`).
+pub fn payout_names() -> Result<Vec<String>, ConfigError> {
+    company_file().map(|file| file.payout_names)
 }
 
 #[cfg(test)]

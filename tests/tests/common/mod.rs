@@ -338,7 +338,28 @@ impl World {
             .expect("request");
         // The documents routes are their own function's, on the same table;
         // so are the corrective credit notes (the credit-note function's).
-        let app = if uri.contains("/documents/") {
+        let app = if uri.starts_with("/bank-") {
+            let clock = self.clock.clone();
+            bank_statements::router(Arc::new(bank_statements::AppState {
+                store: self.store.clone(),
+                deliverer: deliverer(
+                    &self.store,
+                    SesMailer::new(
+                        aws_sdk_sesv2::Client::new(&self.config),
+                        "Atelier Durand <factures@atelier-durand.fr>",
+                        None,
+                    ),
+                ),
+                account: company()
+                    .expect("company config")
+                    .payment
+                    .account()
+                    .expect("company IBAN"),
+                payout_names: relance::config::payout_names().expect("company file"),
+                clock: Arc::new(move || *clock.lock().expect("clock")),
+                identity: Identity::Header,
+            }))
+        } else if uri.contains("/documents/") {
             invoice_documents::router(Arc::new(invoice_documents::AppState {
                 store: self.store.clone(),
                 identity: Identity::Header,
