@@ -274,8 +274,10 @@ pub async fn import(
         for entry in &statement.entries {
             summary.entries += 1;
             let mut retry = Retry::contention();
+            let mut patient = true;
             loop {
-                let step = import_entry(store, &books, &ledger, entry, own, format, ctx).await?;
+                let from = Origin { own, format, patient };
+                let step = import_entry(store, &books, &ledger, entry, from, ctx).await?;
                 match step {
                     Step::Done {
                         outcome,
@@ -300,6 +302,14 @@ pub async fn import(
                     Step::Moved(customer) => {
                         reread(store, &mut books, &mut ledger, &customer).await?;
                         retry.again().await.map_err(|_| BankError::Busy)?;
+                    }
+                    Step::InFlight => {
+                        // Waited a whole contention budget: its sender is
+                        // gone, and its retry will find the invoice paid.
+                        if retry.again().await.is_err() {
+                            patient = false;
+                            retry = Retry::contention();
+                        }
                     }
                 }
             }
@@ -344,6 +354,41 @@ async fn reread(
     Ok(())
 }
 
+/// Whether a reminder to this customer is being sent right now: claimed
+/// (SENDING within its lease) and not yet recorded as sent. Its sender
+/// read the invoices before this payment; were the payment recorded now,
+/// the reminder would still go out after it. The import waits for it to
+/// land — then thanks, as for any reminded invoice — or for its lease to
+/// end (its sender died: the pass sends it again from the records as they
+/// will be, and a paid invoice's reminder is withdrawn). A claim made
+/// after this check moves the dunning version, which the payment's
+/// transaction is conditioned on.
+async fn reminder_in_flight(
+    store: &Store,
+    customer: &CustomerId,
+    dunning: &crate::domain::dunning_state::DunningState,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, StoreError> {
+    use crate::domain::dunning_state::Flight;
+    use crate::domain::message::MessageStatus;
+    let sending = dunning.message.as_ref().is_some_and(|m| {
+        matches!(m.purpose, Purpose::Reminder { .. }) && m.status == MessageStatus::Sending && m.next_attempt_at > now
+    });
+    if !sending {
+        return Ok(false);
+    }
+    let (state, history) = store.dunning_and_history(customer, true).await?;
+    Ok(matches!(state.value.flight(&history, now), Flight::Waiting))
+}
+
+/// Where an entry comes from, and whether to wait for a reminder in flight.
+#[derive(Clone, Copy)]
+struct Origin<'a> {
+    own: &'a Iban,
+    format: &'a str,
+    patient: bool,
+}
+
 enum Step {
     Done {
         outcome: EntryOutcome,
@@ -353,6 +398,8 @@ enum Step {
     Already,
     /// This customer's invoices or dunning moved: read again, decide again.
     Moved(CustomerId),
+    /// A reminder to this customer is being sent: wait for it to land.
+    InFlight,
 }
 
 async fn import_entry(
@@ -360,10 +407,10 @@ async fn import_entry(
     books: &HashMap<CustomerId, Book>,
     ledger: &Ledger,
     entry: &BankEntry,
-    own: &Iban,
-    format: &str,
+    from: Origin<'_>,
     ctx: Call<'_>,
 ) -> Result<Step, BankError> {
+    let Origin { own, format, patient } = from;
     let decision = decide(entry, ledger);
     let (outcome, waiting) = match &decision {
         Decision::Apply {
@@ -434,6 +481,9 @@ async fn import_entry(
         return Ok(Step::Moved(customer));
     };
     let dunning = store.get_dunning(&customer).await?;
+    if patient && reminder_in_flight(store, &customer, &dunning.value, ctx.now).await? {
+        return Ok(Step::InFlight);
+    }
     let source = Source {
         entry,
         format,
