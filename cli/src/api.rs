@@ -14,6 +14,9 @@ pub struct Api {
     http: reqwest::Client,
     invoices: String,
     credits: String,
+    /// Where the bank routes answer (the bank function's own listener
+    /// locally; the finance API itself when deployed).
+    bank: String,
     actor: String,
     signer: Option<Signer>,
 }
@@ -112,9 +115,21 @@ impl Api {
             http: reqwest::Client::new(),
             invoices: invoices.trim_end_matches('/').to_string(),
             credits: credits.trim_end_matches('/').to_string(),
+            bank: invoices.trim_end_matches('/').to_string(),
             actor: actor.to_string(),
             signer: None,
         }
+    }
+
+    /// Where the bank routes answer.
+    pub fn with_bank(mut self, bank: &str) -> Self {
+        self.bank = bank.trim_end_matches('/').to_string();
+        self
+    }
+
+    /// Sends a file as the body (a bank statement), as it is.
+    pub async fn send_file(&self, path: &str, bytes: Vec<u8>, content_type: &'static str) -> Result<Answer> {
+        self.call_once(Method::POST, path, Some((bytes, content_type)), None).await
     }
 
     /// Signs every request (a deployed, IAM-authorised API).
@@ -130,7 +145,11 @@ impl Api {
         let repeatable = key.is_some() || method == Method::GET || method == Method::PUT;
         let mut tries = 0u64;
         loop {
-            let answer = self.call_once(method.clone(), path, body, key).await?;
+            let payload = body
+                .map(serde_json::to_vec)
+                .transpose()?
+                .map(|bytes| (bytes, "application/json"));
+            let answer = self.call_once(method.clone(), path, payload, key).await?;
             if answer.status != 503 || !repeatable || tries == 2 {
                 return Ok(answer);
             }
@@ -139,21 +158,30 @@ impl Api {
         }
     }
 
-    async fn call_once(&self, method: Method, path: &str, body: Option<&Value>, key: Option<&str>) -> Result<Answer> {
+    async fn call_once(
+        &self,
+        method: Method,
+        path: &str,
+        payload: Option<(Vec<u8>, &'static str)>,
+        key: Option<&str>,
+    ) -> Result<Answer> {
         // The credit function also answers the corrective credit notes.
-        let base = if path.starts_with("/credits") || path.contains("/credits") || path.ends_with("/credit-notes") {
+        let base = if path.starts_with("/bank-") {
+            &self.bank
+        } else if path.starts_with("/credits") || path.contains("/credits") || path.ends_with("/credit-notes") {
             &self.credits
         } else {
             &self.invoices
         };
         let url = format!("{base}{path}");
-        let bytes = body.map(serde_json::to_vec).transpose()?.unwrap_or_default();
+        let has_body = payload.is_some();
+        let (bytes, content_type) = payload.unwrap_or_default();
         let mut headers: Vec<(&str, &str)> = vec![("x-relance-actor", &self.actor)];
         if let Some(key) = key {
             headers.push(("idempotency-key", key));
         }
-        if body.is_some() {
-            headers.push(("content-type", "application/json"));
+        if has_body {
+            headers.push(("content-type", content_type));
         }
         let mut request = self.http.request(method.clone(), &url);
         for (name, value) in &headers {
@@ -164,7 +192,7 @@ impl Api {
                 request = request.header(name, value);
             }
         }
-        if body.is_some() {
+        if has_body {
             request = request.body(bytes);
         }
         let response = request

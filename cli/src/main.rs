@@ -29,6 +29,10 @@ struct Cli {
     /// --api is https).
     #[arg(long, env = "RELANCE_CREDITS_API", global = true)]
     credits_api: Option<String>,
+    /// Where the bank routes answer: locally the bank function's own
+    /// listener; when deployed, the finance API itself.
+    #[arg(long, env = "RELANCE_BANK_API", global = true)]
+    bank_api: Option<String>,
     /// Who is acting, written in the history (local API).
     #[arg(long = "as", env = "RELANCE_ACTOR", default_value = "finance", global = true)]
     actor: String,
@@ -121,6 +125,11 @@ enum Command {
         #[arg(long)]
         platform: Option<String>,
     },
+    /// Bank statements: import one, list what waits for a person, decide it.
+    Bank {
+        #[command(subcommand)]
+        command: BankCommand,
+    },
     /// Render an email with sample data: invoice, or reminder.
     Render {
         template: String,
@@ -135,6 +144,74 @@ enum Command {
         #[arg(long, default_value = "warm")]
         tone: String,
     },
+}
+
+#[derive(Subcommand)]
+enum BankCommand {
+    /// Import a statement file (camt.053 XML or CFONB 120): its payments
+    /// are matched to invoices and recorded once, however often it is sent.
+    Import { file: String },
+    /// The entries waiting for a person, oldest booking first.
+    Review,
+    /// Decide an entry: the invoices it pays (`--pay CUSTOMER:NUMBER=AMOUNT`,
+    /// repeated, in the entry's currency), or `--not-a-payment`.
+    Assign {
+        entry: String,
+        #[arg(long = "pay")]
+        pay: Vec<String>,
+        #[arg(long, conflicts_with = "pay")]
+        not_a_payment: bool,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+    },
+}
+
+/// The assignment the flags describe.
+fn assignment_body(pay: &[String], not_a_payment: bool, note: Option<&str>, currency: &str) -> Result<Value> {
+    let code = relance::domain::Currency::parse(currency).map_err(anyhow::Error::msg)?;
+    let allocations = pay
+        .iter()
+        .map(|p| {
+            let (invoice, amount) = p
+                .split_once('=')
+                .with_context(|| format!("--pay {p}: write CUSTOMER:NUMBER=AMOUNT"))?;
+            let (customer, number) = invoice
+                .split_once(':')
+                .with_context(|| format!("--pay {p}: write CUSTOMER:NUMBER=AMOUNT"))?;
+            let minor = relance::domain::decimal::parse_scaled(amount, code.exponent())
+                .map_err(|e| anyhow::anyhow!("--pay {p}: {e}"))?;
+            Ok(json!({ "customer_id": customer, "number": number, "amount_minor": minor }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if allocations.is_empty() && !not_a_payment {
+        bail!("say what the entry pays: --pay CUSTOMER:NUMBER=AMOUNT (repeated) or --not-a-payment");
+    }
+    Ok(json!({ "allocations": allocations, "not_a_customer_payment": not_a_payment, "note": note }))
+}
+
+async fn bank(api: &Api, command: BankCommand) -> Result<()> {
+    match command {
+        BankCommand::Import { file } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {file}"))?;
+            let xml = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+            let kind = if xml { "application/xml" } else { "text/plain" };
+            print(&api.send_file("/bank-statements", bytes, kind).await?)
+        }
+        BankCommand::Review => print(&api.call(Method::GET, "/bank-entries/review", None, None).await?),
+        BankCommand::Assign {
+            entry,
+            pay,
+            not_a_payment,
+            note,
+            currency,
+        } => {
+            let body = assignment_body(&pay, not_a_payment, note.as_deref(), &currency)?;
+            let path = format!("/bank-entries/{entry}/assignment");
+            print(&api.call(Method::POST, &path, Some(&body), None).await?)
+        }
+    }
 }
 
 /// The correction request the flags describe.
@@ -293,7 +370,14 @@ async fn main() -> Result<()> {
             "http://127.0.0.1:3002".into()
         }
     });
-    let mut api = Api::new(&cli.api, &credits, &cli.actor);
+    let bank_api = cli.bank_api.clone().unwrap_or_else(|| {
+        if cli.api.starts_with("https://") {
+            cli.api.clone()
+        } else {
+            "http://127.0.0.1:3004".into()
+        }
+    });
+    let mut api = Api::new(&cli.api, &credits, &cli.actor).with_bank(&bank_api);
     if cli.api.starts_with("https://") {
         // A deployed API: IAM authorisation, the caller's AWS identity.
         api = api.signed(relance_cli::api::Signer::from_environment().await);
@@ -381,6 +465,7 @@ async fn main() -> Result<()> {
             let path = format!("/customers/{customer}/invoices/{number}/statuses");
             print(&api.call(Method::POST, &path, Some(&body), None).await?)
         }
+        Command::Bank { command } => bank(&api, command).await,
         Command::Render {
             template,
             locale,

@@ -34,6 +34,7 @@ pub struct Ports {
     pub credits: u16,
     pub pages: u16,
     pub documents: u16,
+    pub bank: u16,
 }
 
 impl Ports {
@@ -42,12 +43,14 @@ impl Ports {
         credits: 3002,
         pages: 3001,
         documents: 3003,
+        bank: 3004,
     };
     pub const ANY: Ports = Ports {
         finance: 0,
         credits: 0,
         pages: 0,
         documents: 0,
+        bank: 0,
     };
 }
 
@@ -63,6 +66,7 @@ pub struct Local {
     pub credits_url: String,
     pub pages_url: String,
     pub documents_url: String,
+    pub bank_url: String,
     pub mailbox: Mailbox,
     deliverer: Deliverer<SesMailer>,
     surveys: dispatch_survey::Deps<SesMailer>,
@@ -104,6 +108,7 @@ impl Local {
         let (credits, credits_url) = bind(ports.credits).await?;
         let (pages, pages_url) = bind(ports.pages).await?;
         let (documents, documents_url) = bind(ports.documents).await?;
+        let (bank, bank_url) = bind(ports.bank).await?;
         let settings = Settings {
             table: table.into(),
             sender: SENDER.into(),
@@ -156,16 +161,27 @@ impl Local {
                 region: config.region().map_or_else(|| "eu-west-3".into(), ToString::to_string),
                 endpoint: std::env::var("AWS_ENDPOINT_URL_S3").ok(),
             }),
-            clock: read,
+            clock: read.clone(),
             secure_cookies: false,
         }));
         let documents_app = invoice_documents::router(Arc::new(invoice_documents::AppState {
             store: store.clone(),
             identity: invoice_documents::Identity::Header,
         }));
+        let bank_app = bank_statements::router(Arc::new(bank_statements::AppState {
+            store: store.clone(),
+            deliverer: deliverer(),
+            account: relance::config::company()?.payment.account().map_err(anyhow::Error::msg)?,
+            payout_names: relance::config::payout_names()?,
+            clock: read.clone(),
+            identity: bank_statements::Identity::Header,
+        }));
         let servers = vec![
             tokio::spawn(async move {
                 let _ = axum::serve(documents, documents_app).await;
+            }),
+            tokio::spawn(async move {
+                let _ = axum::serve(bank, bank_app).await;
             }),
             tokio::spawn(async move {
                 let _ = axum::serve(finance, finance_app).await;
@@ -195,7 +211,7 @@ impl Local {
             dynamodb,
             archive,
             documents,
-            api: Api::new(&finance_url, &credits_url, FINANCE_PERSON),
+            api: Api::new(&finance_url, &credits_url, FINANCE_PERSON).with_bank(&bank_url),
             surveys: dispatch_survey::Deps {
                 store: store.clone(),
                 deliverer: deliverer(),
@@ -210,6 +226,7 @@ impl Local {
             credits_url,
             pages_url,
             documents_url,
+            bank_url,
             mailbox: Mailbox::from_env()?,
             streamed: Mutex::new(std::collections::HashSet::new()),
             servers,
