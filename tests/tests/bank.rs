@@ -337,3 +337,65 @@ async fn a_file_relance_cannot_import_is_refused_and_records_nothing() {
         "nothing from a refused file is written"
     );
 }
+
+#[tokio::test]
+async fn a_statement_dropped_in_the_bucket_is_imported_once_and_a_bad_one_fails_the_invocation() {
+    let world = World::new("bank-s3").await;
+    customer(&world, "martin", "Menuiserie Martin SARL", "Paul Martin", json!({})).await;
+    let number = issue(&world, "martin", "m1").await;
+    let bucket = relance_e2e::fresh_bucket(&world.config, "statements").await.expect("bucket");
+    let s3 = aws_sdk_s3::Client::new(&world.config);
+    let movements = vec![Movement::credit(date("2026-03-20"), GROSS, "MENUISERIE MARTIN", &[&format!("FACT {number}")])];
+    let good = cfonb120("30004", "00050", "00001234567", &movements);
+    let bad = "Date;Montant\n03/11/2026;540,00\n";
+    for (key, body) in [("statements/relevé mars.txt", good.as_str()), ("statements/export.csv", bad)] {
+        s3.put_object()
+            .bucket(&bucket)
+            .key(key)
+            .body(body.as_bytes().to_vec().into())
+            .send()
+            .await
+            .expect("put");
+    }
+    let event = |key: &str| -> aws_lambda_events::event::s3::S3Event {
+        // The notification's documented shape (S3 event message structure 2.1).
+        serde_json::from_value(json!({ "Records": [{
+            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "eu-west-3",
+            "eventTime": "2026-03-21T06:00:00.000Z", "eventName": "ObjectCreated:Put",
+            "userIdentity": { "principalId": "AWS:AIDAEXAMPLE" },
+            "requestParameters": { "sourceIPAddress": "203.0.113.7" },
+            "responseElements": { "x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8" },
+            "s3": { "s3SchemaVersion": "1.0", "configurationId": "statements",
+                    "bucket": { "name": bucket, "ownerIdentity": { "principalId": "A3NL1KOZZKExample" },
+                                "arn": format!("arn:aws:s3:::{bucket}") },
+                    "object": { "key": key, "size": 1, "eTag": "d41d8cd98f00b204e9800998ecf8427e",
+                                "sequencer": "0055AED6DCD90281E5" } }
+        }]}))
+        .expect("an S3 event")
+    };
+    let clock = world.clock.clone();
+    let deps = std::sync::Arc::new(import_statement::Deps {
+        store: world.store.clone(),
+        s3,
+        deliverer: common::deliverer(
+            &world.store,
+            relance::mail::SesMailer::new(aws_sdk_sesv2::Client::new(&world.config), "f@atelier-durand.fr", None),
+        ),
+        account: relance::config::company().expect("company").payment.account().expect("IBAN"),
+        payout_names: relance::config::payout_names().expect("company file"),
+        clock: std::sync::Arc::new(move || *clock.lock().expect("clock")),
+    });
+    world.set_now(common::morning(date("2026-03-21")));
+    // The key as S3 notifies it: URL-encoded, spaces as '+'.
+    let encoded = "statements/relev%C3%A9+mars.txt";
+    for _ in 0..2 {
+        let done = import_statement::handle(deps.clone(), event(encoded)).await.expect("imported");
+        assert_eq!(done.len(), 1);
+    }
+    assert_eq!(invoice(&world, "martin", &number).await.payments.len(), 1, "S3's retry records nothing twice");
+    let refused = import_statement::handle(deps, event("statements/export.csv")).await;
+    assert!(
+        matches!(&refused, Err(import_statement::ImportError::Refused { reason, .. }) if reason.contains("neither a camt.053")),
+        "{refused:?}"
+    );
+}
