@@ -129,7 +129,8 @@ impl Api {
 
     /// Sends a file as the body (a bank statement), as it is.
     pub async fn send_file(&self, path: &str, bytes: Vec<u8>, content_type: &'static str) -> Result<Answer> {
-        self.call_once(Method::POST, path, Some((bytes, content_type)), None).await
+        self.call_once(Method::POST, path, Some((bytes, content_type)), None)
+            .await
     }
 
     /// Signs every request (a deployed, IAM-authorised API).

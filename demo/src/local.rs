@@ -171,7 +171,10 @@ impl Local {
         let bank_app = bank_statements::router(Arc::new(bank_statements::AppState {
             store: store.clone(),
             deliverer: deliverer(),
-            account: relance::config::company()?.payment.account().map_err(anyhow::Error::msg)?,
+            account: relance::config::company()?
+                .payment
+                .account()
+                .map_err(anyhow::Error::msg)?,
             payout_names: relance::config::payout_names()?,
             clock: read.clone(),
             identity: bank_statements::Identity::Header,

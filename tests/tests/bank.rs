@@ -343,12 +343,22 @@ async fn a_statement_dropped_in_the_bucket_is_imported_once_and_a_bad_one_fails_
     let world = World::new("bank-s3").await;
     customer(&world, "martin", "Menuiserie Martin SARL", "Paul Martin", json!({})).await;
     let number = issue(&world, "martin", "m1").await;
-    let bucket = relance_e2e::fresh_bucket(&world.config, "statements").await.expect("bucket");
+    let bucket = relance_e2e::fresh_bucket(&world.config, "statements")
+        .await
+        .expect("bucket");
     let s3 = aws_sdk_s3::Client::new(&world.config);
-    let movements = vec![Movement::credit(date("2026-03-20"), GROSS, "MENUISERIE MARTIN", &[&format!("FACT {number}")])];
+    let movements = vec![Movement::credit(
+        date("2026-03-20"),
+        GROSS,
+        "MENUISERIE MARTIN",
+        &[&format!("FACT {number}")],
+    )];
     let good = cfonb120("30004", "00050", "00001234567", &movements);
     let bad = "Date;Montant\n03/11/2026;540,00\n";
-    for (key, body) in [("statements/relevé mars.txt", good.as_str()), ("statements/export.csv", bad)] {
+    for (key, body) in [
+        ("statements/relevé mars.txt", good.as_str()),
+        ("statements/export.csv", bad),
+    ] {
         s3.put_object()
             .bucket(&bucket)
             .key(key)
@@ -381,7 +391,11 @@ async fn a_statement_dropped_in_the_bucket_is_imported_once_and_a_bad_one_fails_
             &world.store,
             relance::mail::SesMailer::new(aws_sdk_sesv2::Client::new(&world.config), "f@atelier-durand.fr", None),
         ),
-        account: relance::config::company().expect("company").payment.account().expect("IBAN"),
+        account: relance::config::company()
+            .expect("company")
+            .payment
+            .account()
+            .expect("IBAN"),
         payout_names: relance::config::payout_names().expect("company file"),
         clock: std::sync::Arc::new(move || *clock.lock().expect("clock")),
     });
@@ -389,10 +403,16 @@ async fn a_statement_dropped_in_the_bucket_is_imported_once_and_a_bad_one_fails_
     // The key as S3 notifies it: URL-encoded, spaces as '+'.
     let encoded = "statements/relev%C3%A9+mars.txt";
     for _ in 0..2 {
-        let done = import_statement::handle(deps.clone(), event(encoded)).await.expect("imported");
+        let done = import_statement::handle(deps.clone(), event(encoded))
+            .await
+            .expect("imported");
         assert_eq!(done.len(), 1);
     }
-    assert_eq!(invoice(&world, "martin", &number).await.payments.len(), 1, "S3's retry records nothing twice");
+    assert_eq!(
+        invoice(&world, "martin", &number).await.payments.len(),
+        1,
+        "S3's retry records nothing twice"
+    );
     let refused = import_statement::handle(deps, event("statements/export.csv")).await;
     assert!(
         matches!(&refused, Err(import_statement::ImportError::Refused { reason, .. }) if reason.contains("neither a camt.053")),

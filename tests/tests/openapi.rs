@@ -288,31 +288,64 @@ async fn every_documented_route_answers_as_documented() {
     let statement = relance_e2e::statements::camt053("08", "FR7630004000500000123456733", &[stranger]);
     let mut bank: Vec<(&str, &str, String, Option<String>)> = vec![
         ("POST", "/bank-statements", "/bank-statements".into(), Some(statement)),
-        ("POST", "/bank-statements", "/bank-statements".into(), Some("not a statement".into())),
+        (
+            "POST",
+            "/bank-statements",
+            "/bank-statements".into(),
+            Some("not a statement".into()),
+        ),
         ("GET", "/bank-entries/review", "/bank-entries/review".into(), None),
-        ("GET", "/bank-entries/{entry}", "/bank-entries/BE-000000000000000000000000".into(), None),
+        (
+            "GET",
+            "/bank-entries/{entry}",
+            "/bank-entries/BE-000000000000000000000000".into(),
+            None,
+        ),
     ];
     for (method, template, uri, body) in bank.drain(..) {
         let (status, answer) = world.call_raw(method, &uri, &[], body).await;
         let key = (method.to_string(), template.to_string());
-        let allowed = spec.get(&key).unwrap_or_else(|| panic!("{method} {template} is not documented"));
-        assert!(allowed.contains(&status.as_u16()), "{method} {uri} answered {status}, not documented: {answer}");
+        let allowed = spec
+            .get(&key)
+            .unwrap_or_else(|| panic!("{method} {template} is not documented"));
+        assert!(
+            allowed.contains(&status.as_u16()),
+            "{method} {uri} answered {status}, not documented: {answer}"
+        );
         exercised.entry(key).or_default().push(status.as_u16());
     }
     let (_, queue) = world.call("GET", "/bank-entries/review", &[], None).await;
-    let id = queue["entries"][0]["id"].as_str().expect("the stranger's entry waits").to_string();
+    let id = queue["entries"][0]["id"]
+        .as_str()
+        .expect("the stranger's entry waits")
+        .to_string();
     let decided = json!({ "not_a_customer_payment": true, "note": "un don" });
     let entry_calls: Vec<(&str, &str, String, Option<String>)> = vec![
         ("GET", "/bank-entries/{entry}", format!("/bank-entries/{id}"), None),
-        ("POST", "/bank-entries/{entry}/assignment", format!("/bank-entries/{id}/assignment"), Some("{".into())),
+        (
+            "POST",
+            "/bank-entries/{entry}/assignment",
+            format!("/bank-entries/{id}/assignment"),
+            Some("{".into()),
+        ),
         (
             "POST",
             "/bank-entries/{entry}/assignment",
             format!("/bank-entries/{id}/assignment"),
             Some(json!({ "allocations": [] }).to_string()),
         ),
-        ("POST", "/bank-entries/{entry}/assignment", format!("/bank-entries/{id}/assignment"), Some(decided.to_string())),
-        ("POST", "/bank-entries/{entry}/assignment", format!("/bank-entries/{id}/assignment"), Some(decided.to_string())),
+        (
+            "POST",
+            "/bank-entries/{entry}/assignment",
+            format!("/bank-entries/{id}/assignment"),
+            Some(decided.to_string()),
+        ),
+        (
+            "POST",
+            "/bank-entries/{entry}/assignment",
+            format!("/bank-entries/{id}/assignment"),
+            Some(decided.to_string()),
+        ),
         (
             "POST",
             "/bank-entries/{entry}/assignment",
@@ -323,12 +356,21 @@ async fn every_documented_route_answers_as_documented() {
     for (method, template, uri, body) in entry_calls {
         let (status, answer) = world.call_raw(method, &uri, &[], body).await;
         let key = (method.to_string(), template.to_string());
-        let allowed = spec.get(&key).unwrap_or_else(|| panic!("{method} {template} is not documented"));
-        assert!(allowed.contains(&status.as_u16()), "{method} {uri} answered {status}, not documented: {answer}");
+        let allowed = spec
+            .get(&key)
+            .unwrap_or_else(|| panic!("{method} {template} is not documented"));
+        assert!(
+            allowed.contains(&status.as_u16()),
+            "{method} {uri} answered {status}, not documented: {answer}"
+        );
         exercised.entry(key).or_default().push(status.as_u16());
     }
     let missing: Vec<_> = spec.keys().filter(|k| !exercised.contains_key(*k)).collect();
     assert!(missing.is_empty(), "documented but never exercised: {missing:?}");
     let assigned = &exercised[&("POST".to_string(), "/bank-entries/{entry}/assignment".to_string())];
-    assert_eq!(assigned, &vec![400, 422, 200, 409, 404], "bad JSON, no decision, decided, decided again, unknown");
+    assert_eq!(
+        assigned,
+        &vec![400, 422, 200, 409, 404],
+        "bad JSON, no decision, decided, decided again, unknown"
+    );
 }

@@ -88,6 +88,35 @@ fn the_finance_api_may_read_and_write_the_table_and_send_email_nothing_more() {
 }
 
 #[test]
+fn the_bank_routes_and_the_statement_importer_use_the_table_thank_and_read_only_dropped_statements() {
+    let mut expected = table_access(&TABLE_ACTIONS, &[TABLE, OPEN]);
+    expected.extend(ses());
+    assert_eq!(grants("BankStatementsFunction"), expected);
+    expected.insert((
+        "s3:GetObject".into(),
+        "!Sub arn:${AWS::Partition}:s3:::relance-${Stage}-statements-${AWS::AccountId}-${AWS::Region}/statements/*"
+            .into(),
+    ));
+    assert_eq!(grants("ImportStatementFunction"), expected);
+    let t = template();
+    let bucket = &t["Resources"]["StatementsBucket"]["Properties"];
+    assert_eq!(
+        text(&bucket["BucketName"]),
+        "!Sub relance-${Stage}-statements-${AWS::AccountId}-${AWS::Region}"
+    );
+    assert_eq!(
+        bucket["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"].as_bool(),
+        Some(true)
+    );
+    let dropped = &t["Resources"]["ImportStatementFunction"]["Properties"]["Events"]["Dropped"]["Properties"];
+    assert_eq!(text(&dropped["Bucket"]), "!Ref StatementsBucket");
+    assert_eq!(
+        dropped["Filter"]["S3Key"]["Rules"][0]["Value"].as_str(),
+        Some("statements/")
+    );
+}
+
+#[test]
 fn the_credit_api_may_use_the_table_nothing_more() {
     // Its emails carry the credit note: the archive sends them.
     assert_eq!(grants("GrantCreditFunction"), table_access(&TABLE_ACTIONS, &[TABLE]));
@@ -269,9 +298,11 @@ fn every_function_is_an_arm64_rust_function_built_with_cargo_lambda() {
         binaries,
         [
             "archive-documents",
+            "bank-statements",
             "customer-links",
             "dispatch-survey",
             "grant-credit",
+            "import-statement",
             "invoice-documents",
             "issue-invoice",
             "send-documents",

@@ -17,9 +17,17 @@ use relance::store::Store;
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("s3://{bucket}/{key}: {reason}")]
-    Refused { bucket: String, key: String, reason: String },
+    Refused {
+        bucket: String,
+        key: String,
+        reason: String,
+    },
     #[error("s3://{bucket}/{key}: could not be read: {reason}")]
-    Read { bucket: String, key: String, reason: String },
+    Read {
+        bucket: String,
+        key: String,
+        reason: String,
+    },
     #[error(transparent)]
     Bank(#[from] relance::bank::BankError),
 }
@@ -40,7 +48,11 @@ fn decoded(key: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
             (b'%', Some(h), Some(l)) => {
                 out.push((h * 16 + l) as u8);
                 i += 3;
@@ -75,7 +87,12 @@ pub async fn handle(deps: Arc<Deps>, event: S3Event) -> Result<Vec<relance::bank
             .send()
             .await
             .map_err(|e| read_error(aws_sdk_s3::error::DisplayErrorContext(&e).to_string()))?;
-        let body = object.body.collect().await.map_err(|e| read_error(e.to_string()))?.into_bytes();
+        let body = object
+            .body
+            .collect()
+            .await
+            .map_err(|e| read_error(e.to_string()))?
+            .into_bytes();
         let refused = |reason: String| ImportError::Refused {
             bucket: bucket.clone(),
             key: key.clone(),
@@ -85,9 +102,14 @@ pub async fn handle(deps: Arc<Deps>, event: S3Event) -> Result<Vec<relance::bank
         relance::bank::accept(&mut statements, &deps.account).map_err(|e| refused(e.to_string()))?;
         let actor = Actor(format!("bank-statement:{key}"));
         let now = (deps.clock)();
-        let (summary, thanks) =
-            relance::bank::import(&deps.store, &statements, &deps.account, &deps.payout_names, Call::at(&actor, now))
-                .await?;
+        let (summary, thanks) = relance::bank::import(
+            &deps.store,
+            &statements,
+            &deps.account,
+            &deps.payout_names,
+            Call::at(&actor, now),
+        )
+        .await?;
         tracing::info!(
             key = %key,
             entries = summary.entries,
@@ -109,7 +131,10 @@ pub async fn handle(deps: Arc<Deps>, event: S3Event) -> Result<Vec<relance::bank
 mod tests {
     #[test]
     fn keys_are_url_decoded() {
-        assert_eq!(super::decoded("statements/relev%C3%A9+novembre.xml"), "statements/relevé novembre.xml");
+        assert_eq!(
+            super::decoded("statements/relev%C3%A9+novembre.xml"),
+            "statements/relevé novembre.xml"
+        );
         assert_eq!(super::decoded("statements/a%2"), "statements/a%2");
     }
 }
