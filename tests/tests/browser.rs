@@ -163,6 +163,18 @@ async fn a_customer_reads_an_invoice_asks_for_help_and_answers_a_survey_in_chrom
     assert_eq!(text_of(&client, "h1").await, format!("Facture {number}"));
     assert!(text_of(&client, ".summary").await.contains("574,84"));
     screenshot(&client, "invoice").await;
+    // What to write in the transfer, and the code a banking app scans:
+    // read back from the screenshot by zxing-cpp.
+    let reference = relance::domain::bank::CreditorReference::for_document(&number).expect("reference");
+    assert!(text_of(&client, ".transfer").await.contains(&reference.grouped()));
+    let png = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots/invoice.png");
+    assert_eq!(
+        relance_e2e::validate::qr_codes(&png),
+        vec![format!(
+            "BCD\n002\n1\nSCT\nBNPAFRPPXXX\nAtelier Durand\nFR7630004000500000123456733\nEUR574.84\n\n{reference}"
+        )],
+        "the page's EPC QR code"
+    );
     client
         .find(Locator::LinkText("Toutes mes factures"))
         .await

@@ -86,6 +86,7 @@ async fn invoice_page(state: &AppState, current: &Current, number: &InvoiceNumbe
         StatusCode::OK,
         json!({
             "invoice": InvoiceView::new(&invoice, locale),
+            "epc_qr": relance::view::payment_code(&invoice, &relance::render::page_word(locale, "qr_label")),
             "status": status_of(&invoice, today(state)),
             "paused": invoice.dunning.help_request_open,
             "pay": pay,

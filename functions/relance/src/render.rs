@@ -269,6 +269,15 @@ fn page_words(locale: Locale) -> Result<serde_json::Value, RenderError> {
     toml::from_str(text).map_err(|e| RenderError::Load(format!("page words ({}): {e}", locale.code())))
 }
 
+/// One of the pages' words, for what a handler builds itself (an image's
+/// accessible name): the key's text, or the key when it is missing.
+pub fn page_word(locale: Locale, key: &str) -> String {
+    page_words(locale)
+        .ok()
+        .and_then(|words| words.get(key).and_then(|w| w.as_str()).map(str::to_string))
+        .unwrap_or_else(|| key.to_string())
+}
+
 impl Renderer {
     /// Renders `page/{name}.html` with the page words of `locale` as `t`
     /// and the language as `lang`.

@@ -29,6 +29,7 @@ pub struct SellerView {
     pub contact_role: String,
     pub contact_email: String,
     pub contact_phone: String,
+    /// In groups of four, as banks print it.
     pub iban: String,
     pub bic: String,
 }
@@ -50,7 +51,10 @@ impl SellerView {
             },
             contact_email: seller.contact.email.to_string(),
             contact_phone: seller.contact.phone.clone(),
-            iban: seller.payment.iban.clone(),
+            iban: seller
+                .payment
+                .account()
+                .map_or_else(|_| seller.payment.iban.clone(), |i| i.grouped()),
             bic: seller.payment.bic.clone(),
         }
     }
@@ -123,6 +127,9 @@ impl VatView {
 #[derive(Debug, Serialize)]
 pub struct InvoiceView {
     pub number: String,
+    /// The structured creditor reference (ISO 11649) to quote in a
+    /// transfer, in groups of four: the bank carries it back.
+    pub reference: String,
     pub issue_date: String,
     pub sale_date: String,
     pub due_date: String,
@@ -160,6 +167,32 @@ pub struct InvoiceView {
     pub vat_on_debits: bool,
 }
 
+/// The reference a customer quotes in a transfer: the document's
+/// creditor reference, grouped for copying (its number if it has none).
+pub fn transfer_reference(number: &str) -> String {
+    crate::domain::bank::CreditorReference::for_document(number).map_or_else(|| number.to_string(), |r| r.grouped())
+}
+
+/// The EPC QR code of what `invoice` still asks, as an inline SVG for the
+/// invoice page: none once it is settled, or outside the euro.
+pub fn payment_code(invoice: &Invoice, label: &str) -> Option<String> {
+    use crate::domain::bank::{CreditorReference, epc};
+    if invoice.status != crate::domain::InvoiceStatus::Open {
+        return None;
+    }
+    let iban = invoice.seller.payment.account().ok()?;
+    let reference = CreditorReference::for_document(invoice.number.as_str())?;
+    let payload = epc::payload(
+        &invoice.seller.legal_name,
+        &iban,
+        &invoice.seller.payment.bic,
+        invoice.remaining_minor(),
+        invoice.currency.code(),
+        &reference,
+    )?;
+    super::qr::svg(&payload, label)
+}
+
 impl InvoiceView {
     pub fn new(invoice: &Invoice, locale: Locale) -> Self {
         let money = |minor: i64| Money::new(minor, invoice.currency).format(locale);
@@ -184,6 +217,7 @@ impl InvoiceView {
         };
         Self {
             number: invoice.number.to_string(),
+            reference: transfer_reference(invoice.number.as_str()),
             issue_date: format_date(invoice.issue_date, locale),
             sale_date: format_date(invoice.sale_date, locale),
             due_date: format_date(invoice.due_date, locale),

@@ -13,7 +13,10 @@ mod survey;
 pub use alert::{AlertLine, FinanceAlert, recent_lines};
 pub use books::BookCopyEmail;
 pub use credit::{CorrectionView, CreditEmail};
-pub use invoice::{BuyerView, DeductionView, InvoiceEmail, InvoiceView, LineView, SellerView, VatView};
+pub use invoice::{
+    BuyerView, DeductionView, InvoiceEmail, InvoiceView, LineView, SellerView, VatView, payment_code,
+    transfer_reference,
+};
 pub use reminder::{ReminderEmail, ReminderLine};
 pub use survey::{CustomerAlert, ScoreLink, SurveyEmail};
 

@@ -13,6 +13,8 @@ use crate::domain::{Invoice, Money};
 #[derive(Debug, Serialize)]
 pub struct ReminderLine {
     pub number: String,
+    /// The creditor reference to quote in a transfer, grouped.
+    pub reference: String,
     pub issue_date: String,
     pub due_date: String,
     pub amount_due: String,
@@ -67,6 +69,7 @@ impl ReminderEmail {
             .iter()
             .map(|(inv, link)| ReminderLine {
                 number: inv.number.to_string(),
+                reference: super::transfer_reference(inv.number.as_str()),
                 issue_date: format_date(inv.issue_date, locale),
                 due_date: format_date(inv.due_date, locale),
                 amount_due: Money::new(inv.remaining_minor(), inv.currency).format(locale),
