@@ -92,6 +92,18 @@ struct Book {
     invoices: Vec<Versioned<Invoice>>,
 }
 
+impl Book {
+    /// Replaces one invoice by what was written, at its new version.
+    fn update(&mut self, invoice: Invoice, version: u64) {
+        if let Some(found) = self.invoices.iter_mut().find(|i| i.value.number == invoice.number) {
+            *found = Versioned {
+                value: invoice,
+                version,
+            };
+        }
+    }
+}
+
 fn candidates(book: &Book) -> Vec<Candidate> {
     book.invoices
         .iter()
@@ -271,8 +283,17 @@ pub async fn import(
     let mut thanks = Vec::new();
     for statement in statements {
         let format = statement.format.as_str();
+        // What an earlier import recorded is skipped after one batched
+        // read; the write's own condition still catches a concurrent one.
+        let known = store
+            .known_bank_entries(&statement.entries.iter().collect::<Vec<_>>())
+            .await?;
         for entry in &statement.entries {
             summary.entries += 1;
+            if entry.id.as_ref().is_some_and(|id| known.contains(id)) {
+                summary.already_imported += 1;
+                continue;
+            }
             let mut retry = Retry::contention();
             let mut patient = true;
             loop {
@@ -283,13 +304,18 @@ pub async fn import(
                         outcome,
                         messages,
                         settled,
+                        written,
                     } => {
                         count(&mut summary, &outcome);
                         summary.invoices_settled += settled;
                         if let EntryOutcome::Applied { allocations, .. } = &outcome {
                             ledger.paid(allocations);
-                            if let Some(first) = allocations.first() {
-                                reread(store, &mut books, &mut ledger, &first.customer).await?;
+                        }
+                        // The invoices as this entry wrote them, at their
+                        // new versions: the next entry needs no read.
+                        for (invoice, version) in written {
+                            if let Some(book) = books.get_mut(&invoice.customer_id) {
+                                book.update(invoice, version + 1);
                             }
                         }
                         thanks.extend(messages);
@@ -394,6 +420,8 @@ enum Step {
         outcome: EntryOutcome,
         messages: Vec<(CustomerId, ulid::Ulid)>,
         settled: usize,
+        /// The invoices written, at the version they were read at.
+        written: Vec<(Invoice, u64)>,
     },
     Already,
     /// This customer's invoices or dunning moved: read again, decide again.
@@ -469,6 +497,7 @@ async fn import_entry(
                 outcome,
                 messages: Vec::new(),
                 settled: 0,
+                written: Vec::new(),
             },
             EntryOutcomeWrite::AlreadyImported | EntryOutcomeWrite::Moved => Step::Already,
         });
@@ -508,6 +537,7 @@ async fn import_entry(
             outcome,
             messages: paid.thanks.iter().map(|m| (customer.clone(), m.id)).collect(),
             settled: paid.settled,
+            written: paid.invoices,
         },
         EntryOutcomeWrite::AlreadyImported => Step::Already,
         EntryOutcomeWrite::Moved => Step::Moved(customer),

@@ -216,6 +216,92 @@ impl Store {
         tx.commit(self).await
     }
 
+    /// Which of `entries` an earlier import recorded already — its own id,
+    /// or its booking claimed by an entry that did not name it otherwise
+    /// — read 50 entries (100 keys) per BatchGetItem, eventually
+    /// consistent: a miss here is caught by the write's condition.
+    pub async fn known_bank_entries(
+        &self,
+        entries: &[&BankEntry],
+    ) -> Result<std::collections::HashSet<EntryId>, StoreError> {
+        use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+        let mut known = std::collections::HashSet::new();
+        for chunk in entries.chunks(50) {
+            let mut keys = Vec::with_capacity(chunk.len() * 2);
+            for entry in chunk {
+                if let (Some(id), Some(mark)) = (&entry.id, &entry.fingerprint) {
+                    keys.push(Self::key(entry_pk(id), ENTRY_SK));
+                    keys.push(Self::key(mark_pk(mark), MARK_SK));
+                }
+            }
+            keys.sort_by(|a, b| format!("{:?}", a.get(keys::PK)).cmp(&format!("{:?}", b.get(keys::PK))));
+            keys.dedup();
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .projection_expression("PK, #entry, bank_reference")
+                    .expression_attribute_names("#entry", "entry")
+                    .build()?,
+            );
+            let mut found: Vec<std::collections::HashMap<String, AttributeValue>> = Vec::new();
+            let mut retry = crate::retry::Retry::tries(8);
+            while let Some(request) = pending.take() {
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::sdk("BatchGetItem", e))?;
+                found.extend(
+                    out.responses
+                        .and_then(|mut r| r.remove(&self.table))
+                        .unwrap_or_default(),
+                );
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .filter(|k| !k.keys.is_empty());
+                if pending.is_some() {
+                    retry
+                        .again()
+                        .await
+                        .map_err(|_| StoreError::Contention("BatchGetItem"))?;
+                }
+            }
+            let text = |item: &std::collections::HashMap<String, AttributeValue>, name: &str| {
+                item.get(name).and_then(|v| v.as_s().ok()).cloned()
+            };
+            let mut marks: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
+            for item in &found {
+                match text(item, keys::PK) {
+                    Some(pk) if pk.starts_with("BANK#") => {
+                        if let Some(id) = pk.strip_prefix("BANK#").and_then(|id| EntryId::parse(id).ok()) {
+                            known.insert(id);
+                        }
+                    }
+                    Some(pk) => {
+                        marks.insert(pk, text(item, "bank_reference"));
+                    }
+                    None => {}
+                }
+            }
+            for entry in chunk {
+                let (Some(id), Some(mark)) = (&entry.id, &entry.fingerprint) else {
+                    continue;
+                };
+                // The same booking, read from a file that did not name it
+                // (or this one names none): the same entry.
+                if let Some(claimed) = marks.get(&mark_pk(mark)) {
+                    if entry.bank_reference.is_none() || claimed.is_none() {
+                        known.insert(id.clone());
+                    }
+                }
+            }
+        }
+        Ok(known)
+    }
+
     pub async fn bank_entry(&self, id: &EntryId) -> Result<Option<Versioned<BankRecord>>, StoreError> {
         let item: Option<Envelope<BankRecord>> = self.get(entry_pk(id), ENTRY_SK).await?;
         Ok(item.map(Envelope::versioned))
