@@ -292,10 +292,10 @@ impl Store {
                 };
                 // The same booking, read from a file that did not name it
                 // (or this one names none): the same entry.
-                if let Some(claimed) = marks.get(&mark_pk(mark)) {
-                    if entry.bank_reference.is_none() || claimed.is_none() {
-                        known.insert(id.clone());
-                    }
+                if let Some(claimed) = marks.get(&mark_pk(mark))
+                    && (entry.bank_reference.is_none() || claimed.is_none())
+                {
+                    known.insert(id.clone());
                 }
             }
         }
