@@ -117,6 +117,47 @@ fn the_bank_routes_and_the_statement_importer_use_the_table_thank_and_read_only_
 }
 
 #[test]
+fn the_card_webhook_uses_the_table_thanks_and_reads_only_its_signing_secret() {
+    let t = template();
+    let policies = &t["Resources"]["PaymentWebhookFunction"]["Properties"]["Policies"][0]["Statement"];
+    let secret = policies
+        .as_sequence()
+        .expect("statements")
+        .iter()
+        .find(|s| text(&s["Action"]) == "secretsmanager:GetSecretValue")
+        .expect("the secret's statement");
+    assert!(
+        text(&secret["Resource"]).contains("StripeWebhookSecretArn"),
+        "{:?}",
+        secret["Resource"]
+    );
+    let mut expected = table_access(&TABLE_ACTIONS, &[TABLE]);
+    expected.extend(ses());
+    let granted: BTreeSet<(String, String)> =
+        grants_except(&t, "PaymentWebhookFunction", "secretsmanager:GetSecretValue");
+    assert_eq!(granted, expected);
+    let route = &t["Resources"]["PaymentWebhookFunction"]["Properties"]["Events"]["Stripe"]["Properties"];
+    assert_eq!(text(&route["ApiId"]), "!Ref CustomerPagesApi");
+    assert_eq!(route["Path"].as_str(), Some("/payments/stripe"));
+}
+
+/// `grants`, without one action (whose resource is a condition).
+fn grants_except(t: &Value, function: &str, action: &str) -> BTreeSet<(String, String)> {
+    let policies = &t["Resources"][function]["Properties"]["Policies"];
+    let mut out = BTreeSet::new();
+    for policy in policies.as_sequence().expect("inline policies") {
+        for statement in policy["Statement"].as_sequence().expect("statements") {
+            for a in list(&statement["Action"]).into_iter().filter(|a| a != action) {
+                for resource in list(&statement["Resource"]) {
+                    out.insert((a.clone(), resource));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
 fn the_credit_api_may_use_the_table_nothing_more() {
     // Its emails carry the credit note: the archive sends them.
     assert_eq!(grants("GrantCreditFunction"), table_access(&TABLE_ACTIONS, &[TABLE]));
@@ -305,6 +346,7 @@ fn every_function_is_an_arm64_rust_function_built_with_cargo_lambda() {
             "import-statement",
             "invoice-documents",
             "issue-invoice",
+            "payment-webhook",
             "send-documents",
             "send-reminders",
             "ses-feedback"

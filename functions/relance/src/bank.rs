@@ -205,13 +205,18 @@ fn payments(
             return Err(format!("{} is not an invoice of {}", a.number, book.customer.id));
         };
         let mut invoice = found.value.clone();
+        // A card payment is the provider's; anything else came by transfer.
+        let (method, origin) = match (source.format, &entry.bank_reference) {
+            ("stripe", Some(payment_id)) => (PaymentMethod::Card, format!("stripe:{payment_id}")),
+            _ => (PaymentMethod::Transfer, format!("bank:{id}")),
+        };
         let payment = CheckedPayment::received(
             a.amount_minor,
             &entry.currency,
             entry.booked_on,
-            PaymentMethod::Transfer,
+            method,
             reference.clone(),
-            format!("bank:{id}"),
+            origin,
         );
         let (_, events) = invoice
             .take_payment(&payment, ctx.now, ctx.actor)
@@ -547,7 +552,148 @@ async fn import_entry(
 fn statement_format(format: &str) -> crate::domain::bank::StatementFormat {
     match format {
         "cfonb120" => crate::domain::bank::StatementFormat::Cfonb120,
+        "stripe" => crate::domain::bank::StatementFormat::Stripe,
         _ => crate::domain::bank::StatementFormat::Camt053,
+    }
+}
+
+/// A payment the card provider reported: which payment (its id, the
+/// same in every event about it), which invoice it was for (the checkout's
+/// metadata), how much, when.
+#[derive(Debug, Clone)]
+pub struct CardPayment {
+    pub payment_id: String,
+    pub customer: CustomerId,
+    pub number: InvoiceNumber,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub paid_on: NaiveDate,
+}
+
+/// What recording a card payment did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardOutcome {
+    /// Recorded on its invoice (what it paid beyond it is held).
+    Recorded,
+    /// This payment was recorded before: by another event about it, or
+    /// this very event delivered again.
+    AlreadyRecorded,
+    /// Its invoice is not open any more: the money is held for the
+    /// customer and waits in the review queue.
+    Held,
+}
+
+/// Records a card payment exactly as a bank entry matched with certainty
+/// (rule `card_provider`, confidence 100): once per payment id, whichever
+/// of its events arrives and however often; thanks and dunning follow. The
+/// bank's later payout of it is recognised by `[bank] payout_names`.
+pub async fn record_card_payment(
+    store: &Store,
+    payment: &CardPayment,
+    ctx: Call<'_>,
+) -> Result<(CardOutcome, Vec<(CustomerId, ulid::Ulid)>), BankError> {
+    let account = "stripe";
+    let entry = BankEntry {
+        id: Some(EntryId::reference(account, &payment.payment_id)),
+        fingerprint: Some(EntryId::reference("stripe payment", &payment.payment_id)),
+        bank_reference: Some(payment.payment_id.clone()),
+        booked_on: payment.paid_on,
+        credit: true,
+        amount_minor: payment.amount_minor,
+        currency: payment.currency.to_uppercase(),
+        remittance: vec![format!("{} {}", payment.payment_id, payment.number)],
+        debtor_name: None,
+        debtor_iban: None,
+        position: payment.payment_id.clone(),
+    };
+    let mut retry = Retry::contention();
+    loop {
+        let Some(book) = read_book(store, &payment.customer).await? else {
+            return Err(BankError::Refused(format!("no customer {}", payment.customer)));
+        };
+        let owed = book
+            .invoices
+            .iter()
+            .find(|i| i.value.number == payment.number)
+            .filter(|i| i.value.status == InvoiceStatus::Open && i.value.currency.code() == entry.currency)
+            .map_or(0, |i| i.value.remaining_minor());
+        let paid = payment.amount_minor.min(owed);
+        let allocations: Vec<Allocation> = (paid > 0)
+            .then(|| Allocation {
+                customer: payment.customer.clone(),
+                number: payment.number.clone(),
+                amount_minor: paid,
+            })
+            .into_iter()
+            .collect();
+        let held_minor = payment.amount_minor - paid;
+        let outcome = if allocations.is_empty() {
+            EntryOutcome::Review {
+                reason: ReviewReason::Overpaid,
+                suggestion: Vec::new(),
+                confidence: 100,
+            }
+        } else {
+            EntryOutcome::Applied {
+                allocations: allocations.clone(),
+                held_minor,
+                rule: Rule::CardProvider,
+                confidence: 100,
+            }
+        };
+        let record = BankRecord {
+            entry: entry.clone(),
+            account: account.into(),
+            format: crate::domain::bank::StatementFormat::Stripe,
+            imported_at: ctx.now,
+            imported_by: ctx.actor.clone(),
+            outcome,
+            waiting: (held_minor > 0).then_some(ReviewReason::Overpaid),
+        };
+        let dunning = store.get_dunning(&payment.customer).await?;
+        if reminder_in_flight(store, &payment.customer, &dunning.value, ctx.now).await? {
+            retry.again().await.map_err(|_| BankError::Busy)?;
+            continue;
+        }
+        let source = Source {
+            entry: &entry,
+            format: "stripe",
+            rule: Rule::CardProvider,
+            confidence: 100,
+            held_minor,
+        };
+        let written = if allocations.is_empty() {
+            None
+        } else {
+            Some(payments(&book, &allocations, &source, Some(&dunning.value), ctx).map_err(BankError::Refused)?)
+        };
+        let invoices: Vec<(&Invoice, u64)> = written
+            .as_ref()
+            .map(|p| p.invoices.iter().map(|(i, v)| (i, *v)).collect())
+            .unwrap_or_default();
+        let write = EntryWrite {
+            record: &record,
+            invoices: &invoices,
+            dunning_version: written.as_ref().map(|_| dunning.version),
+            events: written.as_ref().map_or(&[][..], |p| &p.events),
+            messages: written.as_ref().map_or(&[][..], |p| &p.thanks),
+        };
+        match store.record_bank_entry(write).await? {
+            EntryOutcomeWrite::Recorded => {
+                let thanks = written
+                    .map(|p| p.thanks.iter().map(|m| (payment.customer.clone(), m.id)).collect())
+                    .unwrap_or_default();
+                let outcome = if held_minor > 0 && paid == 0 {
+                    CardOutcome::Held
+                } else {
+                    CardOutcome::Recorded
+                };
+                return Ok((outcome, thanks));
+            }
+            EntryOutcomeWrite::AlreadyImported => return Ok((CardOutcome::AlreadyRecorded, Vec::new())),
+            EntryOutcomeWrite::Moved => retry.again().await.map_err(|_| BankError::Busy)?,
+        }
     }
 }
 

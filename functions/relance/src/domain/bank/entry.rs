@@ -16,6 +16,8 @@ pub enum StatementFormat {
     Camt053,
     /// The French banks' 120-character statement (CFONB 120).
     Cfonb120,
+    /// Not a statement: the card provider reported the payment itself.
+    Stripe,
 }
 
 impl StatementFormat {
@@ -23,6 +25,7 @@ impl StatementFormat {
         match self {
             Self::Camt053 => "camt053",
             Self::Cfonb120 => "cfonb120",
+            Self::Stripe => "stripe",
         }
     }
 }
