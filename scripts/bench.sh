@@ -15,7 +15,7 @@ mkdir -p "$out"
 functions=(issue-invoice grant-credit customer-links dispatch-survey send-reminders ses-feedback)
 echo "== building (release)" >&2
 cargo build --release --locked -q -p relance-e2e \
-  --bin bench-reminders --bin bench-pages --bin bench-issue --bin bench-coldstart
+  --bin bench-reminders --bin bench-pages --bin bench-issue --bin bench-coldstart --bin bench-bank
 cargo build --release --locked -q $(printf -- '-p %s ' "${functions[@]}")
 trap 'scripts/stack.sh stop >/dev/null' EXIT
 # Each measure starts on a fresh stack: DynamoDB Local (in memory) slows
@@ -23,7 +23,7 @@ trap 'scripts/stack.sh stop >/dev/null' EXIT
 # mailbox grows.
 fresh() { scripts/stack.sh stop >/dev/null 2>&1 || true; scripts/stack.sh start >/dev/null; }
 # BENCH_ONLY="render coldstart" runs only those sections (process,
-# reminders, history, issue, pages, coldstart, render, documents, deps).
+# reminders, history, issue, bank, pages, coldstart, render, documents, deps).
 want() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 stamp() { echo "_$(date -u +%F), $(nproc) cores, \`$*\`_"; echo; }
 
@@ -85,6 +85,12 @@ if want issue; then
 echo "== invoice issuance" >&2
 fresh
 { stamp "bench-issue 1000 8"; target/release/bench-issue 1000 8; } > "$out/issue.md"
+fi
+
+if want bank; then
+echo "== bank statement import" >&2
+fresh
+{ stamp "bench-bank ${BENCH_BANK_ENTRIES:-10000} 2000"; target/release/bench-bank "${BENCH_BANK_ENTRIES:-10000}" 2000; } > "$out/bank.md"
 fi
 
 if want pages; then
