@@ -36,6 +36,44 @@ pub struct AppState {
     pub identity: Identity,
 }
 
+/// Why a statement file was not imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// Unreadable, or not the company's account: nothing was recorded.
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error(transparent)]
+    Bank(#[from] relance::bank::BankError),
+}
+
+/// Everything one statement file goes through, whichever way it came
+/// (the API, the statements bucket): read, checked against the company's
+/// account, imported, logged, and the thank-yous it settled sent now.
+pub async fn import_file(
+    store: &Store,
+    deliverer: &Deliverer<SesMailer>,
+    file: &[u8],
+    account: &Iban,
+    payout_names: &[String],
+    ctx: relance::context::Call<'_>,
+) -> Result<relance::bank::ImportSummary, ImportError> {
+    let mut statements = read(file)?;
+    relance::bank::accept(&mut statements, account)?;
+    let (summary, thanks) = relance::bank::import(store, &statements, account, payout_names, ctx).await?;
+    tracing::info!(
+        entries = summary.entries,
+        applied = summary.applied,
+        review = summary.review,
+        ignored = summary.ignored,
+        already_imported = summary.already_imported,
+        "bank statement imported"
+    );
+    for message in thanks {
+        deliverer.deliver_now(Some(message), ctx.now).await;
+    }
+    Ok(summary)
+}
+
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route(

@@ -57,24 +57,20 @@ pub async fn import(
 ) -> Result<Response> {
     let actor = state.identity.actor(&parts)?;
     let body = body.map_err(|e| ApiError::field(StatusCode::PAYLOAD_TOO_LARGE, "body", e.body_text()))?;
-    let mut statements = crate::read(body.as_ref()).map_err(file_error)?;
-    relance::bank::accept(&mut statements, &state.account).map_err(bank_error)?;
-    let now = (state.clock)();
-    let ctx = Call::at(&actor, now);
-    let (summary, thanks) = relance::bank::import(&state.store, &statements, &state.account, &state.payout_names, ctx)
-        .await
-        .map_err(bank_error)?;
-    tracing::info!(
-        entries = summary.entries,
-        applied = summary.applied,
-        review = summary.review,
-        ignored = summary.ignored,
-        already_imported = summary.already_imported,
-        "bank statement imported"
-    );
-    for message in thanks {
-        state.deliverer.deliver_now(Some(message), now).await;
-    }
+    let ctx = Call::at(&actor, (state.clock)());
+    let summary = crate::import_file(
+        &state.store,
+        &state.deliverer,
+        body.as_ref(),
+        &state.account,
+        &state.payout_names,
+        ctx,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::ImportError::File(e) => file_error(e),
+        crate::ImportError::Bank(e) => bank_error(e),
+    })?;
     Ok(Json(summary).into_response())
 }
 

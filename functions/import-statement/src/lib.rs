@@ -98,30 +98,26 @@ pub async fn handle(deps: Arc<Deps>, event: S3Event) -> Result<Vec<relance::bank
             key: key.clone(),
             reason,
         };
-        let mut statements = bank_statements::read(body.as_ref()).map_err(|e| refused(e.to_string()))?;
-        relance::bank::accept(&mut statements, &deps.account).map_err(|e| refused(e.to_string()))?;
         let actor = Actor(format!("bank-statement:{key}"));
-        let now = (deps.clock)();
-        let (summary, thanks) = relance::bank::import(
+        let ctx = Call::at(&actor, (deps.clock)());
+        let imported = bank_statements::import_file(
             &deps.store,
-            &statements,
+            &deps.deliverer,
+            body.as_ref(),
             &deps.account,
             &deps.payout_names,
-            Call::at(&actor, now),
+            ctx,
         )
-        .await?;
-        tracing::info!(
-            key = %key,
-            entries = summary.entries,
-            applied = summary.applied,
-            review = summary.review,
-            ignored = summary.ignored,
-            already_imported = summary.already_imported,
-            "bank statement imported"
-        );
-        for message in thanks {
-            deps.deliverer.deliver_now(Some(message), now).await;
-        }
+        .await;
+        let summary = match imported {
+            Ok(summary) => summary,
+            Err(bank_statements::ImportError::File(e)) => return Err(refused(e.to_string())),
+            Err(bank_statements::ImportError::Bank(e @ relance::bank::BankError::OtherAccount { .. })) => {
+                return Err(refused(e.to_string()));
+            }
+            Err(bank_statements::ImportError::Bank(e)) => return Err(e.into()),
+        };
+        tracing::info!(key = %key, "bank statement file imported");
         done.push(summary);
     }
     Ok(done)

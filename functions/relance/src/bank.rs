@@ -17,7 +17,9 @@ use serde::Serialize;
 
 use crate::context::Call;
 use crate::domain::bank::matching::{ReviewReason, decide};
-use crate::domain::bank::{Allocation, BankEntry, Candidate, Decision, EntryId, Iban, Ledger, Payer, Rule, Statement};
+use crate::domain::bank::{
+    Allocation, BankEntry, Candidate, Decision, EntryId, Iban, Ledger, Payer, Rule, Statement, StatementFormat,
+};
 use crate::domain::event::PaidInvoice;
 use crate::domain::invoice::{CheckedPayment, PaymentMethod};
 use crate::domain::message::{Message, Purpose};
@@ -178,7 +180,7 @@ struct Payments {
 
 struct Source<'a> {
     entry: &'a BankEntry,
-    format: &'a str,
+    format: StatementFormat,
     rule: Rule,
     confidence: u8,
     held_minor: i64,
@@ -207,7 +209,7 @@ fn payments(
         let mut invoice = found.value.clone();
         // A card payment is the provider's; anything else came by transfer.
         let (method, origin) = match (source.format, &entry.bank_reference) {
-            ("stripe", Some(payment_id)) => (PaymentMethod::Card, format!("stripe:{payment_id}")),
+            (StatementFormat::Stripe, Some(payment_id)) => (PaymentMethod::Card, format!("stripe:{payment_id}")),
             _ => (PaymentMethod::Transfer, format!("bank:{id}")),
         };
         let payment = CheckedPayment::received(
@@ -249,7 +251,7 @@ fn payments(
         ctx.actor.clone(),
         EventKind::PaymentReceived {
             entry: id,
-            source: source.format.to_string(),
+            source: source.format.as_str().to_string(),
             rule: source.rule.as_str().to_string(),
             confidence: source.confidence,
             amount_minor: entry.amount_minor,
@@ -287,7 +289,7 @@ pub async fn import(
     };
     let mut thanks = Vec::new();
     for statement in statements {
-        let format = statement.format.as_str();
+        let format = statement.format;
         // What an earlier import recorded is skipped after one batched
         // read; the write's own condition still catches a concurrent one.
         let known = store
@@ -416,7 +418,7 @@ async fn reminder_in_flight(
 #[derive(Clone, Copy)]
 struct Origin<'a> {
     own: &'a Iban,
-    format: &'a str,
+    format: StatementFormat,
     patient: bool,
 }
 
@@ -477,7 +479,7 @@ async fn import_entry(
     let record = BankRecord {
         entry: entry.clone(),
         account: own.to_string(),
-        format: statement_format(format),
+        format,
         imported_at: ctx.now,
         imported_by: ctx.actor.clone(),
         outcome: outcome.clone(),
@@ -547,14 +549,6 @@ async fn import_entry(
         EntryOutcomeWrite::AlreadyImported => Step::Already,
         EntryOutcomeWrite::Moved => Step::Moved(customer),
     })
-}
-
-fn statement_format(format: &str) -> crate::domain::bank::StatementFormat {
-    match format {
-        "cfonb120" => crate::domain::bank::StatementFormat::Cfonb120,
-        "stripe" => crate::domain::bank::StatementFormat::Stripe,
-        _ => crate::domain::bank::StatementFormat::Camt053,
-    }
 }
 
 /// A payment the card provider reported: which payment (its id, the
@@ -645,7 +639,7 @@ pub async fn record_card_payment(
         let record = BankRecord {
             entry: entry.clone(),
             account: account.into(),
-            format: crate::domain::bank::StatementFormat::Stripe,
+            format: StatementFormat::Stripe,
             imported_at: ctx.now,
             imported_by: ctx.actor.clone(),
             outcome,
@@ -658,7 +652,7 @@ pub async fn record_card_payment(
         }
         let source = Source {
             entry: &entry,
-            format: "stripe",
+            format: StatementFormat::Stripe,
             rule: Rule::CardProvider,
             confidence: 100,
             held_minor,
@@ -833,7 +827,7 @@ pub async fn assign(
         let dunning = store.get_dunning(&customer).await?;
         let source = Source {
             entry: &record.entry,
-            format: record.format.as_str(),
+            format: record.format,
             rule: Rule::Assigned,
             confidence: 100,
             held_minor: available - assigned,

@@ -234,8 +234,10 @@ impl Store {
                     keys.push(Self::key(mark_pk(mark), MARK_SK));
                 }
             }
-            keys.sort_by(|a, b| format!("{:?}", a.get(keys::PK)).cmp(&format!("{:?}", b.get(keys::PK))));
-            keys.dedup();
+            // BatchGetItem refuses a key named twice (a bank reference
+            // repeated in one file).
+            let mut seen = std::collections::HashSet::new();
+            keys.retain(|k| seen.insert(k.get(keys::PK).and_then(|v| v.as_s().ok()).cloned()));
             let mut pending = Some(
                 KeysAndAttributes::builder()
                     .set_keys(Some(keys))

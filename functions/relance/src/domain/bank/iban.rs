@@ -48,12 +48,7 @@ impl Iban {
 
     /// In groups of four, as banks print it.
     pub fn grouped(&self) -> String {
-        let chars: Vec<char> = self.0.chars().collect();
-        chars
-            .chunks(4)
-            .map(|c| c.iter().collect::<String>())
-            .collect::<Vec<_>>()
-            .join(" ")
+        super::in_fours(&self.0)
     }
 }
 

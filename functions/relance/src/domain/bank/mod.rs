@@ -12,3 +12,14 @@ pub use entry::{BankEntry, EntryId, Statement, StatementFormat};
 pub use iban::Iban;
 pub use matching::{Allocation, Candidate, Decision, Ledger, Payer, Rule};
 pub use reference::CreditorReference;
+
+/// A code in groups of four characters, as banks print IBANs and
+/// references for a person to copy.
+fn in_fours(code: &str) -> String {
+    let chars: Vec<char> = code.chars().collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -78,12 +78,7 @@ impl CreditorReference {
 
     /// In groups of four, as it is printed for a person to copy.
     pub fn grouped(&self) -> String {
-        let chars: Vec<char> = self.0.chars().collect();
-        chars
-            .chunks(4)
-            .map(|c| c.iter().collect::<String>())
-            .collect::<Vec<_>>()
-            .join(" ")
+        super::in_fours(&self.0)
     }
 }
 
