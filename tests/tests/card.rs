@@ -174,3 +174,128 @@ async fn a_card_payment_delivered_twice_is_recorded_and_thanked_once_and_a_forge
         "{summary}"
     );
 }
+
+/// A Stripe event about `object`, at `created`.
+fn event(id: &str, kind: &str, created: i64, object: Value) -> String {
+    json!({
+        "id": id, "object": "event", "type": kind, "created": created, "livemode": false,
+        "api_version": "2024-06-20", "data": { "object": object }
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_refund_makes_the_invoice_owe_again_once_and_a_card_dispute_stops_the_reminders() {
+    let world = World::new("card-refund").await;
+    world
+        .create_customer(
+            "roux",
+            json!({ "company_name": "Boulangerie Roux", "contact_name": "Anne Roux" }),
+        )
+        .await;
+    let (status, invoice) = world.issue("r1", &invoice_body("roux")).await;
+    assert_eq!(status, 201, "{invoice}");
+    let number = invoice["number"].as_str().expect("number").to_string();
+    let gross = invoice["totals"]["gross_minor"].as_i64().expect("gross");
+    assert_eq!(pass_on(&world, date("2026-04-06")).await.emails_sent, 1);
+
+    let paid_at = morning(date("2026-04-07"));
+    world.set_now(paid_at);
+    let intent = event(
+        "evt_1Paid",
+        "payment_intent.succeeded",
+        paid_at.timestamp(),
+        json!({
+            "id": "pi_3Roux", "object": "payment_intent", "amount": gross, "amount_received": gross,
+            "currency": "eur", "status": "succeeded", "created": paid_at.timestamp(),
+            "metadata": { "invoice": number, "customer": "roux" }
+        }),
+    );
+    let (status, paid) = deliver(&world, &intent, Some(signed(&intent, paid_at.timestamp(), SECRET))).await;
+    assert_eq!((status, &paid["outcome"]), (200, &json!("recorded")), "{paid}");
+
+    // Finance refunds part of it in the provider's dashboard: Stripe
+    // reports the charge with its running total, twice.
+    let refunded_at = morning(date("2026-04-08"));
+    world.set_now(refunded_at);
+    let part = gross / 4;
+    let charge = |total: i64| {
+        json!({
+            "id": "ch_3Roux", "object": "charge", "amount": gross, "amount_captured": gross,
+            "amount_refunded": total, "refunded": total == gross, "currency": "eur",
+            "payment_intent": "pi_3Roux", "created": paid_at.timestamp(), "metadata": {}
+        })
+    };
+    let refund = event("evt_1Refund", "charge.refunded", refunded_at.timestamp(), charge(part));
+    let t = refunded_at.timestamp();
+    let (status, first) = deliver(&world, &refund, Some(signed(&refund, t, SECRET))).await;
+    assert_eq!((status, &first["outcome"]), (200, &json!("recorded")), "{first}");
+    let (status, again) = deliver(&world, &refund, Some(signed(&refund, t + 60, SECRET))).await;
+    assert_eq!(
+        (status, &again["outcome"]),
+        (200, &json!("already_recorded")),
+        "{again}"
+    );
+    let read = || async {
+        world
+            .store
+            .get_invoice(
+                &CustomerId::parse("roux").expect("id"),
+                &InvoiceNumber::parse(&number).expect("n"),
+            )
+            .await
+            .expect("read")
+            .expect("issued")
+            .value
+    };
+    let owed = read().await;
+    assert_eq!((owed.status, owed.remaining_minor()), (InvoiceStatus::Open, part));
+    let refunds = history(&world, "roux")
+        .await
+        .into_iter()
+        .filter(|e| e.kind.name() == "payment_refunded")
+        .count();
+    assert_eq!(refunds, 1);
+
+    // What is owed again is reminded again, at the next stage.
+    assert_eq!(pass_on(&world, date("2026-04-13")).await.emails_sent, 1);
+
+    // The cardholder's bank disputes the payment: a dispute on the
+    // invoice, once, and no reminder while it is open.
+    let disputed_at = morning(date("2026-04-14"));
+    world.set_now(disputed_at);
+    let dispute = event(
+        "evt_1Dispute",
+        "charge.dispute.created",
+        disputed_at.timestamp(),
+        json!({
+            "id": "dp_1Roux", "object": "dispute", "amount": gross - part, "currency": "eur",
+            "charge": "ch_3Roux", "payment_intent": "pi_3Roux", "reason": "product_not_received",
+            "status": "needs_response", "created": disputed_at.timestamp()
+        }),
+    );
+    let t = disputed_at.timestamp();
+    for want in ["recorded", "already_recorded"] {
+        let (status, got) = deliver(&world, &dispute, Some(signed(&dispute, t, SECRET))).await;
+        assert_eq!((status, &got["outcome"]), (200, &json!(want)), "{got}");
+    }
+    let disputed = read().await;
+    assert_eq!(disputed.disputes.len(), 1);
+    assert!(
+        disputed.disputes[0].reason.contains("dp_1Roux") && disputed.open_dispute().is_some(),
+        "{:?}",
+        disputed.disputes
+    );
+    assert_eq!(pass_on(&world, date("2026-04-27")).await.emails_sent, 0);
+
+    // A refund of a payment relance never recorded changes nothing.
+    world.set_now(disputed_at);
+    let stranger = event(
+        "evt_1Other",
+        "charge.refunded",
+        t,
+        json!({ "id": "ch_X", "object": "charge", "amount_refunded": 100, "currency": "eur", "payment_intent": "pi_unknown" }),
+    );
+    let (status, got) = deliver(&world, &stranger, Some(signed(&stranger, t, SECRET))).await;
+    assert_eq!((status, &got["outcome"]), (200, &json!("unknown_payment")), "{got}");
+}

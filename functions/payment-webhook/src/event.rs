@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, NaiveDate};
 use relance::bank::CardPayment;
+use relance::card::CardChange;
 use relance::domain::{CustomerId, InvoiceNumber};
 use serde_json::Value;
 
@@ -14,6 +15,13 @@ pub enum Reported {
     /// `checkout.session.completed` (once paid) or
     /// `payment_intent.succeeded`: the same payment, by its PaymentIntent.
     Paid(CardPaymentFields),
+    /// `charge.refunded` (the running total refunded) or
+    /// `charge.dispute.created`, about the PaymentIntent it names.
+    Changed {
+        event_id: String,
+        payment_id: String,
+        change: CardChange,
+    },
     /// Any other type, or a payment for no invoice of relance's.
     Ignored { kind: String, why: &'static str },
 }
@@ -66,6 +74,7 @@ pub fn read(body: &[u8]) -> Option<Reported> {
             (text(&object["payment_intent"]), object["amount_total"].as_i64())
         }
         "payment_intent.succeeded" => (text(&object["id"]), object["amount_received"].as_i64()),
+        "charge.refunded" | "charge.dispute.created" => return Some(changed(kind, event_id, &event, object)),
         _ => {
             return Some(Reported::Ignored {
                 kind,
@@ -96,5 +105,55 @@ pub fn read(body: &[u8]) -> Option<Reported> {
             kind,
             why: "no relance invoice in its metadata",
         }),
+    }
+}
+
+/// A refund or a dispute, about the PaymentIntent the object names.
+fn changed(kind: String, event_id: String, event: &Value, object: &Value) -> Reported {
+    let Some(payment_id) = object["payment_intent"].as_str().map(str::to_string) else {
+        return Reported::Ignored {
+            kind,
+            why: "it names no PaymentIntent",
+        };
+    };
+    let change = if kind == "charge.refunded" {
+        // The event's own moment: the charge's `created` is the payment's.
+        let on = event["created"]
+            .as_i64()
+            .and_then(|t| DateTime::from_timestamp(t, 0))
+            .map(relance::domain::calendar::business_date);
+        match (object["amount_refunded"].as_i64(), on) {
+            (Some(total_minor), Some(on)) if total_minor >= 0 => CardChange::Refunded { total_minor, on },
+            _ => {
+                return Reported::Ignored {
+                    kind,
+                    why: "no refunded amount or date",
+                };
+            }
+        }
+    } else {
+        match (
+            object["id"].as_str(),
+            object["amount"].as_i64(),
+            object["currency"].as_str(),
+        ) {
+            (Some(id), Some(amount_minor), Some(currency)) => CardChange::Disputed {
+                dispute_id: id.to_string(),
+                reason: object["reason"].as_str().unwrap_or("unknown").to_string(),
+                amount_minor,
+                currency: currency.to_uppercase(),
+            },
+            _ => {
+                return Reported::Ignored {
+                    kind,
+                    why: "not a dispute as Stripe describes one",
+                };
+            }
+        }
+    };
+    Reported::Changed {
+        event_id,
+        payment_id,
+        change,
     }
 }

@@ -73,6 +73,11 @@ async fn receive(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
             );
         }
         event::Reported::Paid(fields) => fields,
+        event::Reported::Changed {
+            event_id,
+            payment_id,
+            change,
+        } => return changed(&state, &event_id, &payment_id, &change, now).await,
     };
     let payment = match fields.payment() {
         Ok(p) => p,
@@ -96,10 +101,35 @@ async fn receive(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
         // the payment is recorded once.
         Err(e) => {
             tracing::error!(event = %fields.event_id, error = %e, "card payment not recorded yet");
-            answer(
-                StatusCode::SERVICE_UNAVAILABLE,
-                json!({ "error": "busy", "message": "try again" }),
-            )
+            try_again()
+        }
+    }
+}
+
+fn try_again() -> Response {
+    answer(
+        StatusCode::SERVICE_UNAVAILABLE,
+        json!({ "error": "busy", "message": "try again" }),
+    )
+}
+
+/// A refund or a dispute on a payment relance recorded.
+async fn changed(
+    state: &AppState,
+    event_id: &str,
+    payment_id: &str,
+    change: &relance::card::CardChange,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Response {
+    let actor = Actor(format!("stripe:{event_id}"));
+    match relance::card::record_card_change(&state.store, payment_id, change, Call::at(&actor, now)).await {
+        Ok(outcome) => {
+            tracing::info!(event = %event_id, payment = %payment_id, outcome = ?outcome, "card payment changed");
+            answer(StatusCode::OK, json!({ "received": true, "outcome": outcome }))
+        }
+        Err(e) => {
+            tracing::error!(event = %event_id, error = %e, "card change not recorded yet");
+            try_again()
         }
     }
 }

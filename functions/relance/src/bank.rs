@@ -587,7 +587,7 @@ pub async fn record_card_payment(
     payment: &CardPayment,
     ctx: Call<'_>,
 ) -> Result<(CardOutcome, Vec<(CustomerId, ulid::Ulid)>), BankError> {
-    let account = "stripe";
+    let account = crate::card::PROVIDER_ACCOUNT;
     let entry = BankEntry {
         id: Some(EntryId::reference(account, &payment.payment_id)),
         fingerprint: Some(EntryId::reference("stripe payment", &payment.payment_id)),

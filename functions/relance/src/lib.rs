@@ -9,6 +9,7 @@
 
 pub mod archive_link;
 pub mod bank;
+pub mod card;
 pub mod config;
 pub mod context;
 pub mod credits;

@@ -103,6 +103,11 @@ impl Tally {
                 number,
                 remaining_minor,
                 ..
+            }
+            | EventKind::PaymentRefunded {
+                number,
+                remaining_minor,
+                ..
             } => {
                 self.owed.insert(key(number), *remaining_minor);
             }

@@ -191,6 +191,17 @@ pub enum EventKind {
         reference: Option<String>,
         remaining_minor: i64,
     },
+    /// The card provider gave money back on a payment: the invoice owes it
+    /// again (`remaining_minor`).
+    PaymentRefunded {
+        number: InvoiceNumber,
+        amount_minor: i64,
+        currency: String,
+        date: NaiveDate,
+        /// The payment refunded (`stripe:pi_…`).
+        source: String,
+        remaining_minor: i64,
+    },
     InvoicePaid {
         number: InvoiceNumber,
         paid_on: NaiveDate,
@@ -362,6 +373,7 @@ impl EventKind {
             EventKind::HelpRequestAnswered { .. } => "help_request_answered",
             EventKind::PayClicked { .. } => "pay_clicked",
             EventKind::PaymentRecorded { .. } => "payment_recorded",
+            EventKind::PaymentRefunded { .. } => "payment_refunded",
             EventKind::InvoicePaid { .. } => "invoice_paid",
             EventKind::CreditRequested { .. } => "credit_requested",
             EventKind::CreditGranted { .. } => "credit_granted",

@@ -330,6 +330,7 @@ impl InvoiceDraft {
             dunning: Dunning::default(),
             credits: Vec::new(),
             corrections: Vec::new(),
+            refunds: Vec::new(),
             platform: None,
         }
     }

@@ -36,7 +36,7 @@ pub use lines::{
     InvoiceLine, MAX_LINES, MAX_QUANTITY_MILLI, MAX_UNIT_PRICE_MINOR, OperationCategory, QUANTITY_SCALE, Totals,
     VatBreakdown,
 };
-pub use payment::{CheckedPayment, Payment, PaymentInput, PaymentMethod};
+pub use payment::{CheckedPayment, Payment, PaymentInput, PaymentMethod, Refund};
 pub use platform::{Effect as PlatformEffect, PlatformState, PlatformStatus, PlatformStatusInput, StatusTaken};
 pub use terms::{MAX_TERM_DAYS, MAX_TERM_DAYS_END_OF_MONTH, PaymentTerms, end_of_month};
 pub use vat_case::{VatRegime, in_eu};
@@ -92,6 +92,10 @@ pub struct Invoice {
     /// issued; the credit notes say it.
     #[serde(default)]
     pub corrections: Vec<CreditDeduction>,
+    /// Money given back on its card payments (the provider's refunds):
+    /// what it gives back is owed again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refunds: Vec<payment::Refund>,
     /// The buyer's platform's current status for this invoice, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<PlatformState>,

@@ -37,6 +37,19 @@ pub struct Payment {
     pub source: Option<String>,
 }
 
+/// Money the card provider gave back on one of the invoice's payments:
+/// that much is owed again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refund {
+    pub amount_minor: i64,
+    pub date: NaiveDate,
+    /// The payment it gives money back on, as its `Payment::source`
+    /// (`stripe:pi_…`).
+    pub source: String,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: Actor,
+}
+
 /// A payment as finance records it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -179,6 +192,55 @@ impl Invoice {
             self.status = InvoiceStatus::Paid;
         }
         Ok(())
+    }
+
+    /// Records that the provider has refunded `refunded_total` so far on
+    /// the payment `source` (the provider reports the running total, so
+    /// the same report read twice, or an older one read late, changes
+    /// nothing: `None`). What it gives back beyond what that payment paid
+    /// on this invoice is not this invoice's (it was held). A paid invoice
+    /// is open again for what is owed again.
+    pub fn take_refund(
+        &mut self,
+        source: &str,
+        refunded_total: i64,
+        date: NaiveDate,
+        now: DateTime<Utc>,
+        by: &Actor,
+    ) -> Option<EventKind> {
+        let paid: i64 = self
+            .payments
+            .iter()
+            .filter(|p| p.source.as_deref() == Some(source))
+            .fold(0i64, |sum, p| sum.saturating_add(p.amount_minor));
+        let before: i64 = self
+            .refunds
+            .iter()
+            .filter(|r| r.source == source)
+            .fold(0i64, |sum, r| sum.saturating_add(r.amount_minor));
+        let amount = refunded_total.clamp(0, paid).saturating_sub(before);
+        if amount <= 0 {
+            return None;
+        }
+        self.paid_minor = self.paid_minor.saturating_sub(amount);
+        self.refunds.push(Refund {
+            amount_minor: amount,
+            date,
+            source: source.to_string(),
+            recorded_at: now,
+            recorded_by: by.clone(),
+        });
+        if self.status == InvoiceStatus::Paid && self.remaining_minor() > 0 {
+            self.status = InvoiceStatus::Open;
+        }
+        Some(EventKind::PaymentRefunded {
+            number: self.number.clone(),
+            amount_minor: amount,
+            currency: self.currency.to_string(),
+            date,
+            source: source.to_string(),
+            remaining_minor: self.remaining_minor(),
+        })
     }
 
     /// What recording `payment` (already applied to this invoice) writes
@@ -324,6 +386,58 @@ mod tests {
             assert_eq!(last, refusal, "{payments:?}");
             assert_eq!(invoice.remaining_minor(), remaining, "{payments:?}");
         }
+    }
+
+    #[test]
+    fn a_refund_reopens_what_it_gives_back_once() {
+        let now = chrono::DateTime::<Utc>::UNIX_EPOCH;
+        let by = Actor::system("test");
+        let card = |amount: i64| {
+            CheckedPayment::received(amount, "EUR", day(10), PaymentMethod::Card, None, "stripe:pi_1".into())
+        };
+        // (running totals the provider reports, in order; what each
+        // records; what remains due after; the status after)
+        type Case = (&'static [i64], &'static [Option<i64>], i64, InvoiceStatus);
+        let cases: [Case; 5] = [
+            (&[12_000], &[Some(12_000)], 12_000, InvoiceStatus::Open),
+            (&[2_000, 2_000], &[Some(2_000), None], 2_000, InvoiceStatus::Open),
+            (&[2_000, 5_000], &[Some(2_000), Some(3_000)], 5_000, InvoiceStatus::Open),
+            // An older report read after a newer one changes nothing.
+            (&[5_000, 2_000], &[Some(5_000), None], 5_000, InvoiceStatus::Open),
+            // Beyond what the payment paid here: not this invoice's.
+            (&[99_000, 0], &[Some(12_000), None], 12_000, InvoiceStatus::Open),
+        ];
+        for (totals, recorded, remaining, status) in cases {
+            let mut invoice = test_invoice();
+            invoice
+                .take_payment(&card(12_000), now, &by)
+                .unwrap_or_else(|e| panic!("{e:?}"));
+            assert_eq!(invoice.status, InvoiceStatus::Paid);
+            let got: Vec<Option<i64>> = totals
+                .iter()
+                .map(|t| {
+                    invoice
+                        .take_refund("stripe:pi_1", *t, day(15), now, &by)
+                        .map(|k| match k {
+                            EventKind::PaymentRefunded { amount_minor, .. } => amount_minor,
+                            other => panic!("{other:?}"),
+                        })
+                })
+                .collect();
+            assert_eq!(got, recorded, "{totals:?}");
+            assert_eq!(
+                (invoice.remaining_minor(), invoice.status),
+                (remaining, status),
+                "{totals:?}"
+            );
+        }
+        // A refund on another payment gives nothing back here.
+        let mut invoice = test_invoice();
+        invoice
+            .take_payment(&card(12_000), now, &by)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(invoice.take_refund("stripe:pi_2", 12_000, day(15), now, &by), None);
+        assert_eq!(invoice.status, InvoiceStatus::Paid);
     }
 
     #[test]
