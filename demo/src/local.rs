@@ -162,6 +162,8 @@ impl Local {
                 endpoint: std::env::var("AWS_ENDPOINT_URL_S3").ok(),
             }),
             clock: read.clone(),
+            checkout: None,
+            public_url: "http://127.0.0.1:3001".into(),
             secure_cookies: false,
         }));
         let documents_app = invoice_documents::router(Arc::new(invoice_documents::AppState {

@@ -125,6 +125,8 @@ async fn a_failed_read_shows_the_apology_page_with_the_contact_and_no_error_deta
         seller: healthy.seller.clone(),
         archive: healthy.archive.clone(),
         clock: healthy.clock.clone(),
+        checkout: None,
+        public_url: "http://127.0.0.1:3001".into(),
         secure_cookies: false,
     });
     let page = visitor.get(&link).await;

@@ -192,12 +192,36 @@ fn the_reminder_pass_may_also_continue_itself_and_report_failures_nothing_more()
 }
 
 #[test]
-fn the_customer_pages_may_use_the_table_alert_finance_and_read_the_archive_nothing_more() {
+fn the_customer_pages_may_use_the_table_alert_finance_read_the_archive_and_the_card_key_nothing_more() {
     let mut expected = table_access(&TABLE_ACTIONS, &[TABLE]);
     expected.extend(ses());
     // The download links are signed with the pages' role.
     expected.insert(("s3:GetObject".into(), "!Sub ${ArchiveBucket.Arn}/*".into()));
-    assert_eq!(grants("CustomerLinksFunction"), expected);
+    let t = template();
+    assert_eq!(
+        grants_except(&t, "CustomerLinksFunction", "secretsmanager:GetSecretValue"),
+        expected
+    );
+    // The card provider's key: that one secret only, by its ARN, and
+    // never its value in the template.
+    let statements = &t["Resources"]["CustomerLinksFunction"]["Properties"]["Policies"][0]["Statement"];
+    let secret = statements
+        .as_sequence()
+        .expect("statements")
+        .iter()
+        .find(|s| text(&s["Action"]) == "secretsmanager:GetSecretValue")
+        .expect("the key's statement");
+    assert!(
+        text(&secret["Resource"]).contains("StripeSecretKeyArn"),
+        "{:?}",
+        secret["Resource"]
+    );
+    let variables = &t["Resources"]["CustomerLinksFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(
+        text(&variables["RELANCE_STRIPE_SECRET_KEY_ARN"]),
+        "!Ref StripeSecretKeyArn"
+    );
+    assert!(variables["RELANCE_STRIPE_SECRET_KEY"].is_null());
 }
 
 #[test]

@@ -18,6 +18,7 @@ use relance::surveys::{self, AnswerOutcome};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::checkout::CheckoutRequest;
 use crate::page;
 use crate::session::{ClientAddress, Current, Limit, Recording, too_many, within_limits};
 use crate::view::{help_page, session_numbers, survey_page};
@@ -56,7 +57,8 @@ pub struct PayForm {
 }
 
 /// "Pay online": the click is recorded, then the customer goes to the
-/// payment page for what is left to pay.
+/// payment page for what is left to pay — a Checkout Session of the card
+/// provider when one is configured, else `payment.pay_url`.
 pub async fn pay(
     State(state): State<Arc<AppState>>,
     Recording(current): Recording,
@@ -74,13 +76,14 @@ pub async fn pay(
         Ok(_) => return page::invalid_link(&state, locale),
         Err(err) => return page::failed(locale, &err),
     };
-    let Some(target) = invoice.seller.payment.pay_link(
+    let page_url = invoice.seller.payment.pay_link(
         invoice.number.as_str(),
         invoice.remaining_minor(),
         invoice.currency.code(),
-    ) else {
+    );
+    if state.checkout.is_none() && page_url.is_none() {
         return page::invalid_link(&state, locale);
-    };
+    }
     if let Err(page) = spend(&state, &current, form.once.as_deref()).await {
         return page;
     }
@@ -93,7 +96,37 @@ pub async fn pay(
     if let Err(err) = state.store.append_event(&event).await {
         return page::failed(locale, &err);
     }
-    Redirect::to(&target).into_response()
+    let Some(provider) = state.checkout.as_ref() else {
+        return page_url.map_or_else(
+            || page::invalid_link(&state, locale),
+            |url| Redirect::to(&url).into_response(),
+        );
+    };
+    let request = CheckoutRequest::for_invoice(
+        &invoice,
+        current.customer.email.as_str(),
+        locale,
+        &state.public_url,
+        state.now(),
+    );
+    match provider.start(&request).await {
+        Ok(session) => {
+            tracing::info!(session = %session.id, invoice = %invoice.number, "checkout started");
+            Redirect::to(&session.url).into_response()
+        }
+        // The customer can still pay by transfer: the page says so.
+        Err(err) => {
+            tracing::error!(error = %err, invoice = %invoice.number, "checkout not started");
+            page::message(
+                &state,
+                locale,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "pay_unavailable_title",
+                "pay_unavailable_body",
+                true,
+            )
+        }
+    }
 }
 
 #[derive(Deserialize)]

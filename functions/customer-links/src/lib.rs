@@ -5,6 +5,7 @@
 //! anything a person sees; forms carry a one-time value.
 
 mod answer;
+pub mod checkout;
 mod page;
 mod session;
 mod view;
@@ -38,6 +39,13 @@ pub struct AppState {
     /// archive is configured (the pages then offer no download).
     pub archive: Option<relance::archive_link::ArchiveLinks>,
     pub clock: Clock,
+    /// The card provider behind "Pay online", when one is configured:
+    /// the button then opens a Checkout Session for what is still due
+    /// (else it goes to `payment.pay_url`, if any).
+    pub checkout: Option<Arc<dyn checkout::CardCheckout>>,
+    /// Where the pages are served (`RELANCE_PUBLIC_URL`): the provider
+    /// sends the customer back there.
+    pub public_url: String,
     /// `Secure` cookies (and the `__Host-` prefix) when served over HTTPS.
     pub secure_cookies: bool,
 }
@@ -52,7 +60,7 @@ impl AppState {
 const MAX_FORM: usize = 8 * 1024;
 
 pub fn router(state: Arc<AppState>) -> Router {
-    let csp = content_security_policy(&state.seller);
+    let csp = content_security_policy(&state.seller, state.checkout.is_some());
     Router::new()
         .route("/i/{token}", get(session::open_invoice_link))
         .route("/i/{token}/{number}", get(session::open_reminder_invoice_link))
@@ -82,21 +90,29 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// Nothing from elsewhere, no script at all, forms only to ourselves and
-/// to the payment page (Chrome applies `form-action` to the redirect).
-fn content_security_policy(seller: &Seller) -> HeaderValue {
-    let pay_origin = seller
-        .payment
-        .pay_url
-        .as_deref()
-        .and_then(origin_of)
-        .map(|o| format!(" {o}"))
-        .unwrap_or_default();
+/// to the payment page (Chrome applies `form-action` to the redirect):
+/// the provider's checkout when there is one, else `payment.pay_url`.
+fn content_security_policy(seller: &Seller, card_checkout: bool) -> HeaderValue {
+    let pay_origin = if card_checkout {
+        format!(" {STRIPE_CHECKOUT_ORIGIN}")
+    } else {
+        seller
+            .payment
+            .pay_url
+            .as_deref()
+            .and_then(origin_of)
+            .map(|o| format!(" {o}"))
+            .unwrap_or_default()
+    };
     let policy = format!(
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'{pay_origin}; \
          frame-ancestors 'none'; base-uri 'none'"
     );
     HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
 }
+
+/// Where Stripe's hosted Checkout pages are served.
+const STRIPE_CHECKOUT_ORIGIN: &str = "https://checkout.stripe.com";
 
 /// `https://pay.example.com/x?y` → `https://pay.example.com`.
 fn origin_of(url: &str) -> Option<String> {

@@ -1,11 +1,15 @@
 //! `customer-links`: the public pages. In Lambda (the runtime sets
 //! `AWS_LAMBDA_RUNTIME_API`) the router is served by `lambda_http`;
 //! anywhere else it listens on `RELANCE_LINKS_LISTEN` (default
-//! 127.0.0.1:3001).
+//! 127.0.0.1:3001). With a card provider's secret key (Secrets Manager:
+//! `RELANCE_STRIPE_SECRET_KEY_ARN`; locally `RELANCE_STRIPE_SECRET_KEY`,
+//! and `RELANCE_STRIPE_API` for a stand-in), "Pay online" opens a
+//! Stripe Checkout Session.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use customer_links::checkout::{CardCheckout, StripeApi};
 use customer_links::{AppState, router};
 use relance::config::{Settings, company};
 use relance::delivery::Deliverer;
@@ -22,6 +26,13 @@ async fn main() -> Result<(), Error> {
     let config = relance::sdk::from_env()?;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
     let renderer = Arc::new(Renderer::with(startup::CUSTOMER_LINKS)?);
+    let checkout = relance::secrets::read(&config, "RELANCE_STRIPE_SECRET_KEY_ARN", "RELANCE_STRIPE_SECRET_KEY")
+        .await?
+        .map(|key| {
+            let api = std::env::var("RELANCE_STRIPE_API").unwrap_or_else(|_| "https://api.stripe.com".into());
+            StripeApi::new(&api, &key).map(|s| Arc::new(s) as Arc<dyn CardCheckout>)
+        })
+        .transpose()?;
     let state = Arc::new(AppState {
         deliverer: Deliverer::from_settings(&settings, &config, store.clone(), renderer.clone()),
         store,
@@ -29,6 +40,8 @@ async fn main() -> Result<(), Error> {
         seller: company()?,
         archive: relance::archive_link::ArchiveLinks::from_env().ok(),
         clock: relance::context::system_clock(),
+        checkout,
+        public_url: settings.public_url.clone(),
         secure_cookies: settings.public_url.starts_with("https://"),
     });
     let app = router(state);

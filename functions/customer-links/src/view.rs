@@ -62,7 +62,14 @@ fn today(state: &AppState) -> chrono::NaiveDate {
     relance::domain::calendar::business_date(state.now())
 }
 
-async fn invoice_page(state: &AppState, current: &Current, number: &InvoiceNumber) -> Response {
+/// `?checkout=done`: the card provider sent the customer back after
+/// paying; the webhook may not have told us yet.
+#[derive(Deserialize, Default)]
+pub struct Back {
+    checkout: Option<String>,
+}
+
+async fn invoice_page(state: &AppState, current: &Current, number: &InvoiceNumber, back: &Back) -> Response {
     let locale = current.locale();
     // The invoice is looked up in the session customer's partition only:
     // no address can reach another customer's invoice.
@@ -71,7 +78,11 @@ async fn invoice_page(state: &AppState, current: &Current, number: &InvoiceNumbe
         Ok(None) => return page::invalid_link(state, locale),
         Err(err) => return page::failed(locale, &err),
     };
-    let pay = invoice.status == InvoiceStatus::Open && invoice.seller.payment.pay_url.is_some();
+    let returned = back.checkout.as_deref() == Some("done") && invoice.status == InvoiceStatus::Open;
+    // A customer who has just paid is not offered to pay again.
+    let pay = invoice.status == InvoiceStatus::Open
+        && !returned
+        && (state.checkout.is_some() || invoice.seller.payment.pay_url.is_some());
     // The structured file the buyer's platform reads: the one it chose,
     // else the CII (Factur-X's own XML).
     let xml = match invoice.buyer.document_format() {
@@ -90,6 +101,7 @@ async fn invoice_page(state: &AppState, current: &Current, number: &InvoiceNumbe
             "status": status_of(&invoice, today(state)),
             "paused": invoice.dunning.help_request_open,
             "pay": pay,
+            "checkout_returned": returned,
             "help": help,
             "once": current.session.nonce,
             "downloads": state.archive.is_some(),
@@ -134,10 +146,10 @@ pub async fn document(
     }
 }
 
-pub async fn invoice(State(state): State<Arc<AppState>>, current: Current) -> Response {
+pub async fn invoice(State(state): State<Arc<AppState>>, back: Query<Back>, current: Current) -> Response {
     match session_numbers(&current).first() {
         Some(number) if current.session.purpose == LinkPurpose::ViewInvoice => {
-            invoice_page(&state, &current, number).await
+            invoice_page(&state, &current, number, &back).await
         }
         _ => page::invalid_link(&state, current.locale()),
     }
@@ -146,10 +158,11 @@ pub async fn invoice(State(state): State<Arc<AppState>>, current: Current) -> Re
 pub async fn portal_invoice(
     State(state): State<Arc<AppState>>,
     Path(number): Path<String>,
+    back: Query<Back>,
     current: Current,
 ) -> Response {
     match InvoiceNumber::parse(&number) {
-        Ok(number) => invoice_page(&state, &current, &number).await,
+        Ok(number) => invoice_page(&state, &current, &number, &back).await,
         Err(_) => page::invalid_link(&state, current.locale()),
     }
 }

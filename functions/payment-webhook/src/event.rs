@@ -73,7 +73,16 @@ pub fn read(body: &[u8]) -> Option<Reported> {
             }
             (text(&object["payment_intent"]), object["amount_total"].as_i64())
         }
-        "payment_intent.succeeded" => (text(&object["id"]), object["amount_received"].as_i64()),
+        // `amount_received`; a succeeded PaymentIntent without it (older
+        // API versions, stand-ins) received its `amount`.
+        "payment_intent.succeeded" => (
+            text(&object["id"]),
+            object["amount_received"].as_i64().or_else(|| {
+                (object["status"].as_str() == Some("succeeded"))
+                    .then(|| object["amount"].as_i64())
+                    .flatten()
+            }),
+        ),
         "charge.refunded" | "charge.dispute.created" => return Some(changed(kind, event_id, &event, object)),
         _ => {
             return Some(Reported::Ignored {

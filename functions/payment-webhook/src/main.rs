@@ -21,25 +21,13 @@ async fn main() -> Result<(), Error> {
     relance::telemetry::init(in_lambda);
     let settings = Settings::from_env()?;
     let config = relance::sdk::from_env()?;
-    let arn = std::env::var("RELANCE_STRIPE_WEBHOOK_SECRET_ARN")
-        .ok()
-        .filter(|a| !a.is_empty());
-    let signing_secret = match arn {
-        Some(arn) => aws_sdk_secretsmanager::Client::new(&config)
-            .get_secret_value()
-            .secret_id(arn)
-            .send()
-            .await
-            .map_err(|e| {
-                format!(
-                    "the webhook's signing secret: {}",
-                    aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
-                )
-            })?
-            .secret_string
-            .ok_or("the webhook's signing secret is not a string secret")?,
-        None => std::env::var("RELANCE_STRIPE_WEBHOOK_SECRET").unwrap_or_default(),
-    };
+    let signing_secret = relance::secrets::read(
+        &config,
+        "RELANCE_STRIPE_WEBHOOK_SECRET_ARN",
+        "RELANCE_STRIPE_WEBHOOK_SECRET",
+    )
+    .await?
+    .unwrap_or_default();
     let renderer = Arc::new(Renderer::with(startup::ISSUE_INVOICE)?);
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
     let state = Arc::new(AppState {

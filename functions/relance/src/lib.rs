@@ -26,6 +26,7 @@ pub mod render;
 pub mod replay;
 pub mod retry;
 pub mod sdk;
+pub mod secrets;
 pub mod store;
 pub mod surveys;
 pub mod telemetry;

@@ -115,6 +115,8 @@ async fn main() -> Result<()> {
         // The page's cost without the download links' signing.
         archive: None,
         clock: Arc::new(move || start + chrono::Duration::hours(clock_hours.load(Ordering::Relaxed))),
+        checkout: None,
+        public_url: "http://127.0.0.1:3001".into(),
         secure_cookies: false,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -50,6 +50,8 @@ pub fn links_state(world: &World) -> Arc<AppState> {
             endpoint: std::env::var("AWS_ENDPOINT_URL_S3").ok(),
         }),
         clock: Arc::new(move || *clock.lock().expect("clock")),
+        checkout: None,
+        public_url: "http://127.0.0.1:3001".into(),
         secure_cookies: false,
     })
 }
