@@ -81,6 +81,8 @@ impl Signer {
 pub struct Answer {
     pub status: u16,
     pub body: Value,
+    /// The body as it came (a document's bytes).
+    pub bytes: Vec<u8>,
     /// The API replayed the first answer to this Idempotency-Key.
     pub replayed: bool,
 }
@@ -166,9 +168,12 @@ impl Api {
         payload: Option<(Vec<u8>, &'static str)>,
         key: Option<&str>,
     ) -> Result<Answer> {
-        // The credit function also answers the corrective credit notes.
+        // The credit function also answers the corrective credit notes;
+        // the documents (of invoices and credit notes) are the finance API's.
         let base = if path.starts_with("/bank-") {
             &self.bank
+        } else if path.contains("/documents/") {
+            &self.invoices
         } else if path.starts_with("/credits") || path.contains("/credits") || path.ends_with("/credit-notes") {
             &self.credits
         } else {
@@ -212,7 +217,12 @@ impl Api {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Ok(Answer { status, body, replayed })
+        Ok(Answer {
+            status,
+            body,
+            replayed,
+            bytes: bytes.to_vec(),
+        })
     }
 }
 

@@ -125,6 +125,81 @@ enum Command {
         #[arg(long)]
         platform: Option<String>,
     },
+    /// A customer's profile.
+    ShowCustomer { id: String },
+    /// One invoice, with what is left to pay and its email's delivery.
+    Invoice { customer: String, number: String },
+    /// Save an issued document as archived: pdf (Factur-X), cii or ubl;
+    /// `--credit ID` for a credit note's instead of the invoice's.
+    Document {
+        customer: String,
+        /// The invoice's number (or, with --credit, the credit's id).
+        number: String,
+        #[arg(long, default_value = "pdf")]
+        format: String,
+        #[arg(long)]
+        credit: bool,
+        /// Where to write it (by default NUMBER.pdf, NUMBER.cii.xml…).
+        #[arg(long)]
+        out: Option<String>,
+    },
+    /// Open a dispute on an invoice: no reminder while it is open.
+    Dispute {
+        customer: String,
+        number: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Settle the invoice's open dispute.
+    Settle {
+        customer: String,
+        number: String,
+        #[arg(long)]
+        resolution: String,
+    },
+    /// Record the customer's promise to pay by a date.
+    Promise {
+        customer: String,
+        number: String,
+        /// YYYY-MM-DD
+        date: String,
+    },
+    /// Agree a payment plan: `--instalment 2026-04-15=300.00`, repeated;
+    /// the instalments add up to what is due.
+    Plan {
+        customer: String,
+        number: String,
+        #[arg(long = "instalment", required = true)]
+        instalments: Vec<String>,
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+    },
+    /// Write down that a person spoke with the customer (answers an open
+    /// help request: its reminders resume).
+    Reply {
+        customer: String,
+        #[arg(long)]
+        note: String,
+    },
+    /// A customer's credits (or one, with --credit).
+    Credits {
+        customer: String,
+        #[arg(long)]
+        credit: Option<String>,
+    },
+    /// Approve a credit that waits for a second person (not its requester).
+    Approve { customer: String, credit: String },
+    /// Withdraw a credit request that waits for approval.
+    Cancel {
+        customer: String,
+        credit: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// This month's goodwill credits against the budget, and the year's.
+    Portfolio,
+    /// Send again the emails whose delivery failed (the outbox's retry).
+    RetryDeliveries,
     /// Bank statements: import one, list what waits for a person, decide it.
     Bank {
         #[command(subcommand)]
@@ -212,6 +287,54 @@ async fn bank(api: &Api, command: BankCommand) -> Result<()> {
             print(&api.call(Method::POST, &path, Some(&body), None).await?)
         }
     }
+}
+
+/// The plan the flags describe: `DATE=AMOUNT` each.
+fn plan_body(instalments: &[String], currency: &str) -> Result<Value> {
+    let code = relance::domain::Currency::parse(currency).map_err(anyhow::Error::msg)?;
+    let instalments = instalments
+        .iter()
+        .map(|i| {
+            let (date, amount) = i
+                .split_once('=')
+                .with_context(|| format!("--instalment {i}: write DATE=AMOUNT"))?;
+            let minor = relance::domain::decimal::parse_scaled(amount, code.exponent())
+                .map_err(|e| anyhow::anyhow!("--instalment {i}: {e}"))?;
+            Ok(json!({ "due_date": date.trim(), "amount_minor": minor }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(json!({ "instalments": instalments }))
+}
+
+/// Saves a document's bytes as they came from the archive.
+async fn document(
+    api: &Api,
+    customer: &str,
+    number: &str,
+    format: &str,
+    credit: bool,
+    out: Option<String>,
+) -> Result<()> {
+    let owner = if credit { "credits" } else { "invoices" };
+    let answer = api
+        .call(
+            Method::GET,
+            &format!("/customers/{customer}/{owner}/{number}/documents/{format}"),
+            None,
+            None,
+        )
+        .await?;
+    if !answer.ok() {
+        bail!("{}", answer.problem());
+    }
+    let suffix = match format {
+        "pdf" => "pdf",
+        other => &format!("{other}.xml"),
+    };
+    let out = out.unwrap_or_else(|| format!("{number}.{suffix}"));
+    std::fs::write(&out, &answer.bytes).with_context(|| format!("writing {out}"))?;
+    println!("{out} ({} bytes)", answer.bytes.len());
+    Ok(())
 }
 
 /// The correction request the flags describe.
@@ -465,6 +588,91 @@ async fn main() -> Result<()> {
             let path = format!("/customers/{customer}/invoices/{number}/statuses");
             print(&api.call(Method::POST, &path, Some(&body), None).await?)
         }
+        Command::ShowCustomer { id } => print(&api.call(Method::GET, &format!("/customers/{id}"), None, None).await?),
+        Command::Invoice { customer, number } => print(
+            &api.call(
+                Method::GET,
+                &format!("/customers/{customer}/invoices/{number}"),
+                None,
+                None,
+            )
+            .await?,
+        ),
+        Command::Document {
+            customer,
+            number,
+            format,
+            credit,
+            out,
+        } => document(&api, &customer, &number, &format, credit, out).await,
+        Command::Dispute {
+            customer,
+            number,
+            reason,
+        } => {
+            let path = format!("/customers/{customer}/invoices/{number}/disputes");
+            print(
+                &api.call(Method::POST, &path, Some(&json!({ "reason": reason })), None)
+                    .await?,
+            )
+        }
+        Command::Settle {
+            customer,
+            number,
+            resolution,
+        } => {
+            let path = format!("/customers/{customer}/invoices/{number}/disputes/settle");
+            let body = json!({ "resolution": resolution });
+            print(&api.call(Method::POST, &path, Some(&body), None).await?)
+        }
+        Command::Promise { customer, number, date } => {
+            let path = format!("/customers/{customer}/invoices/{number}/promise");
+            print(
+                &api.call(Method::POST, &path, Some(&json!({ "date": date })), None)
+                    .await?,
+            )
+        }
+        Command::Plan {
+            customer,
+            number,
+            instalments,
+            currency,
+        } => {
+            let path = format!("/customers/{customer}/invoices/{number}/plan");
+            let body = plan_body(&instalments, &currency)?;
+            print(&api.call(Method::POST, &path, Some(&body), None).await?)
+        }
+        Command::Reply { customer, note } => {
+            let path = format!("/customers/{customer}/replies");
+            print(
+                &api.call(Method::POST, &path, Some(&json!({ "note": note })), None)
+                    .await?,
+            )
+        }
+        Command::Credits { customer, credit } => {
+            let path = credit.map_or_else(
+                || format!("/customers/{customer}/credits"),
+                |c| format!("/customers/{customer}/credits/{c}"),
+            );
+            print(&api.call(Method::GET, &path, None, None).await?)
+        }
+        Command::Approve { customer, credit } => {
+            let path = format!("/customers/{customer}/credits/{credit}/approve");
+            print(&api.call(Method::POST, &path, None, None).await?)
+        }
+        Command::Cancel {
+            customer,
+            credit,
+            reason,
+        } => {
+            let path = format!("/customers/{customer}/credits/{credit}/cancel");
+            print(
+                &api.call(Method::POST, &path, Some(&json!({ "reason": reason })), None)
+                    .await?,
+            )
+        }
+        Command::Portfolio => print(&api.call(Method::GET, "/credits/portfolio", None, None).await?),
+        Command::RetryDeliveries => print(&api.call(Method::POST, "/deliveries/retry", None, None).await?),
         Command::Bank { command } => bank(&api, command).await,
         Command::Render {
             template,

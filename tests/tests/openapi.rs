@@ -365,6 +365,227 @@ async fn every_documented_route_answers_as_documented() {
         );
         exercised.entry(key).or_default().push(status.as_u16());
     }
+    // The credit routes: a gesture granted at once, one waiting for a
+    // second person (who approves; the requester cannot), one withdrawn.
+    let (status, big) = world
+        .call(
+            "POST",
+            "/invoices",
+            &[("idempotency-key", "big")],
+            Some(&json!({
+                "customer_id": "c1", "currency": "EUR", "issue_date": "2026-03-02",
+                "payment_terms": { "days": 30 }, "category": "goods",
+                "lines": [{ "description": "Four à sole 4 étages", "quantity": 1, "unit_price_minor": 1_200_000, "vat_rate": "20" }]
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{big}");
+    let big = big["number"].as_str().expect("number").to_string();
+    let repair = |invoice: &str, net: Option<i64>| {
+        let mut body = json!({
+            "situation": "defective_product", "severity": "critical", "invoice": invoice,
+            "what_happened": "Le four livré ne chauffait pas au-delà de 180 °C.",
+            "what_we_did": "Notre technicien l'a remplacé."
+        });
+        if let Some(net) = net {
+            body["net_minor"] = json!(net);
+        }
+        body
+    };
+    let small = json!({
+        "situation": "late_delivery", "severity": "minor", "invoice": "F2026-000001",
+        "what_happened": "Livré avec deux jours de retard.", "what_we_did": "Nous avons changé de transporteur."
+    });
+    let credit = |method: &'static str,
+                      template: &'static str,
+                      uri: String,
+                      headers: Vec<(&'static str, &'static str)>,
+                      body: Option<Value>| { (method, template, uri, headers, body) };
+    let first: Vec<Call> = vec![
+        credit(
+            "POST",
+            "/customers/{id}/credits/quote",
+            "/customers/c1/credits/quote".into(),
+            vec![],
+            Some(small.clone()),
+        ),
+        credit(
+            "POST",
+            "/customers/{id}/credits/quote",
+            "/customers/nobody/credits/quote".into(),
+            vec![],
+            Some(small.clone()),
+        ),
+        credit(
+            "POST",
+            "/customers/{id}/credits/quote",
+            "/customers/c1/credits/quote".into(),
+            vec![],
+            Some(json!({ "situation": "x", "invoice": "F2026-000001" })),
+        ),
+        credit(
+            "POST",
+            "/customers/{id}/credits",
+            "/customers/c1/credits".into(),
+            vec![("idempotency-key", "ck1")],
+            Some(small.clone()),
+        ),
+        credit(
+            "POST",
+            "/customers/{id}/credits",
+            "/customers/c1/credits".into(),
+            vec![("idempotency-key", "ck1")],
+            Some(small.clone()),
+        ),
+        credit(
+            "POST",
+            "/customers/{id}/credits",
+            "/customers/c1/credits".into(),
+            vec![],
+            Some(small.clone()),
+        ),
+        credit(
+            "POST",
+            "/customers/{id}/credits",
+            "/customers/c1/credits".into(),
+            vec![("idempotency-key", "ck2")],
+            Some(repair(&big, Some(100_000))),
+        ),
+        credit(
+            "POST",
+            "/customers/{id}/credits",
+            "/customers/c1/credits".into(),
+            vec![("idempotency-key", "ck3")],
+            Some(repair(&big, Some(100_000))),
+        ),
+        credit(
+            "GET",
+            "/customers/{id}/credits",
+            "/customers/c1/credits".into(),
+            vec![],
+            None,
+        ),
+        credit(
+            "GET",
+            "/customers/{id}/credits",
+            "/customers/nobody/credits".into(),
+            vec![],
+            None,
+        ),
+        credit("GET", "/credits/portfolio", "/credits/portfolio".into(), vec![], None),
+    ];
+    let mut waiting = Vec::new();
+    for (method, template, uri, headers, body) in first {
+        let (status, answer) = world.call(method, &uri, &headers, body.as_ref()).await;
+        let key = (method.to_string(), template.to_string());
+        let allowed = spec
+            .get(&key)
+            .unwrap_or_else(|| panic!("{method} {template} is not documented"));
+        assert!(
+            allowed.contains(&status.as_u16()),
+            "{method} {uri} answered {status}, not documented: {answer}"
+        );
+        if status.as_u16() == 202 {
+            waiting.push(answer["id"].as_str().expect("id").to_string());
+        }
+        exercised.entry(key).or_default().push(status.as_u16());
+    }
+    let [approved, withdrawn] = waiting.as_slice() else {
+        panic!("two requests wait for approval: {waiting:?}")
+    };
+    let unknown = ulid::Ulid::new().to_string();
+    let second: Vec<Call> = vec![
+        credit(
+            "GET",
+            "/customers/{id}/credits/{credit}",
+            format!("/customers/c1/credits/{approved}"),
+            vec![],
+            None,
+        ),
+        credit(
+            "GET",
+            "/customers/{id}/credits/{credit}",
+            "/customers/c1/credits/not-a-credit".into(),
+            vec![],
+            None,
+        ),
+        credit(
+            "GET",
+            "/customers/{id}/credits/{credit}",
+            format!("/customers/c1/credits/{unknown}"),
+            vec![],
+            None,
+        ),
+        credit(
+            "POST",
+            "/customers/{id}/credits/{credit}/approve",
+            format!("/customers/c1/credits/{approved}/approve"),
+            vec![],
+            None,
+        ),
+        credit(
+            "POST",
+            "/customers/{id}/credits/{credit}/approve",
+            format!("/customers/c1/credits/{approved}/approve"),
+            vec![("x-relance-actor", "nadia.approver")],
+            None,
+        ),
+        credit(
+            "POST",
+            "/customers/{id}/credits/{credit}/approve",
+            format!("/customers/c1/credits/{approved}/approve"),
+            vec![("x-relance-actor", "nadia.approver")],
+            None,
+        ),
+        credit(
+            "POST",
+            "/customers/{id}/credits/{credit}/approve",
+            format!("/customers/c1/credits/{unknown}/approve"),
+            vec![("x-relance-actor", "nadia.approver")],
+            None,
+        ),
+        credit(
+            "POST",
+            "/customers/{id}/credits/{credit}/cancel",
+            format!("/customers/c1/credits/{withdrawn}/cancel"),
+            vec![],
+            Some(json!({})),
+        ),
+        credit(
+            "POST",
+            "/customers/{id}/credits/{credit}/cancel",
+            format!("/customers/c1/credits/{withdrawn}/cancel"),
+            vec![],
+            Some(json!({ "reason": "demande en double" })),
+        ),
+        credit(
+            "POST",
+            "/customers/{id}/credits/{credit}/cancel",
+            format!("/customers/c1/credits/{approved}/cancel"),
+            vec![],
+            Some(json!({ "reason": "trop tard" })),
+        ),
+    ];
+    let mut answered = Vec::new();
+    for (method, template, uri, headers, body) in second {
+        let (status, answer) = world.call(method, &uri, &headers, body.as_ref()).await;
+        let key = (method.to_string(), template.to_string());
+        let allowed = spec
+            .get(&key)
+            .unwrap_or_else(|| panic!("{method} {template} is not documented"));
+        assert!(
+            allowed.contains(&status.as_u16()),
+            "{method} {uri} answered {status}, not documented: {answer}"
+        );
+        answered.push(status.as_u16());
+        exercised.entry(key).or_default().push(status.as_u16());
+    }
+    assert_eq!(
+        answered,
+        vec![200, 400, 404, 403, 200, 409, 404, 422, 200, 409],
+        "read, a bad id, unknown; approved by its requester, by another, again, unknown; \
+         a cancel without a reason, withdrawn, a granted one"
+    );
     let missing: Vec<_> = spec.keys().filter(|k| !exercised.contains_key(*k)).collect();
     assert!(missing.is_empty(), "documented but never exercised: {missing:?}");
     let assigned = &exercised[&("POST".to_string(), "/bank-entries/{entry}/assignment".to_string())];
