@@ -200,6 +200,9 @@ enum Command {
     Portfolio,
     /// Send again the emails whose delivery failed (the outbox's retry).
     RetryDeliveries,
+    /// What waits for a person, most urgent first: help requests,
+    /// disputes, credits to approve, bank entries to review.
+    Todo,
     /// Bank statements: import one, list what waits for a person, decide it.
     Bank {
         #[command(subcommand)]
@@ -464,6 +467,34 @@ async fn run_import(api: &Api, file: &str) -> Result<()> {
     Ok(())
 }
 
+/// Prints the to-do, one line each: late or due, the deadline, what, who.
+async fn todo(api: &Api) -> Result<()> {
+    let answer = api.call(Method::GET, "/todo", None, None).await?;
+    if !answer.ok() {
+        bail!("{}", answer.problem());
+    }
+    let items = answer.body["items"].as_array().cloned().unwrap_or_default();
+    if items.is_empty() {
+        println!("nothing waits for a person");
+    }
+    for item in &items {
+        let text = |k: &str| item[k].as_str().unwrap_or("-").to_string();
+        let late = if item["late"].as_bool() == Some(true) {
+            "LATE"
+        } else {
+            "due "
+        };
+        println!(
+            "{late} {}  {:<16} {:<24} {}",
+            text("deadline"),
+            text("kind"),
+            text("customer_id"),
+            text("reference")
+        );
+    }
+    Ok(())
+}
+
 /// Prints a customer's history, one event a line.
 async fn history(api: &Api, customer: &str) -> Result<()> {
     let answer = api
@@ -673,6 +704,7 @@ async fn main() -> Result<()> {
         }
         Command::Portfolio => print(&api.call(Method::GET, "/credits/portfolio", None, None).await?),
         Command::RetryDeliveries => print(&api.call(Method::POST, "/deliveries/retry", None, None).await?),
+        Command::Todo => todo(&api).await,
         Command::Bank { command } => bank(&api, command).await,
         Command::Render {
             template,

@@ -397,10 +397,10 @@ async fn every_documented_route_answers_as_documented() {
         "what_happened": "Livré avec deux jours de retard.", "what_we_did": "Nous avons changé de transporteur."
     });
     let credit = |method: &'static str,
-                      template: &'static str,
-                      uri: String,
-                      headers: Vec<(&'static str, &'static str)>,
-                      body: Option<Value>| { (method, template, uri, headers, body) };
+                  template: &'static str,
+                  uri: String,
+                  headers: Vec<(&'static str, &'static str)>,
+                  body: Option<Value>| { (method, template, uri, headers, body) };
     let first: Vec<Call> = vec![
         credit(
             "POST",
@@ -473,6 +473,7 @@ async fn every_documented_route_answers_as_documented() {
             None,
         ),
         credit("GET", "/credits/portfolio", "/credits/portfolio".into(), vec![], None),
+        credit("GET", "/todo", "/todo".into(), vec![], None),
     ];
     let mut waiting = Vec::new();
     for (method, template, uri, headers, body) in first {

@@ -366,6 +366,29 @@ pub async fn preview_reminders(
     Ok(Json(summary).into_response())
 }
 
+/// `GET /todo`: what waits for a person, most urgent first, each with its
+/// deadline and whether it is late now.
+pub async fn todo(State(state): State<Arc<AppState>>, parts: Parts) -> Result<Response> {
+    state.actor(&parts)?;
+    let now = state.now();
+    let list = state.store.todo().await?;
+    let items: Vec<serde_json::Value> = list
+        .iter()
+        .map(|t| {
+            json!({
+                "kind": t.kind,
+                "customer_id": t.customer_id,
+                "reference": t.reference,
+                "since": t.since,
+                "deadline": t.deadline,
+                "late": t.late(now),
+            })
+        })
+        .collect();
+    let late = list.iter().filter(|t| t.late(now)).count();
+    Ok(Json(json!({ "now": now, "late": late, "items": items })).into_response())
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route; see openapi.yaml")
 }

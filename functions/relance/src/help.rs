@@ -68,6 +68,8 @@ pub async fn request_help(
         }
         for invoice in &mut open {
             invoice.value.dunning.help_request_open = true;
+            // A second request while the first waits keeps its deadline.
+            invoice.value.dunning.help_requested_at.get_or_insert(now);
         }
         let paused: Vec<InvoiceNumber> = open.iter().map(|v| v.value.number.clone()).collect();
         let request_id = crate::domain::ids::ulid_at(now).to_string();
@@ -125,6 +127,7 @@ pub async fn person_replied(
             .collect();
         for invoice in &mut waiting {
             invoice.value.dunning.help_request_open = false;
+            invoice.value.dunning.help_requested_at = None;
         }
         let mut events = vec![HistoryEvent::new(
             customer.clone(),

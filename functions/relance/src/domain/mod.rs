@@ -25,6 +25,7 @@ pub mod numbering;
 pub mod pass_plan;
 pub mod seller;
 pub mod survey;
+pub mod todo;
 pub mod unit;
 pub mod validation;
 pub mod vat;

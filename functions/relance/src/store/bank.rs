@@ -124,9 +124,24 @@ struct Mark {
 
 fn record_item<'a>(record: &'a BankRecord, id: &EntryId, version: u64) -> Envelope<&'a BankRecord> {
     let open = record.waiting.map(|_| review_keys(id, record.entry.booked_on));
+    // On the to-do under the customer the matching suggests, if any.
+    let todo = record.waiting.map(|_| {
+        let customer = match &record.outcome {
+            EntryOutcome::Review { suggestion, .. } => suggestion.first().map(|a| a.customer.as_str().to_string()),
+            EntryOutcome::Applied { allocations, .. } => allocations.first().map(|a| a.customer.as_str().to_string()),
+            _ => None,
+        };
+        crate::domain::todo::Todo::new(
+            crate::domain::todo::TodoKind::BankReview,
+            customer,
+            id.to_string(),
+            record.imported_at,
+        )
+    });
     Envelope::new(entry_pk(id), ENTRY_SK, "bank_entry", record)
         .at_version(version)
         .open(open)
+        .waiting(todo.as_ref())
 }
 
 impl Store {

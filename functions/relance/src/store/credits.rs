@@ -31,6 +31,7 @@ fn credit_item(credit: &Credit, version: u64) -> Envelope<&Credit> {
             keys::follow_up_sk(on, &credit.customer_id, &credit.id),
         )
     }))
+    .waiting(crate::domain::todo::for_credit(credit).as_ref())
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

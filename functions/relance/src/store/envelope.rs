@@ -25,6 +25,12 @@ pub(super) struct Envelope<T> {
     pub open_pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_sk: Option<String>,
+    /// The to-do index: what waits for a person, by deadline (the keys
+    /// say everything the to-do lists: `keys::todo_keys`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub todo_pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub todo_sk: Option<String>,
     /// The outbox index: messages not sent yet, by next attempt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbox_pk: Option<String>,
@@ -43,6 +49,8 @@ impl<T> Envelope<T> {
             version: None,
             open_pk: None,
             open_sk: None,
+            todo_pk: None,
+            todo_sk: None,
             outbox_pk: None,
             outbox_sk: None,
             body,
@@ -62,6 +70,16 @@ impl<T> Envelope<T> {
         Self {
             open_pk,
             open_sk,
+            ..self
+        }
+    }
+
+    /// In the to-do index while it waits for a person, or out of it.
+    pub fn waiting(self, todo: Option<&crate::domain::todo::Todo>) -> Self {
+        let (todo_pk, todo_sk) = todo.map(super::keys::todo_keys).unzip();
+        Self {
+            todo_pk,
+            todo_sk,
             ..self
         }
     }

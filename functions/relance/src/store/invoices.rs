@@ -28,6 +28,7 @@ fn invoice_item(invoice: &Invoice, version: u64) -> Envelope<&Invoice> {
             keys::open_sk(invoice.due_date, &invoice.customer_id, &invoice.number),
         )
     }))
+    .waiting(crate::domain::todo::for_invoice(invoice).as_ref())
 }
 
 #[derive(Serialize, Deserialize)]

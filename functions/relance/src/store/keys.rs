@@ -11,6 +11,10 @@ pub const SK: &str = "SK";
 pub const OPEN_INVOICES_INDEX: &str = "open-invoices";
 pub const OPEN_PK: &str = "open_pk";
 pub const OPEN_SK: &str = "open_sk";
+/// Sparse index of what waits for a person, by deadline.
+pub const TODO_INDEX: &str = "todo";
+pub const TODO_PK: &str = "todo_pk";
+pub const TODO_SK: &str = "todo_sk";
 /// Sparse index of emails not yet sent, by next attempt time.
 pub const OUTBOX_INDEX: &str = "outbox";
 pub const OUTBOX_PK: &str = "outbox_pk";
@@ -145,4 +149,38 @@ pub fn follow_up_pk(credit_id: &str) -> String {
 }
 pub fn follow_up_sk(on: NaiveDate, customer: &CustomerId, credit_id: &str) -> String {
     format!("{on}#{customer}#{credit_id}")
+}
+
+/// A waiting thing's keys in the to-do index: sharded by its reference,
+/// sorted by deadline; the sort key carries the whole entry, so the index
+/// needs no projection beyond its keys.
+pub fn todo_keys(todo: &crate::domain::todo::Todo) -> (String, String) {
+    (
+        format!("TODO#{}", shard_of(&todo.reference)),
+        format!(
+            "{}#{}#{}#{}#{}",
+            todo.deadline.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+            todo.kind.name(),
+            todo.customer_id.as_deref().unwrap_or("-"),
+            todo.reference,
+            todo.since.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+        ),
+    )
+}
+
+/// The entry a to-do sort key describes.
+pub fn parse_todo_sk(sk: &str) -> Option<crate::domain::todo::Todo> {
+    let mut parts = sk.split('#');
+    let deadline = parts.next()?.parse::<DateTime<Utc>>().ok()?;
+    let kind = crate::domain::todo::TodoKind::parse(parts.next()?)?;
+    let customer = parts.next()?;
+    let reference = parts.next()?.to_string();
+    let since = parts.next()?.parse::<DateTime<Utc>>().ok()?;
+    Some(crate::domain::todo::Todo {
+        kind,
+        customer_id: (customer != "-").then(|| customer.to_string()),
+        reference,
+        since,
+        deadline,
+    })
 }

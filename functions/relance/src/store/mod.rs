@@ -16,6 +16,7 @@ mod outbox;
 mod sessions;
 mod sharded;
 mod surveys;
+mod todo;
 mod tokens;
 pub mod tx;
 

@@ -123,6 +123,9 @@ pub struct Dunning {
     /// answered yet: reminders wait.
     #[serde(default)]
     pub help_request_open: bool,
+    /// When that help request came: its 48 hours count from here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help_requested_at: Option<DateTime<Utc>>,
 }
 
 /// Why a payment, a dispute or an arrangement cannot be recorded.
