@@ -35,6 +35,7 @@ pub struct Ports {
     pub pages: u16,
     pub documents: u16,
     pub bank: u16,
+    pub console: u16,
 }
 
 impl Ports {
@@ -44,6 +45,7 @@ impl Ports {
         pages: 3001,
         documents: 3003,
         bank: 3004,
+        console: 3006,
     };
     pub const ANY: Ports = Ports {
         finance: 0,
@@ -51,6 +53,7 @@ impl Ports {
         pages: 0,
         documents: 0,
         bank: 0,
+        console: 0,
     };
 }
 
@@ -67,6 +70,7 @@ pub struct Local {
     pub pages_url: String,
     pub documents_url: String,
     pub bank_url: String,
+    pub console_url: String,
     pub mailbox: Mailbox,
     deliverer: Deliverer<SesMailer>,
     surveys: dispatch_survey::Deps<SesMailer>,
@@ -109,6 +113,7 @@ impl Local {
         let (pages, pages_url) = bind(ports.pages).await?;
         let (documents, documents_url) = bind(ports.documents).await?;
         let (bank, bank_url) = bind(ports.bank).await?;
+        let (console, console_url) = bind(ports.console).await?;
         let settings = Settings {
             table: table.into(),
             sender: SENDER.into(),
@@ -181,7 +186,25 @@ impl Local {
             clock: read.clone(),
             identity: bank_statements::Identity::Header,
         }));
+        // The finance console, with the development sign-in.
+        let console_app = finance_console::router(Arc::new(finance_console::AppState {
+            store: store.clone(),
+            renderer: renderer.clone(),
+            clock: read.clone(),
+            local_users: Some(
+                relance::staff::local_users(include_str!("../../config/console-users.toml"))
+                    .map_err(anyhow::Error::msg)?,
+            ),
+            secure_cookies: false,
+            seller: relance::config::company()?,
+            policy: GoodwillPolicy::configured().map_err(anyhow::Error::msg)?,
+            series: settings.credit_series.clone(),
+            gate: Default::default(),
+        }));
         let servers = vec![
+            tokio::spawn(async move {
+                let _ = axum::serve(console, console_app).await;
+            }),
             tokio::spawn(async move {
                 let _ = axum::serve(documents, documents_app).await;
             }),
@@ -232,6 +255,7 @@ impl Local {
             pages_url,
             documents_url,
             bank_url,
+            console_url,
             mailbox: Mailbox::from_env()?,
             streamed: Mutex::new(std::collections::HashSet::new()),
             servers,

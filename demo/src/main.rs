@@ -56,6 +56,10 @@ async fn main() -> anyhow::Result<()> {
             Ports::DEFAULT.documents
         );
         println!("  customer pages  {} (open the links in the emails)", outcome.pages_url);
+        println!(
+            "  finance console http://127.0.0.1:{}   sign in as one of config/console-users.toml",
+            Ports::DEFAULT.console
+        );
         println!("  mailbox         {}", outcome.mailbox_url);
         println!("  CLI             cargo run -q -p relance-cli -- history garage-lefevre");
         println!("The simulated clock stays at {}.", outcome.to);

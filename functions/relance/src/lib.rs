@@ -27,6 +27,7 @@ pub mod replay;
 pub mod retry;
 pub mod sdk;
 pub mod secrets;
+pub mod staff;
 pub mod store;
 pub mod surveys;
 pub mod telemetry;

@@ -92,6 +92,8 @@ pub enum Set<'a> {
     Email(&'a str),
     /// A customer page (`invoice`).
     Page(&'a str),
+    /// A page of the finance console (`todo`).
+    Console(&'a str),
 }
 
 /// What each function renders in its own work, parsed at its start-up.
@@ -151,6 +153,9 @@ impl Renderer {
                 Set::Page(name) => {
                     renderer.page_set(name)?;
                 }
+                Set::Console(name) => {
+                    renderer.console_set(name)?;
+                }
             }
         }
         Ok(renderer)
@@ -194,6 +199,28 @@ impl Renderer {
     fn page_set(&self, name: &str) -> Result<Arc<Tera>, RenderError> {
         let root = format!("page/{name}.html");
         self.set(&root, std::slice::from_ref(&root))
+    }
+
+    fn console_set(&self, name: &str) -> Result<Arc<Tera>, RenderError> {
+        let root = format!("console/{name}.html");
+        self.set(&root, std::slice::from_ref(&root))
+    }
+
+    /// Renders `console/{name}.html` with the console's words of `locale`
+    /// as `t` and the language as `lang`.
+    pub fn console(&self, name: &str, locale: Locale, context: &impl Serialize) -> Result<String, RenderError> {
+        let name = format!("console/{name}.html");
+        let mut value = serde_json::to_value(context).map_err(|e| RenderError::Render {
+            name: name.clone(),
+            reason: e.to_string(),
+        })?;
+        if let serde_json::Value::Object(map) = &mut value {
+            map.insert("t".into(), console_words(locale)?);
+            map.insert("lang".into(), locale.code().into());
+        }
+        let tera = self.console_set(name.trim_start_matches("console/").trim_end_matches(".html"))?;
+        let context = Self::context(&name, &value)?;
+        self.render(&tera, &name, &context)
     }
 
     /// The parsed set for `key`, built from `roots` and everything they
@@ -267,6 +294,25 @@ fn page_words(locale: Locale) -> Result<serde_json::Value, RenderError> {
         Locale::En => include_str!("../../../templates/page/en.toml"),
     };
     toml::from_str(text).map_err(|e| RenderError::Load(format!("page words ({}): {e}", locale.code())))
+}
+
+/// The console's words, one TOML table per language, parsed once.
+fn console_words(locale: Locale) -> Result<serde_json::Value, RenderError> {
+    static WORDS: std::sync::LazyLock<Result<(serde_json::Value, serde_json::Value), String>> =
+        std::sync::LazyLock::new(|| {
+            let fr = toml::from_str(include_str!("../../../templates/console/fr.toml"))
+                .map_err(|e: toml::de::Error| format!("console words (fr): {e}"))?;
+            let en = toml::from_str(include_str!("../../../templates/console/en.toml"))
+                .map_err(|e: toml::de::Error| format!("console words (en): {e}"))?;
+            Ok((fr, en))
+        });
+    match &*WORDS {
+        Ok((fr, en)) => Ok(match locale {
+            Locale::Fr => fr.clone(),
+            Locale::En => en.clone(),
+        }),
+        Err(e) => Err(RenderError::Load(e.clone())),
+    }
 }
 
 /// One of the pages' words, for what a handler builds itself (an image's

@@ -2,6 +2,7 @@
 //! template, the real router, the real SES endpoint, and a clock it sets.
 #![allow(dead_code)] // each test binary uses a different part of this
 
+pub mod browser;
 pub mod pages;
 
 use std::collections::HashSet;

@@ -2,6 +2,7 @@
 //! names. Items map with `serde_dynamo`; conditions keep the promises.
 
 mod bank;
+mod console;
 mod credits;
 mod customers;
 mod dunning;

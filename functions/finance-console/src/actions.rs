@@ -1,0 +1,241 @@
+//! The actions that clear the to-do. Each checks the form's CSRF token
+//! first, then the fields (a clear message naming what is wrong, nothing
+//! written), then acts as the signed-in person — whose stable id the
+//! history records — and goes back to the to-do, where the item is gone.
+
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use relance::context::Call;
+use relance::credits::{CreditContext, CreditError};
+use relance::domain::invoice::DisputeChange;
+use relance::domain::{CustomerId, InvoiceNumber};
+use relance::invoicing::InvoicingError;
+use relance::staff::Role;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::Staff;
+use crate::page;
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf: Option<String>,
+    /// What was said to the customer, how the dispute ended, why a credit
+    /// is refused.
+    text: Option<String>,
+}
+
+/// The form, its token checked, and its text if it must have one.
+fn checked(
+    state: &AppState,
+    staff: &Staff,
+    form: Result<Form<ActionForm>, FormRejection>,
+) -> Result<ActionForm, Response> {
+    let Ok(Form(form)) = form else {
+        return Err(page::message(
+            state,
+            Some(&staff.person),
+            StatusCode::BAD_REQUEST,
+            "bad_form_title",
+            "bad_form_body",
+        ));
+    };
+    staff.check(state, form.csrf.as_deref())?;
+    Ok(form)
+}
+
+fn text(state: &AppState, staff: &Staff, form: &ActionForm, max: usize) -> Result<String, Response> {
+    relance::domain::validation::text(form.text.as_deref().unwrap_or_default(), max).map_err(|_| {
+        page::message(
+            state,
+            Some(&staff.person),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "text_title",
+            "text_body",
+        )
+    })
+}
+
+fn customer(state: &AppState, staff: &Staff, id: &str) -> Result<CustomerId, Response> {
+    CustomerId::parse(id).map_err(|_| {
+        page::message(
+            state,
+            Some(&staff.person),
+            StatusCode::NOT_FOUND,
+            "not_found_title",
+            "not_found_body",
+        )
+    })
+}
+
+fn back(done: &str) -> Response {
+    Redirect::to(&format!("/?done={done}")).into_response()
+}
+
+/// "Answered": the reply is written down; the customer's open help
+/// requests close and their reminders resume.
+pub async fn reply(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    staff: Staff,
+    form: Result<Form<ActionForm>, FormRejection>,
+) -> Response {
+    let result = async {
+        let form = checked(&state, &staff, form)?;
+        let note = text(&state, &staff, &form, 1000)?;
+        let id = customer(&state, &staff, &id)?;
+        match state.store.get_customer(&id).await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return Err(page::message(
+                    &state,
+                    Some(&staff.person),
+                    StatusCode::NOT_FOUND,
+                    "not_found_title",
+                    "not_found_body",
+                ));
+            }
+            Err(err) => return Err(page::failed(&state, Some(&staff.person), &err)),
+        }
+        relance::help::person_replied(&state.store, &id, &staff.person.actor(), note, state.now())
+            .await
+            .map_err(|err| page::failed(&state, Some(&staff.person), &err))?;
+        Ok(back("replied"))
+    };
+    result.await.unwrap_or_else(|page| page)
+}
+
+pub async fn settle(
+    State(state): State<Arc<AppState>>,
+    Path((id, number)): Path<(String, String)>,
+    staff: Staff,
+    form: Result<Form<ActionForm>, FormRejection>,
+) -> Response {
+    let result = async {
+        let form = checked(&state, &staff, form)?;
+        let resolution = text(&state, &staff, &form, 1000)?;
+        let id = customer(&state, &staff, &id)?;
+        let number = InvoiceNumber::parse(&number).map_err(|_| {
+            page::message(
+                &state,
+                Some(&staff.person),
+                StatusCode::NOT_FOUND,
+                "not_found_title",
+                "not_found_body",
+            )
+        })?;
+        let actor = staff.person.actor();
+        let call = Call::at(&actor, state.now());
+        match relance::invoicing::change_dispute(&state.store, &id, &number, DisputeChange::Settle(resolution), call)
+            .await
+        {
+            Ok(_) => Ok(back("settled")),
+            Err(InvoicingError::UnknownInvoice) => Err(page::message(
+                &state,
+                Some(&staff.person),
+                StatusCode::NOT_FOUND,
+                "not_found_title",
+                "not_found_body",
+            )),
+            Err(InvoicingError::Rule(_)) => Err(page::message(
+                &state,
+                Some(&staff.person),
+                StatusCode::CONFLICT,
+                "moved_title",
+                "moved_body",
+            )),
+            Err(err) => Err(page::failed(&state, Some(&staff.person), &err)),
+        }
+    };
+    result.await.unwrap_or_else(|page| page)
+}
+
+fn credits(state: &AppState) -> CreditContext<'_> {
+    CreditContext {
+        store: &state.store,
+        policy: &state.policy,
+        gate: &state.gate,
+        seller: &state.seller,
+        series_prefix: &state.series,
+    }
+}
+
+fn credit_refused(state: &AppState, staff: &Staff, err: CreditError) -> Response {
+    let person = Some(&staff.person);
+    match err {
+        CreditError::SameApprover => page::message(
+            state,
+            person,
+            StatusCode::FORBIDDEN,
+            "same_approver_title",
+            "same_approver_body",
+        ),
+        CreditError::UnknownCredit | CreditError::UnknownCustomer => page::message(
+            state,
+            person,
+            StatusCode::NOT_FOUND,
+            "not_found_title",
+            "not_found_body",
+        ),
+        CreditError::Conflict(_) => page::message(state, person, StatusCode::CONFLICT, "moved_title", "moved_body"),
+        CreditError::OverCap { .. } => {
+            page::message(state, person, StatusCode::CONFLICT, "over_cap_title", "over_cap_body")
+        }
+        other => page::failed(state, person, &other),
+    }
+}
+
+/// A second person approves: the credit note is granted now.
+pub async fn approve(
+    State(state): State<Arc<AppState>>,
+    Path((id, credit)): Path<(String, String)>,
+    staff: Staff,
+    form: Result<Form<ActionForm>, FormRejection>,
+) -> Response {
+    let result = async {
+        checked(&state, &staff, form)?;
+        if !staff.person.may(Role::Approver) {
+            return Err(page::message(
+                &state,
+                Some(&staff.person),
+                StatusCode::FORBIDDEN,
+                "not_approver_title",
+                "not_approver_body",
+            ));
+        }
+        let id = customer(&state, &staff, &id)?;
+        let actor = staff.person.actor();
+        let call = Call::at(&actor, state.now());
+        match credits(&state).approve(&id, &credit, &call).await {
+            Ok(_) => Ok(back("approved")),
+            Err(err) => Err(credit_refused(&state, &staff, err)),
+        }
+    };
+    result.await.unwrap_or_else(|page| page)
+}
+
+/// The request is withdrawn, with the reason.
+pub async fn refuse(
+    State(state): State<Arc<AppState>>,
+    Path((id, credit)): Path<(String, String)>,
+    staff: Staff,
+    form: Result<Form<ActionForm>, FormRejection>,
+) -> Response {
+    let result = async {
+        let form = checked(&state, &staff, form)?;
+        let reason = text(&state, &staff, &form, 300)?;
+        let id = customer(&state, &staff, &id)?;
+        let actor = staff.person.actor();
+        let call = Call::at(&actor, state.now());
+        match credits(&state).cancel(&id, &credit, &reason, &call).await {
+            Ok(_) => Ok(back("refused")),
+            Err(err) => Err(credit_refused(&state, &staff, err)),
+        }
+    };
+    result.await.unwrap_or_else(|page| page)
+}

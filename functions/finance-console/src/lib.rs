@@ -1,0 +1,93 @@
+//! `finance-console`: the finance team's pages, rendered on the server
+//! from the table — the to-do (what waits for a person, most urgent
+//! first) and the actions that clear it: answer a customer, settle a
+//! dispute, approve or refuse a credit. No script, nothing from
+//! elsewhere, a strict CSP; every form carries the session's CSRF token;
+//! every action is recorded in the history as the person who did it.
+//!
+//! Sign-in: locally, a development sign-in with the people of
+//! `config/console-users.toml` (`auth.rs`); it is refused when deployed.
+
+// A refused action is the page the person sees (`Err(Response)`): it is
+// built once and returned; boxing it would buy nothing on a path that
+// renders HTML.
+#![allow(clippy::result_large_err)]
+
+mod actions;
+mod auth;
+mod page;
+mod todo;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use relance::context::{Clock, IssueGate};
+use relance::domain::Seller;
+use relance::domain::goodwill::GoodwillPolicy;
+use relance::render::Renderer;
+use relance::staff::Person;
+use relance::store::Store;
+
+pub use auth::cookie_name;
+
+pub struct AppState {
+    pub store: Store,
+    pub renderer: Arc<Renderer>,
+    pub clock: Clock,
+    /// The people of the development sign-in; `None` when deployed (the
+    /// sign-in page then says it is not available here).
+    pub local_users: Option<Vec<Person>>,
+    /// `Secure` cookies (and the `__Host-` prefix) over HTTPS.
+    pub secure_cookies: bool,
+    /// What approving a credit needs: the credit note is granted then.
+    pub seller: Seller,
+    pub policy: GoodwillPolicy,
+    pub series: String,
+    pub gate: IssueGate,
+}
+
+impl AppState {
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        (self.clock)()
+    }
+}
+
+/// Forms are small: a choice and a paragraph.
+const MAX_FORM: usize = 16 * 1024;
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(todo::page))
+        .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
+        .route("/sign-out", post(auth::sign_out))
+        .route("/customers/{id}/reply", post(actions::reply))
+        .route("/customers/{id}/invoices/{number}/settle", post(actions::settle))
+        .route("/customers/{id}/credits/{credit}/approve", post(actions::approve))
+        .route("/customers/{id}/credits/{credit}/refuse", post(actions::refuse))
+        .route("/assets/console.css", get(page::stylesheet))
+        .fallback(page::not_found)
+        .layer(DefaultBodyLimit::max(MAX_FORM))
+        .layer(axum::middleware::map_response(with_security_headers))
+        .with_state(state)
+}
+
+async fn with_security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}

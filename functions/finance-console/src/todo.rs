@@ -1,0 +1,143 @@
+//! The home page: what waits for a person, most urgent first, each with
+//! its deadline and the action that clears it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use relance::domain::todo::TodoKind;
+use relance::domain::{CustomerId, Locale, Money};
+use relance::staff::Role;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::AppState;
+use crate::auth::Staff;
+use crate::page;
+
+/// A moment as the team reads it, in Paris: "8 avril 2026, 09:00".
+pub fn moment(at: DateTime<Utc>, locale: Locale) -> String {
+    let local = at.with_timezone(&chrono_tz::Europe::Paris);
+    format!(
+        "{}, {}",
+        relance::view::format_date(local.date_naive(), locale),
+        local.format("%H:%M")
+    )
+}
+
+/// A person as the page names them: the name of a console user, else
+/// the actor as the history records it.
+fn who(state: &AppState, actor: &str) -> String {
+    let id = actor.trim_start_matches("console:");
+    state
+        .local_users
+        .iter()
+        .flatten()
+        .find(|p| actor.starts_with("console:") && p.id == id)
+        .map_or_else(|| id.to_string(), |p| p.name.clone())
+}
+
+#[derive(Serialize)]
+struct Row {
+    kind: &'static str,
+    customer_id: Option<String>,
+    customer_name: Option<String>,
+    reference: String,
+    since: String,
+    deadline: String,
+    late: bool,
+    /// A credit: its amount, who asked, and whether this person may
+    /// approve it (an approver, not the requester).
+    credit_amount: Option<String>,
+    credit_invoice: Option<String>,
+    requested_by: Option<String>,
+    may_approve: bool,
+}
+
+/// What the last action did, said once on the page it lands on.
+#[derive(Deserialize, Default)]
+pub struct Done {
+    done: Option<String>,
+}
+
+pub async fn page(State(state): State<Arc<AppState>>, staff: Staff, done: Query<Done>) -> Response {
+    let person = &staff.person;
+    let locale = person.locale;
+    let now = state.now();
+    let list = match state.store.todo().await {
+        Ok(list) => list,
+        Err(err) => return page::failed(&state, Some(person), &err),
+    };
+    // Names for the customers on the page: one read each, whatever the
+    // table holds.
+    let ids: Vec<CustomerId> = list
+        .iter()
+        .filter_map(|t| t.customer_id.as_deref())
+        .filter_map(|id| CustomerId::parse(id).ok())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let customers = futures::future::join_all(ids.iter().map(|id| state.store.get_customer(id))).await;
+    let names: BTreeMap<String, String> = customers
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|c| {
+            let name = c
+                .value
+                .company_name
+                .clone()
+                .unwrap_or_else(|| c.value.contact_name.clone());
+            (c.value.id.as_str().to_string(), name)
+        })
+        .collect();
+    let mut rows = Vec::with_capacity(list.len());
+    for t in &list {
+        let mut row = Row {
+            kind: t.kind.name(),
+            customer_id: t.customer_id.clone(),
+            customer_name: t.customer_id.as_ref().and_then(|id| names.get(id).cloned()),
+            reference: t.reference.clone(),
+            since: moment(t.since, locale),
+            deadline: moment(t.deadline, locale),
+            late: t.late(now),
+            credit_amount: None,
+            credit_invoice: None,
+            requested_by: None,
+            may_approve: false,
+        };
+        if t.kind == TodoKind::CreditApproval
+            && let Some(customer) = t.customer_id.as_deref().and_then(|c| CustomerId::parse(c).ok())
+        {
+            match state.store.get_credit(&customer, &t.reference).await {
+                Ok(Some(found)) => {
+                    let credit = found.value;
+                    row.credit_amount = Some(Money::new(credit.net_minor, credit.currency).format(locale));
+                    row.may_approve = person.may(Role::Approver) && credit.requested_by != person.actor();
+                    row.credit_invoice = Some(credit.invoice.as_str().to_string());
+                    row.requested_by = Some(who(&state, &credit.requested_by.0));
+                }
+                Ok(None) => {}
+                Err(err) => return page::failed(&state, Some(person), &err),
+            }
+        }
+        rows.push(row);
+    }
+    let late = rows.iter().filter(|r| r.late).count();
+    page::render(
+        &state,
+        "todo",
+        locale,
+        StatusCode::OK,
+        json!({
+            "person": person,
+            "csrf": staff.csrf,
+            "rows": rows,
+            "late": late,
+            "done": done.done.as_deref().filter(|d| d.chars().all(|c| c.is_ascii_lowercase() || c == '_')),
+        }),
+    )
+}

@@ -1,0 +1,400 @@
+//! The finance console against the local stack. In real headless
+//! Chromium: a person signs in, sees a customer's help request on the
+//! to-do, answers it — the item is gone and the reminders may resume —
+//! and a credit the first person requested waits for a second person, who
+//! approves it (the first cannot). Over HTTP: a form with a wrong CSRF
+//! token, an approval by the requester or by someone without the role,
+//! a request without a session — each refused with a page that says why,
+//! and nothing written. Screenshots in `target/screenshots/console-*.png`.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::browser::{browser_at, heading_becomes, screenshot};
+use common::{World, invoice_body};
+use fantoccini::Locator;
+use http_body_util::BodyExt;
+use relance::context::Call;
+use relance::credits::CreditContext;
+use relance::domain::help::HelpChoice;
+use relance::domain::{Actor, CustomerId, InvoiceNumber};
+use serde_json::json;
+use tower::ServiceExt;
+
+fn state(world: &World, local: bool) -> Arc<finance_console::AppState> {
+    let clock = world.clock.clone();
+    Arc::new(finance_console::AppState {
+        store: world.store.clone(),
+        renderer: Arc::new(relance::render::Renderer::new().expect("templates")),
+        clock: Arc::new(move || *clock.lock().expect("clock")),
+        local_users: local
+            .then(|| relance::staff::local_users(include_str!("../../config/console-users.toml")).expect("users file")),
+        secure_cookies: false,
+        seller: relance::config::company().expect("company"),
+        policy: relance::domain::goodwill::GoodwillPolicy::configured().expect("policy"),
+        series: "AV".into(),
+        gate: Default::default(),
+    })
+}
+
+/// A customer with an invoice and an open help request, and a credit
+/// above the threshold requested (through the console) by `requester`.
+async fn a_morning(world: &World, requester: &str) -> (String, String) {
+    world
+        .create_customer(
+            "roux",
+            json!({ "company_name": "Boulangerie Roux", "contact_name": "Anne Roux" }),
+        )
+        .await;
+    let (status, invoice) = world.issue("r1", &invoice_body("roux")).await;
+    assert_eq!(status, 201, "{invoice}");
+    let number = invoice["number"].as_str().expect("number").to_string();
+    let now = *world.clock.lock().expect("clock");
+    relance::help::request_help(
+        &world.store,
+        &CustomerId::parse("roux").expect("id"),
+        &[InvoiceNumber::parse(&number).expect("n")],
+        HelpChoice::PaymentPlan,
+        None,
+        now,
+    )
+    .await
+    .expect("help requested");
+    world
+        .create_customer(
+            "acme",
+            json!({ "company_name": "Acme Fours", "contact_name": "Léa Morel" }),
+        )
+        .await;
+    let big = json!({
+        "customer_id": "acme", "currency": "EUR", "issue_date": "2026-03-02", "payment_terms": { "days": 30 },
+        "category": "goods",
+        "lines": [{ "description": "Four à sole", "quantity": 1, "unit_price_minor": 1_200_000, "vat_rate": "20" }]
+    });
+    let (status, big) = world.issue("a1", &big).await;
+    assert_eq!(status, 201, "{big}");
+    let input = json!({
+        "situation": "defective_product", "severity": "critical", "invoice": big["number"],
+        "what_happened": "Le four ne chauffait pas.", "what_we_did": "Nous l'avons remplacé."
+    });
+    let console = state(world, true);
+    let context = CreditContext {
+        store: &world.store,
+        policy: &console.policy,
+        gate: &console.gate,
+        seller: &console.seller,
+        series_prefix: "AV",
+    };
+    let actor = Actor(format!("console:{requester}"));
+    let (answer, _) = context
+        .request(
+            &CustomerId::parse("acme").expect("id"),
+            &serde_json::from_value(input.clone()).expect("a credit request"),
+            "console-credit-1",
+            &relance::replay::request_hash("POST /customers/acme/credits", &input),
+            &Call::at(&actor, now),
+        )
+        .await
+        .expect("requested");
+    assert_eq!(answer.status, 202, "{}", answer.body);
+    let credit: serde_json::Value = serde_json::from_str(&answer.body).expect("json");
+    (number, credit["id"].as_str().expect("id").to_string())
+}
+
+async fn serve(world: &World) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = finance_console::router(state(world, true));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+/// The page's main text; empty while a navigation is under way.
+async fn page_text(client: &fantoccini::Client) -> String {
+    match client.find(Locator::Css("main")).await {
+        Ok(main) => main.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_person_answers_a_help_request_and_a_second_person_approves_a_credit_in_the_browser() {
+    let world = World::new("console-browser").await;
+    let (number, credit) = a_morning(&world, "camille").await;
+    let base = serve(&world).await;
+    let (_driver, client) = browser_at(1280, 1000).await;
+
+    client.goto(&format!("{base}/")).await.expect("console");
+    heading_becomes(&client, "Se connecter").await;
+    screenshot(&client, "console-sign-in").await;
+    client
+        .find(Locator::Css("button[value=camille]"))
+        .await
+        .expect("Camille")
+        .click()
+        .await
+        .expect("signed in");
+    heading_becomes(&client, "À faire").await;
+    screenshot(&client, "console-todo").await;
+    let text = page_text(&client).await;
+    // The kind is shown in capitals (CSS): compare without case.
+    assert!(
+        text.to_lowercase().contains("demande d'aide") && text.contains("Boulangerie Roux") && text.contains(&number),
+        "{text}"
+    );
+    assert!(
+        text.contains("Une autre personne ayant le rôle d'approbation doit l'approuver."),
+        "{text}"
+    );
+    assert!(
+        client
+            .find(Locator::Css(&format!("form[action$='{credit}/approve']")))
+            .await
+            .is_err(),
+        "the requester is not offered to approve"
+    );
+
+    // Camille answers the customer.
+    client
+        .find(Locator::Css("form[action='/customers/roux/reply'] textarea"))
+        .await
+        .expect("the answer's field")
+        .send_keys("Appelée : un échéancier en trois fois lui convient.")
+        .await
+        .expect("typed");
+    client
+        .find(Locator::Css("form[action='/customers/roux/reply'] button"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("answered");
+    let mut text = String::new();
+    for _ in 0..100 {
+        text = page_text(&client).await;
+        if text.contains("Réponse enregistrée") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        text.contains("Réponse enregistrée") && !text.contains("Boulangerie Roux"),
+        "{text}"
+    );
+    let invoice = world
+        .store
+        .get_invoice(
+            &CustomerId::parse("roux").expect("id"),
+            &InvoiceNumber::parse(&number).expect("n"),
+        )
+        .await
+        .expect("read")
+        .expect("issued")
+        .value;
+    assert!(!invoice.dunning.help_request_open, "the reminders may resume");
+    let replied = common::history(&world, "roux")
+        .await
+        .into_iter()
+        .find(|e| e.kind.name() == "person_replied")
+        .expect("the answer is in the history");
+    assert_eq!(replied.actor.0, "console:camille");
+
+    // Nadia, an approver, approves the credit Camille asked for.
+    client
+        .find(Locator::Css("form[action='/sign-out'] button"))
+        .await
+        .expect("sign out")
+        .click()
+        .await
+        .expect("signed out");
+    heading_becomes(&client, "Se connecter").await;
+    client
+        .find(Locator::Css("button[value=nadia]"))
+        .await
+        .expect("Nadia")
+        .click()
+        .await
+        .expect("signed in");
+    heading_becomes(&client, "À faire").await;
+    client
+        .find(Locator::Css(&format!("form[action$='{credit}/approve'] button")))
+        .await
+        .expect("an approver is offered to approve")
+        .click()
+        .await
+        .expect("approved");
+    for _ in 0..100 {
+        text = page_text(&client).await;
+        if text.contains("Geste approuvé") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        text.contains("Geste approuvé") && text.contains("Rien n'attend une personne"),
+        "{text}"
+    );
+    screenshot(&client, "console-todo-done").await;
+    let granted = world
+        .store
+        .get_credit(&CustomerId::parse("acme").expect("id"), &credit)
+        .await
+        .expect("read")
+        .expect("credit")
+        .value;
+    assert_eq!(granted.approved_by.map(|a| a.0).as_deref(), Some("console:nadia"));
+    assert_eq!(granted.requested_by.0, "console:camille");
+    client.close().await.expect("closed");
+}
+
+/// One request to the console, with a cookie; the status, the cookies it
+/// sets and the page.
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+) -> (StatusCode, Vec<String>, String) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(c) = cookie {
+        request = request.header("cookie", c);
+    }
+    if form.is_some() {
+        request = request.header("content-type", "application/x-www-form-urlencoded");
+    }
+    let response = app
+        .clone()
+        .oneshot(
+            request
+                .body(form.map_or_else(Body::empty, |f| Body::from(f.to_string())))
+                .expect("request"),
+        )
+        .await
+        .expect("answer");
+    let status = response.status();
+    let cookies = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next().map(str::to_string))
+        .collect();
+    let body = response.into_body().collect().await.expect("body").to_bytes();
+    (status, cookies, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn field(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).expect("the field") + marker.len();
+    page[start..].split('"').next().unwrap_or_default().to_string()
+}
+
+/// Signs in as `user` and returns the session cookie and its CSRF token.
+async fn signed_in(app: &axum::Router, user: &str) -> (String, String) {
+    let (status, cookies, page) = call(app, "GET", "/sign-in", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let pre = cookies[0].clone();
+    let token = field(&page, "csrf");
+    let (status, _, _) = call(app, "POST", "/sign-in", Some(&pre), Some(&format!("user={user}"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a sign-in without its token is refused");
+    let (status, cookies, _) = call(
+        app,
+        "POST",
+        "/sign-in",
+        Some(&pre),
+        Some(&format!("user={user}&csrf={token}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("relance_console=") && c.len() > "relance_console=".len())
+        .expect("a session cookie")
+        .clone();
+    let (status, _, page) = call(app, "GET", "/", Some(&session), None).await;
+    assert_eq!(status, StatusCode::OK);
+    (session, field(&page, "csrf"))
+}
+
+#[tokio::test]
+async fn a_forged_form_an_approval_by_the_requester_or_without_the_role_and_no_session_write_nothing() {
+    let world = World::new("console-refusals").await;
+    let (_, credit) = a_morning(&world, "sam").await;
+    let app = finance_console::router(state(&world, true));
+    let (camille, csrf) = signed_in(&app, "camille").await;
+    let items = world.item_count().await;
+
+    let cases = [
+        (
+            "a wrong CSRF token",
+            "/customers/roux/reply",
+            "csrf=forged&text=Rappel%C3%A9e".to_string(),
+            StatusCode::FORBIDDEN,
+            "Ce formulaire a expiré",
+        ),
+        (
+            "no text",
+            "/customers/roux/reply",
+            format!("csrf={csrf}&text=+"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Il manque le texte",
+        ),
+        (
+            "another customer's unknown invoice",
+            "/customers/roux/invoices/F2026-000999/settle",
+            format!("csrf={csrf}&text=ok"),
+            StatusCode::NOT_FOUND,
+            "Introuvable",
+        ),
+        (
+            "an approval without the role",
+            &format!("/customers/acme/credits/{credit}/approve"),
+            format!("csrf={csrf}"),
+            StatusCode::FORBIDDEN,
+            "Seules les personnes ayant le rôle",
+        ),
+    ];
+    for (why, uri, form, status, says) in &cases {
+        let (got, _, page) = call(&app, "POST", uri, Some(&camille), Some(form)).await;
+        assert_eq!(got, *status, "{why}: {page}");
+        assert!(page.contains(says), "{why}: the page says why");
+    }
+    assert_eq!(world.item_count().await, items, "nothing was written");
+
+    // Sam requested it: Sam may not approve it, even with the role.
+    let (sam, sam_csrf) = signed_in(&app, "sam").await;
+    let items = world.item_count().await;
+    let (got, _, page) = call(
+        &app,
+        "POST",
+        &format!("/customers/acme/credits/{credit}/approve"),
+        Some(&sam),
+        Some(&format!("csrf={sam_csrf}")),
+    )
+    .await;
+    assert_eq!(got, StatusCode::FORBIDDEN, "{page}");
+    assert!(page.contains("four-eyes rule"), "Sam reads English: {page}");
+    assert_eq!(world.item_count().await, items);
+
+    // No session: a page goes to the sign-in, a form is refused.
+    let (got, _, _) = call(&app, "GET", "/", None, None).await;
+    assert_eq!(got, StatusCode::SEE_OTHER);
+    let (got, _, page) = call(&app, "POST", "/customers/roux/reply", None, Some("csrf=x&text=y")).await;
+    assert_eq!(got, StatusCode::UNAUTHORIZED, "{page}");
+    // Signed out, the cookie opens nothing.
+    let (got, _, _) = call(&app, "POST", "/sign-out", Some(&camille), Some(&format!("csrf={csrf}"))).await;
+    assert_eq!(got, StatusCode::SEE_OTHER);
+    let (got, _, _) = call(&app, "GET", "/", Some(&camille), None).await;
+    assert_eq!(got, StatusCode::SEE_OTHER);
+
+    // Deployed (no local users), there is no development sign-in.
+    let deployed = finance_console::router(state(&world, false));
+    let (got, _, page) = call(&deployed, "GET", "/sign-in", None, None).await;
+    assert_eq!(got, StatusCode::NOT_FOUND, "{page}");
+    let (got, _, _) = call(&deployed, "POST", "/sign-in", None, Some("user=camille&csrf=x")).await;
+    assert_eq!(got, StatusCode::NOT_FOUND);
+}
