@@ -203,6 +203,16 @@ enum Command {
     /// What waits for a person, most urgent first: help requests,
     /// disputes, credits to approve, bank entries to review.
     Todo,
+    /// The aged balance per customer: not yet due, 1–30, 31–60, 61–90,
+    /// over 90 days; `--filter overdue|disputed|promised|plan|paused`.
+    Receivables {
+        #[arg(long, default_value = "all")]
+        filter: String,
+        #[arg(long, default_value = "total")]
+        sort: String,
+        #[arg(long)]
+        as_of: Option<String>,
+    },
     /// Bank statements: import one, list what waits for a person, decide it.
     Bank {
         #[command(subcommand)]
@@ -705,6 +715,13 @@ async fn main() -> Result<()> {
         Command::Portfolio => print(&api.call(Method::GET, "/credits/portfolio", None, None).await?),
         Command::RetryDeliveries => print(&api.call(Method::POST, "/deliveries/retry", None, None).await?),
         Command::Todo => todo(&api).await,
+        Command::Receivables { filter, sort, as_of } => {
+            let mut path = format!("/receivables?filter={filter}&sort={sort}");
+            if let Some(day) = as_of {
+                path.push_str(&format!("&as_of={day}"));
+            }
+            print(&api.call(Method::GET, &path, None, None).await?)
+        }
         Command::Bank { command } => bank(&api, command).await,
         Command::Render {
             template,

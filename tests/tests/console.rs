@@ -247,6 +247,22 @@ async fn a_person_answers_a_help_request_and_a_second_person_approves_a_credit_i
         .value;
     assert_eq!(granted.approved_by.map(|a| a.0).as_deref(), Some("console:nadia"));
     assert_eq!(granted.requested_by.0, "console:camille");
+
+    // The receivables, from the menu.
+    client
+        .find(Locator::LinkText("Encours"))
+        .await
+        .expect("the menu")
+        .click()
+        .await
+        .expect("receivables");
+    heading_becomes(&client, "Encours clients").await;
+    screenshot(&client, "console-receivables").await;
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("Boulangerie Roux") && text.contains("Balance âgée en EUR"),
+        "{text}"
+    );
     client.close().await.expect("closed");
 }
 
@@ -397,4 +413,146 @@ async fn a_forged_form_an_approval_by_the_requester_or_without_the_role_and_no_s
     assert_eq!(got, StatusCode::NOT_FOUND, "{page}");
     let (got, _, _) = call(&deployed, "POST", "/sign-in", None, Some("user=camille&csrf=x")).await;
     assert_eq!(got, StatusCode::NOT_FOUND);
+}
+
+/// What each customer owes by age, summed straight from their invoices:
+/// the check the index-read aged balance must agree with.
+async fn independent_sum(world: &World, customers: &[&str], today: chrono::NaiveDate) -> (i64, [i64; 5]) {
+    let mut total = 0;
+    let mut ages = [0i64; 5];
+    for id in customers {
+        for found in world
+            .store
+            .customer_invoices(&CustomerId::parse(id).expect("id"))
+            .await
+            .expect("invoices")
+        {
+            let invoice = found.value;
+            if invoice.status != relance::domain::InvoiceStatus::Open {
+                continue;
+            }
+            let late = (today - invoice.due_date).num_days();
+            let age = if late <= 0 {
+                0
+            } else if late <= 30 {
+                1
+            } else if late <= 60 {
+                2
+            } else if late <= 90 {
+                3
+            } else {
+                4
+            };
+            ages[age] += invoice.remaining_minor();
+            total += invoice.remaining_minor();
+        }
+    }
+    (total, ages)
+}
+
+#[tokio::test]
+async fn the_aged_balance_equals_the_sum_over_the_open_invoices_and_exports_as_csv() {
+    let world = World::new("console-receivables").await;
+    let customers = ["roux", "petit", "acme"];
+    for id in customers {
+        world.create_customer(id, json!({})).await;
+    }
+    // Due dates spread over every age on 30 June; a partial payment, one
+    // paid in full, one disputed.
+    // (numbering is chronological: in order of issue)
+    let spread = [
+        ("roux", "2026-01-10", 30),
+        ("acme", "2026-03-01", 60),
+        ("petit", "2026-04-15", 30),
+        ("petit", "2026-05-20", 30),
+        ("acme", "2026-06-01", 30),
+        ("roux", "2026-06-20", 30),
+    ];
+    let mut numbers = Vec::new();
+    for (i, (id, issue, days)) in spread.iter().enumerate() {
+        let day: chrono::NaiveDate = issue.parse().expect("day");
+        world.set_now(common::at(
+            2026,
+            chrono::Datelike::month(&day),
+            chrono::Datelike::day(&day),
+            9,
+        ));
+        let mut body = invoice_body(id);
+        body["issue_date"] = json!(issue);
+        body["payment_terms"] = json!({ "days": days });
+        let (status, invoice) = world.issue(&format!("k{i}"), &body).await;
+        assert_eq!(status, 201, "{invoice}");
+        numbers.push((id.to_string(), invoice["number"].as_str().expect("n").to_string()));
+    }
+    let world = &world;
+    let pay = |i: usize, amount: i64| {
+        let (id, number) = numbers[i].clone();
+        async move {
+            let (status, body) = world
+                .call(
+                    "POST",
+                    &format!("/customers/{id}/invoices/{number}/payments"),
+                    &[("idempotency-key", &format!("p{i}"))],
+                    Some(&json!({ "amount_minor": amount, "date": "2026-06-25", "method": "transfer" })),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+        }
+    };
+    world.set_now(common::at(2026, 6, 30, 9));
+    pay(0, 10_000).await;
+    pay(3, 57_484).await;
+    let (status, body) = world
+        .call(
+            "POST",
+            &format!("/customers/acme/invoices/{}/disputes", numbers[1].1),
+            &[],
+            Some(&json!({ "reason": "Livraison incomplète" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 30).expect("day");
+    let (total, ages) = independent_sum(world, &customers, today).await;
+    let (status, api) = world.call("GET", "/receivables?as_of=2026-06-30", &[], None).await;
+    assert_eq!(status, 200, "{api}");
+    let eur = &api["currencies"][0];
+    assert_eq!(eur["total"], total, "{api}");
+    assert_eq!(eur["totals"], json!(ages), "{api}");
+    let rows = eur["rows"].as_array().expect("rows");
+    assert_eq!(
+        rows.iter()
+            .map(|r| r["total"].as_i64().unwrap_or_default())
+            .sum::<i64>(),
+        total
+    );
+    assert_eq!(rows[0]["customer_id"], "acme", "the largest balance first");
+    let (_, disputed) = world
+        .call("GET", "/receivables?filter=disputed&as_of=2026-06-30", &[], None)
+        .await;
+    assert_eq!(
+        disputed["currencies"][0]["rows"].as_array().map(Vec::len),
+        Some(1),
+        "{disputed}"
+    );
+
+    // The console shows the same figures, and exports them.
+    let app = finance_console::router(state(world, true));
+    let (session, _) = signed_in(&app, "camille").await;
+    let (status, _, page) = call(&app, "GET", "/receivables", Some(&session), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let eur_total =
+        relance::domain::Money::new(total, relance::domain::Currency::EUR).format(relance::domain::Locale::Fr);
+    assert!(page.contains(&eur_total), "the total {eur_total} is on the page");
+    let (status, _, csv) = call(&app, "GET", "/receivables.csv", Some(&session), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let summed: i64 = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(8))
+        .filter_map(|t| t.replace('.', "").parse::<i64>().ok())
+        .sum();
+    assert_eq!(summed, total, "{csv}");
+    let (status, _, page) = call(&app, "GET", "/receivables?filter=nonsense", Some(&session), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
 }

@@ -474,6 +474,20 @@ async fn every_documented_route_answers_as_documented() {
         ),
         credit("GET", "/credits/portfolio", "/credits/portfolio".into(), vec![], None),
         credit("GET", "/todo", "/todo".into(), vec![], None),
+        credit(
+            "GET",
+            "/receivables",
+            "/receivables?filter=overdue&sort=oldest&as_of=2026-06-30".into(),
+            vec![],
+            None,
+        ),
+        credit(
+            "GET",
+            "/receivables",
+            "/receivables?filter=nonsense".into(),
+            vec![],
+            None,
+        ),
     ];
     let mut waiting = Vec::new();
     for (method, template, uri, headers, body) in first {

@@ -16,6 +16,7 @@
 mod actions;
 mod auth;
 mod page;
+mod receivables;
 mod todo;
 
 use std::sync::Arc;
@@ -62,6 +63,8 @@ const MAX_FORM: usize = 16 * 1024;
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(todo::page))
+        .route("/receivables", get(receivables::page))
+        .route("/receivables.csv", get(receivables::csv))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
         .route("/sign-out", post(auth::sign_out))
         .route("/customers/{id}/reply", post(actions::reply))

@@ -21,6 +21,7 @@ async fn main() -> Result<(), Error> {
     let config = relance::sdk::from_env()?;
     let renderer = Arc::new(Renderer::with(&[
         Set::Console("todo"),
+        Set::Console("receivables"),
         Set::Console("sign_in"),
         Set::Console("message"),
     ])?);

@@ -70,6 +70,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/customers/{id}/replies", post(routes::person_replied))
         .route("/reminders/preview", get(routes::preview_reminders))
         .route("/todo", get(routes::todo))
+        .route("/receivables", get(routes::receivables))
         .route("/deliveries/retry", post(routes::retry_deliveries))
         .fallback(routes::not_found)
         .route_layer(axum::middleware::from_fn(finance_http::trace::request_span))

@@ -389,6 +389,43 @@ pub async fn todo(State(state): State<Arc<AppState>>, parts: Parts) -> Result<Re
     Ok(Json(json!({ "now": now, "late": late, "items": items })).into_response())
 }
 
+#[derive(Deserialize)]
+pub struct ReceivablesQuery {
+    #[serde(default)]
+    filter: String,
+    #[serde(default)]
+    sort: String,
+    as_of: Option<chrono::NaiveDate>,
+}
+
+/// `GET /receivables`: the aged balance per customer and in total, one
+/// table per currency, from the open-invoices index alone.
+pub async fn receivables(
+    State(state): State<Arc<AppState>>,
+    query: std::result::Result<Query<ReceivablesQuery>, axum::extract::rejection::QueryRejection>,
+    parts: Parts,
+) -> Result<Response> {
+    use relance::domain::receivables::{BUCKETS, Filter, Sort, aged};
+    state.actor(&parts)?;
+    let Query(query) = query.map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "query", e.body_text()))?;
+    let filter = Filter::parse(&query.filter).ok_or_else(|| {
+        ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "filter",
+            "is one of all, overdue, disputed, promised, plan, paused",
+        )
+    })?;
+    let sort = Sort::parse(&query.sort)
+        .ok_or_else(|| ApiError::field(StatusCode::BAD_REQUEST, "sort", "is one of total, oldest, customer"))?;
+    let today = query.as_of.unwrap_or_else(|| state.today(state.now()));
+    let lines = state.store.open_lines().await?;
+    let mut tables = aged(&lines, today, filter);
+    for table in &mut tables {
+        sort.apply(&mut table.rows);
+    }
+    Ok(Json(json!({ "as_of": today, "buckets": BUCKETS, "currencies": tables })).into_response())
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route; see openapi.yaml")
 }

@@ -176,6 +176,12 @@ impl Renderer {
                 .filter(|p| *p != "layout")
             {
                 sets.push(Set::Page(page));
+            } else if let Some(page) = name
+                .strip_prefix("console/")
+                .and_then(|n| n.strip_suffix(".html"))
+                .filter(|p| *p != "layout")
+            {
+                sets.push(Set::Console(page));
             }
         }
         sets

@@ -23,6 +23,7 @@ pub mod money;
 pub mod notice;
 pub mod numbering;
 pub mod pass_plan;
+pub mod receivables;
 pub mod seller;
 pub mod survey;
 pub mod todo;

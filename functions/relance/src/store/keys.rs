@@ -90,6 +90,55 @@ pub fn open_sk(due: NaiveDate, customer: &CustomerId, number: &InvoiceNumber) ->
     format!("{due}#{customer}#{number}")
 }
 
+/// An open invoice's sort key: by due date, then what the aged balance
+/// needs — what is left, its currency and its state (`d` disputed, `h` a
+/// help request waits, `p` promised, `l` on a plan) — so the receivables
+/// are read from the index alone.
+pub fn open_invoice_sk(invoice: &crate::domain::Invoice) -> String {
+    let mut flags = String::new();
+    for (on, flag) in [
+        (invoice.open_dispute().is_some(), 'd'),
+        (invoice.dunning.help_request_open, 'h'),
+        (invoice.dunning.promise_to_pay.is_some(), 'p'),
+        (!invoice.dunning.plan.is_empty(), 'l'),
+    ] {
+        if on {
+            flags.push(flag);
+        }
+    }
+    if flags.is_empty() {
+        flags.push('-');
+    }
+    format!(
+        "{}#{}#{}#{flags}",
+        open_sk(invoice.due_date, &invoice.customer_id, &invoice.number),
+        invoice.remaining_minor(),
+        invoice.currency.code()
+    )
+}
+
+/// The open invoice an open-invoices sort key describes.
+pub fn parse_open_invoice_sk(sk: &str) -> Option<crate::domain::receivables::OpenLine> {
+    let mut parts = sk.split('#');
+    let due_date = parts.next()?.parse().ok()?;
+    let customer_id = parts.next()?.to_string();
+    let number = parts.next()?.to_string();
+    let remaining_minor = parts.next()?.parse().ok()?;
+    let currency = parts.next()?.to_string();
+    let flags = parts.next()?;
+    Some(crate::domain::receivables::OpenLine {
+        customer_id,
+        number,
+        due_date,
+        remaining_minor,
+        currency,
+        disputed: flags.contains('d'),
+        help_requested: flags.contains('h'),
+        promised: flags.contains('p'),
+        on_plan: flags.contains('l'),
+    })
+}
+
 /// A message's shard in the outbox index, in its lane (emails carrying an
 /// issued document wait apart for the function that holds the archive).
 pub fn outbox_pk(lane: crate::domain::message::Lane, message: ulid::Ulid) -> String {
