@@ -202,6 +202,52 @@ async fn a_person_answers_a_help_request_and_a_second_person_approves_a_credit_i
         .expect("the answer is in the history");
     assert_eq!(replied.actor.0, "console:camille");
 
+    // The customer's page: the story as sentences, and a dispute opened
+    // from there lands on the to-do.
+    client.goto(&format!("{base}/customers/roux")).await.expect("customer");
+    heading_becomes(&client, "Boulangerie Roux").await;
+    text = page_text(&client).await;
+    assert!(
+        text.contains("Réponse au client : « Appelée : un échéancier en trois fois lui convient. »")
+            && text.contains("Demande d'aide traitée")
+            && text.contains("Camille Roussel"),
+        "{text}"
+    );
+    client
+        .find(Locator::Css(&format!(
+            "form[action$='{number}/dispute'] input[name=text]"
+        )))
+        .await
+        .expect("the dispute's field")
+        .send_keys("Quantité livrée contestée")
+        .await
+        .expect("typed");
+    client
+        .find(Locator::Css(&format!("form[action$='{number}/dispute'] button")))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("opened");
+    for _ in 0..100 {
+        text = page_text(&client).await;
+        if text.contains("Litige ouvert :") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        text.contains("Litige ouvert sur") && text.contains("Quantité livrée contestée"),
+        "{text}"
+    );
+    screenshot(&client, "console-customer").await;
+    client.goto(&format!("{base}/")).await.expect("to-do");
+    heading_becomes(&client, "À faire").await;
+    assert!(
+        page_text(&client).await.to_lowercase().contains("litige ouvert"),
+        "the dispute waits on the to-do"
+    );
+
     // Nadia, an approver, approves the credit Camille asked for.
     client
         .find(Locator::Css("form[action='/sign-out'] button"))
@@ -234,7 +280,7 @@ async fn a_person_answers_a_help_request_and_a_second_person_approves_a_credit_i
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(
-        text.contains("Geste approuvé") && text.contains("Rien n'attend une personne"),
+        text.contains("Geste approuvé") && !text.contains("Acme Fours"),
         "{text}"
     );
     screenshot(&client, "console-todo-done").await;

@@ -28,6 +28,8 @@ pub struct ActionForm {
     /// What was said to the customer, how the dispute ended, why a credit
     /// is refused.
     text: Option<String>,
+    /// `customer`: go back to the customer's page rather than the to-do.
+    back: Option<String>,
 }
 
 /// The form, its token checked, and its text if it must have one.
@@ -105,6 +107,9 @@ pub async fn reply(
         relance::help::person_replied(&state.store, &id, &staff.person.actor(), note, state.now())
             .await
             .map_err(|err| page::failed(&state, Some(&staff.person), &err))?;
+        if form.back.as_deref() == Some("customer") {
+            return Ok(Redirect::to(&format!("/customers/{id}?done=replied")).into_response());
+        }
         Ok(back("replied"))
     };
     result.await.unwrap_or_else(|page| page)

@@ -15,6 +15,7 @@
 
 mod actions;
 mod auth;
+mod customer;
 mod page;
 mod receivables;
 mod todo;
@@ -67,7 +68,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/receivables.csv", get(receivables::csv))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
         .route("/sign-out", post(auth::sign_out))
+        .route("/customers/{id}", get(customer::page))
         .route("/customers/{id}/reply", post(actions::reply))
+        .route(
+            "/customers/{id}/invoices/{number}/dispute",
+            post(customer::open_dispute),
+        )
         .route("/customers/{id}/invoices/{number}/settle", post(actions::settle))
         .route("/customers/{id}/credits/{credit}/approve", post(actions::approve))
         .route("/customers/{id}/credits/{credit}/refuse", post(actions::refuse))

@@ -22,6 +22,7 @@ async fn main() -> Result<(), Error> {
     let renderer = Arc::new(Renderer::with(&[
         Set::Console("todo"),
         Set::Console("receivables"),
+        Set::Console("customer"),
         Set::Console("sign_in"),
         Set::Console("message"),
     ])?);

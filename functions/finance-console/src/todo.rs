@@ -30,7 +30,7 @@ pub fn moment(at: DateTime<Utc>, locale: Locale) -> String {
 
 /// A person as the page names them: the name of a console user, else
 /// the actor as the history records it.
-fn who(state: &AppState, actor: &str) -> String {
+pub(crate) fn who(state: &AppState, actor: &str) -> String {
     let id = actor.trim_start_matches("console:");
     state
         .local_users

@@ -95,6 +95,26 @@ impl Store {
         limit: i32,
         cursor: Option<&str>,
     ) -> Result<HistoryPage, StoreError> {
+        self.history_in(customer, limit, cursor, true).await
+    }
+
+    /// One page of the history, the latest first (the console's timeline).
+    pub async fn recent_history(
+        &self,
+        customer: &CustomerId,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<HistoryPage, StoreError> {
+        self.history_in(customer, limit, cursor, false).await
+    }
+
+    async fn history_in(
+        &self,
+        customer: &CustomerId,
+        limit: i32,
+        cursor: Option<&str>,
+        oldest_first: bool,
+    ) -> Result<HistoryPage, StoreError> {
         let mut query = self
             .client
             .query()
@@ -102,7 +122,7 @@ impl Store {
             .key_condition_expression("PK = :pk AND begins_with(SK, :evt)")
             .expression_attribute_values(":pk", s(keys::customer_pk(customer)))
             .expression_attribute_values(":evt", s(keys::EVENT_PREFIX))
-            .scan_index_forward(true)
+            .scan_index_forward(oldest_first)
             .limit(limit);
         if let Some(sk) = cursor.and_then(decode_cursor) {
             query = query.set_exclusive_start_key(Some(

@@ -9,6 +9,7 @@ pub mod qr;
 mod reminder;
 pub mod sample;
 mod survey;
+pub mod timeline;
 
 pub use alert::{AlertLine, FinanceAlert, recent_lines};
 pub use books::BookCopyEmail;

@@ -1,0 +1,206 @@
+//! A customer's page: who they are, their open invoices, and their whole
+//! history as sentences, the latest first, a page at a time — with the
+//! actions finance takes there: answer the customer, open a dispute.
+
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use relance::context::Call;
+use relance::domain::invoice::DisputeChange;
+use relance::domain::{CustomerId, InvoiceNumber, InvoiceStatus, Money};
+use relance::invoicing::InvoicingError;
+use relance::view::timeline::sentence;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::AppState;
+use crate::auth::Staff;
+use crate::page;
+use crate::todo::moment;
+
+/// Events per page of the timeline.
+const EVENTS: i32 = 30;
+
+#[derive(Deserialize, Default)]
+pub struct Params {
+    cursor: Option<String>,
+    done: Option<String>,
+}
+
+#[derive(Serialize)]
+struct InvoiceRow {
+    number: String,
+    issue_date: String,
+    due_date: String,
+    remaining: String,
+    late: bool,
+    disputed: bool,
+    help: bool,
+}
+
+#[derive(Serialize)]
+struct EventRow {
+    at: String,
+    who: String,
+    text: String,
+}
+
+pub async fn page(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    staff: Staff,
+    params: Query<Params>,
+) -> Response {
+    let person = &staff.person;
+    let locale = person.locale;
+    let not_found = || {
+        page::message(
+            &state,
+            Some(person),
+            StatusCode::NOT_FOUND,
+            "not_found_title",
+            "not_found_body",
+        )
+    };
+    let Ok(id) = CustomerId::parse(&id) else {
+        return not_found();
+    };
+    if params
+        .cursor
+        .as_deref()
+        .is_some_and(|c| !relance::store::valid_cursor(c))
+    {
+        return not_found();
+    }
+    let customer = match state.store.get_customer(&id).await {
+        Ok(Some(c)) => c.value,
+        Ok(None) => return not_found(),
+        Err(err) => return page::failed(&state, Some(person), &err),
+    };
+    let (invoices, history) = match futures::try_join!(
+        state.store.customer_invoices(&id),
+        state.store.recent_history(&id, EVENTS, params.cursor.as_deref())
+    ) {
+        Ok(found) => found,
+        Err(err) => return page::failed(&state, Some(person), &err),
+    };
+    let today = relance::domain::calendar::business_date(state.now());
+    let open: Vec<InvoiceRow> = invoices
+        .iter()
+        .map(|v| &v.value)
+        .filter(|i| i.status == InvoiceStatus::Open)
+        .map(|i| InvoiceRow {
+            number: i.number.as_str().to_string(),
+            issue_date: relance::view::format_date(i.issue_date, locale),
+            due_date: relance::view::format_date(i.due_date, locale),
+            remaining: Money::new(i.remaining_minor(), i.currency).format(locale),
+            late: i.due_date < today,
+            disputed: i.open_dispute().is_some(),
+            help: i.dunning.help_request_open,
+        })
+        .collect();
+    let events: Vec<EventRow> = history
+        .events
+        .iter()
+        .map(|e| EventRow {
+            at: moment(e.at, locale),
+            who: crate::todo::who(&state, &e.actor.0),
+            text: sentence(e, locale),
+        })
+        .collect();
+    let name = customer
+        .company_name
+        .clone()
+        .unwrap_or_else(|| customer.contact_name.clone());
+    page::render(
+        &state,
+        "customer",
+        locale,
+        StatusCode::OK,
+        json!({
+            "person": person,
+            "csrf": staff.csrf,
+            "id": id.as_str(),
+            "name": name,
+            "customer": {
+                "contact_name": customer.contact_name,
+                "email": customer.email.as_str(),
+                "customer_since": relance::view::format_date(customer.customer_since, locale),
+                "paused": customer.paused,
+                "email_suppressed": customer.email_suppressed,
+            },
+            "open": open,
+            "events": events,
+            "next": history.next,
+            "done": params.done.as_deref().filter(|d| d.chars().all(|c| c.is_ascii_lowercase() || c == '_')),
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct DisputeForm {
+    csrf: Option<String>,
+    text: Option<String>,
+}
+
+/// Opens a dispute on one of the customer's invoices: no reminder for it
+/// until it is settled.
+pub async fn open_dispute(
+    State(state): State<Arc<AppState>>,
+    Path((id, number)): Path<(String, String)>,
+    staff: Staff,
+    form: Result<Form<DisputeForm>, FormRejection>,
+) -> Response {
+    let person = Some(&staff.person);
+    let Ok(Form(form)) = form else {
+        return page::message(
+            &state,
+            person,
+            StatusCode::BAD_REQUEST,
+            "bad_form_title",
+            "bad_form_body",
+        );
+    };
+    if let Err(page) = staff.check(&state, form.csrf.as_deref()) {
+        return page;
+    }
+    let Ok(reason) = relance::domain::validation::text(form.text.as_deref().unwrap_or_default(), 1000) else {
+        return page::message(
+            &state,
+            person,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "text_title",
+            "text_body",
+        );
+    };
+    let (Ok(customer), Ok(number)) = (CustomerId::parse(&id), InvoiceNumber::parse(&number)) else {
+        return page::message(
+            &state,
+            person,
+            StatusCode::NOT_FOUND,
+            "not_found_title",
+            "not_found_body",
+        );
+    };
+    let actor = staff.person.actor();
+    let call = Call::at(&actor, state.now());
+    match relance::invoicing::change_dispute(&state.store, &customer, &number, DisputeChange::Open(reason), call).await
+    {
+        Ok(_) => Redirect::to(&format!("/customers/{customer}?done=disputed")).into_response(),
+        Err(InvoicingError::UnknownInvoice) => page::message(
+            &state,
+            person,
+            StatusCode::NOT_FOUND,
+            "not_found_title",
+            "not_found_body",
+        ),
+        Err(InvoicingError::Rule(_)) => {
+            page::message(&state, person, StatusCode::CONFLICT, "moved_title", "moved_body")
+        }
+        Err(err) => page::failed(&state, person, &err),
+    }
+}

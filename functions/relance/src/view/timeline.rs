@@ -1,0 +1,396 @@
+//! A customer's history as sentences a finance clerk reads: one per
+//! event, in French or English. The match is exhaustive, so a new kind of
+//! event cannot reach the console without its sentence.
+
+use crate::domain::event::{EventKind, HistoryEvent};
+use crate::domain::{Currency, Locale, Money};
+
+fn amount(minor: i64, currency: &str, locale: Locale) -> String {
+    Currency::parse(currency).map_or_else(
+        |_| format!("{minor} {currency}"),
+        |c| Money::new(minor, c).format(locale),
+    )
+}
+
+fn euros(minor: i64, locale: Locale) -> String {
+    Money::new(minor, Currency::EUR).format(locale)
+}
+
+fn list(numbers: &[crate::domain::InvoiceNumber]) -> String {
+    numbers.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn date(d: chrono::NaiveDate, locale: Locale) -> String {
+    super::format_date(d, locale)
+}
+
+/// The sentence for one event (who did it is shown beside it).
+pub fn sentence(event: &HistoryEvent, locale: Locale) -> String {
+    let fr = locale == Locale::Fr;
+    let pick = |f: String, e: String| if fr { f } else { e };
+    match &event.kind {
+        EventKind::CustomerCreated => pick("Fiche client créée.".into(), "Customer created.".into()),
+        EventKind::CustomerUpdated { fields } => pick(
+            format!("Fiche client modifiée : {}.", fields.join(", ")),
+            format!("Customer details changed: {}.", fields.join(", ")),
+        ),
+        EventKind::InvoiceIssued {
+            number,
+            gross_minor,
+            currency,
+            due_date,
+        } => pick(
+            format!(
+                "Facture {number} émise : {}, à régler le {}.",
+                amount(*gross_minor, currency, locale),
+                date(*due_date, locale)
+            ),
+            format!(
+                "Invoice {number} issued: {}, due on {}.",
+                amount(*gross_minor, currency, locale),
+                date(*due_date, locale)
+            ),
+        ),
+        EventKind::DocumentsArchived { number, documents, .. } => pick(
+            format!("{number} archivée telle qu'émise ({} documents).", documents.len()),
+            format!("{number} archived as issued ({} documents).", documents.len()),
+        ),
+        EventKind::InvoiceEmailed { number, .. } => pick(
+            format!("Facture {number} envoyée par e-mail."),
+            format!("Invoice {number} emailed."),
+        ),
+        EventKind::DeliveryFailed { about, reason, .. } => pick(
+            format!("Un e-mail ({about}) n'a pas pu partir : {reason}. Il sera renvoyé."),
+            format!("An email ({about}) could not be sent: {reason}. It will be sent again."),
+        ),
+        EventKind::ReminderSent {
+            numbers,
+            stage,
+            tone,
+            reason,
+            notice,
+            ..
+        } => {
+            let with = notice.as_ref().map_or_else(String::new, |n| {
+                if fr {
+                    format!(", avec la mise en demeure {n}")
+                } else {
+                    format!(", with the formal notice {n}")
+                }
+            });
+            pick(
+                format!(
+                    "Relance « {stage} » envoyée pour {}, ton {tone} ({reason}){with}.",
+                    list(numbers)
+                ),
+                format!(
+                    "Reminder “{stage}” sent for {}, {tone} tone ({reason}){with}.",
+                    list(numbers)
+                ),
+            )
+        }
+        EventKind::FormalNoticeDue { reference, numbers, .. } => pick(
+            format!("Mise en demeure {reference} préparée pour {}.", list(numbers)),
+            format!("Formal notice {reference} prepared for {}.", list(numbers)),
+        ),
+        EventKind::NoticeArchived {
+            reference, total_minor, ..
+        } => pick(
+            format!(
+                "Mise en demeure {reference} archivée : {} réclamés.",
+                euros(*total_minor, locale)
+            ),
+            format!(
+                "Formal notice {reference} archived: {} demanded.",
+                euros(*total_minor, locale)
+            ),
+        ),
+        EventKind::MessageWithdrawn { reason, .. } => pick(
+            format!("Un e-mail prévu a été retiré avant l'envoi : {reason}."),
+            format!("A planned email was withdrawn before it went out: {reason}."),
+        ),
+        EventKind::HandedOff { number, reason } => pick(
+            format!("{number} confiée à une personne : plus de relance automatique ({reason})."),
+            format!("{number} handed to a person: no more automatic reminders ({reason})."),
+        ),
+        EventKind::FinanceAlerted { numbers, reason, .. } => pick(
+            format!("L'équipe finance a été prévenue ({reason}) pour {}.", list(numbers)),
+            format!("The finance team was alerted ({reason}) about {}.", list(numbers)),
+        ),
+        EventKind::ThanksSent { number, .. } => pick(
+            format!("Remerciement envoyé pour le règlement de {number}."),
+            format!("Thank-you sent for paying {number}."),
+        ),
+        EventKind::PromiseToPayRecorded { number, date: d } => pick(
+            format!("Promesse de régler {number} d'ici le {}.", date(*d, locale)),
+            format!("Promise to pay {number} by {}.", date(*d, locale)),
+        ),
+        EventKind::PaymentPlanAgreed { number, instalments } => pick(
+            format!("Échéancier en {} fois convenu pour {number}.", instalments.len()),
+            format!("A plan in {} instalments agreed for {number}.", instalments.len()),
+        ),
+        EventKind::PersonReplied { note } => pick(
+            format!("Réponse au client : « {note} »"),
+            format!("Answered the customer: “{note}”"),
+        ),
+        EventKind::SurveySent { question, .. } => pick(
+            format!("Question de satisfaction ({}) envoyée.", question.to_uppercase()),
+            format!("Satisfaction question ({}) sent.", question.to_uppercase()),
+        ),
+        EventKind::SurveyAnswered {
+            question,
+            score,
+            detractor,
+            comment,
+            ..
+        } => {
+            let said = comment.as_ref().map_or_else(String::new, |c| format!(" « {c} »"));
+            match (fr, detractor) {
+                (true, true) => format!("Réponse {} : {score}, insatisfait.{said}", question.to_uppercase()),
+                (true, false) => format!("Réponse {} : {score}.{said}", question.to_uppercase()),
+                (false, true) => format!("{} answer: {score}, unhappy.{said}", question.to_uppercase()),
+                (false, false) => format!("{} answer: {score}.{said}", question.to_uppercase()),
+            }
+        }
+        EventKind::SurveysOptedOut => pick(
+            "Le client ne veut plus de questions de satisfaction.".into(),
+            "The customer asked for no more surveys.".into(),
+        ),
+        EventKind::HelpRequested { numbers, choice, .. } => pick(
+            format!("Demande d'aide ({choice}) pour {} : relances en pause.", list(numbers)),
+            format!("Asked for help ({choice}) with {}: reminders paused.", list(numbers)),
+        ),
+        EventKind::HelpRequestAnswered { numbers } => pick(
+            format!("Demande d'aide traitée : les relances de {} reprennent.", list(numbers)),
+            format!("Help request answered: reminders of {} resume.", list(numbers)),
+        ),
+        EventKind::PayClicked { number } => pick(
+            format!("Le client a cliqué sur « Payer en ligne » pour {number}."),
+            format!("The customer clicked “Pay online” for {number}."),
+        ),
+        EventKind::PaymentRecorded {
+            number,
+            amount_minor,
+            currency,
+            remaining_minor,
+            ..
+        } => pick(
+            format!(
+                "Paiement de {} sur {number} ; reste {}.",
+                amount(*amount_minor, currency, locale),
+                amount(*remaining_minor, currency, locale)
+            ),
+            format!(
+                "Payment of {} on {number}; {} left.",
+                amount(*amount_minor, currency, locale),
+                amount(*remaining_minor, currency, locale)
+            ),
+        ),
+        EventKind::PaymentRefunded {
+            number,
+            amount_minor,
+            currency,
+            remaining_minor,
+            ..
+        } => pick(
+            format!(
+                "Remboursement par carte de {} sur {number} : à nouveau dû, reste {}.",
+                amount(*amount_minor, currency, locale),
+                amount(*remaining_minor, currency, locale)
+            ),
+            format!(
+                "Card refund of {} on {number}: owed again, {} left.",
+                amount(*amount_minor, currency, locale),
+                amount(*remaining_minor, currency, locale)
+            ),
+        ),
+        EventKind::InvoicePaid { number, days_late, .. } => match (fr, *days_late) {
+            (true, d) if d <= 0 => format!("{number} réglée à temps."),
+            (true, d) => format!("{number} réglée avec {d} jours de retard."),
+            (false, d) if d <= 0 => format!("{number} paid on time."),
+            (false, d) => format!("{number} paid {d} days late."),
+        },
+        EventKind::PaymentReceived {
+            source,
+            amount_minor,
+            currency,
+            invoices,
+            held_minor,
+            ..
+        } => {
+            let paid: Vec<&str> = invoices.iter().map(|i| i.number.as_str()).collect();
+            let held = if *held_minor > 0 {
+                if fr {
+                    format!(" ; {} gardés pour le client", amount(*held_minor, currency, locale))
+                } else {
+                    format!("; {} held for the customer", amount(*held_minor, currency, locale))
+                }
+            } else {
+                String::new()
+            };
+            pick(
+                format!(
+                    "{} reçus ({source}) pour {}{held}.",
+                    amount(*amount_minor, currency, locale),
+                    paid.join(", ")
+                ),
+                format!(
+                    "{} received ({source}) for {}{held}.",
+                    amount(*amount_minor, currency, locale),
+                    paid.join(", ")
+                ),
+            )
+        }
+        EventKind::CreditRequested {
+            invoice,
+            net_minor,
+            currency,
+            situation,
+            ..
+        } => pick(
+            format!(
+                "Geste de {} HT demandé sur {invoice} ({situation}) : attend une approbation.",
+                amount(*net_minor, currency, locale)
+            ),
+            format!(
+                "A credit of {} before VAT requested on {invoice} ({situation}): waits for approval.",
+                amount(*net_minor, currency, locale)
+            ),
+        ),
+        EventKind::CreditGranted {
+            number,
+            invoice,
+            gross_minor,
+            currency,
+            ..
+        } => pick(
+            format!(
+                "Avoir {number} accordé sur {invoice} : {}.",
+                amount(*gross_minor, currency, locale)
+            ),
+            format!(
+                "Credit note {number} granted on {invoice}: {}.",
+                amount(*gross_minor, currency, locale)
+            ),
+        ),
+        EventKind::InvoiceCorrected {
+            number,
+            credit_note,
+            amount_minor,
+            currency,
+            ..
+        } => pick(
+            format!(
+                "{number} corrigée par l'avoir {credit_note} : {} en moins.",
+                amount(*amount_minor, currency, locale)
+            ),
+            format!(
+                "{number} corrected by credit note {credit_note}: {} off.",
+                amount(*amount_minor, currency, locale)
+            ),
+        ),
+        EventKind::PlatformStatusReceived {
+            number, status, code, ..
+        } => pick(
+            format!("La plateforme de l'acheteur indique « {status} » ({code}) pour {number}."),
+            format!("The buyer's platform reports “{status}” ({code}) for {number}."),
+        ),
+        EventKind::CreditCancelled { reason, .. } => pick(
+            format!("Demande de geste retirée : {reason}."),
+            format!("Credit request withdrawn: {reason}."),
+        ),
+        EventKind::CreditApplied {
+            number,
+            invoice,
+            amount_minor,
+            ..
+        } => pick(
+            format!("Avoir {number} déduit de {invoice} : {}.", euros(*amount_minor, locale)),
+            format!(
+                "Credit note {number} deducted from {invoice}: {}.",
+                euros(*amount_minor, locale)
+            ),
+        ),
+        EventKind::CreditEmailed { number, .. } => pick(
+            format!("Avoir {number} envoyé par e-mail."),
+            format!("Credit note {number} emailed."),
+        ),
+        EventKind::BookCopySent { number, .. } => pick(
+            format!("Copie de {number} envoyée à la comptabilité."),
+            format!("Copy of {number} sent to the books."),
+        ),
+        EventKind::CreditFollowUpDue { number } => pick(
+            format!("Le moment est venu de demander si le geste {number} a convenu."),
+            format!("Time to ask whether the credit {number} was enough."),
+        ),
+        EventKind::EmailBounced { address, permanent, .. } => match (fr, permanent) {
+            (true, true) => {
+                format!("L'adresse {address} n'existe plus : plus d'e-mail, l'équipe finance prend le relais.")
+            }
+            (true, false) => format!("Un e-mail vers {address} est revenu (temporairement)."),
+            (false, true) => format!("The address {address} no longer exists: no more email, finance takes over."),
+            (false, false) => format!("An email to {address} bounced (temporarily)."),
+        },
+        EventKind::EmailComplained { address, .. } => pick(
+            format!("{address} a signalé un e-mail comme indésirable."),
+            format!("{address} reported an email as spam."),
+        ),
+        EventKind::DisputeOpened { number, reason } => pick(
+            format!("Litige ouvert sur {number} : {reason}"),
+            format!("Dispute opened on {number}: {reason}"),
+        ),
+        EventKind::DisputeSettled { number, resolution } => pick(
+            format!("Litige clos sur {number} : {resolution}"),
+            format!("Dispute settled on {number}: {resolution}"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::Actor;
+
+    #[test]
+    fn an_event_reads_as_a_sentence_in_both_languages() {
+        let at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        let number = crate::domain::InvoiceNumber::parse("F2026-000012").unwrap_or_else(|e| panic!("{e}"));
+        let customer = crate::domain::CustomerId::parse("roux").unwrap_or_else(|e| panic!("{e}"));
+        let event = |kind| HistoryEvent::new(customer.clone(), at, Actor::system("test"), kind);
+        let cases = [
+            (
+                event(EventKind::PaymentRecorded {
+                    number: number.clone(),
+                    amount_minor: 12_000,
+                    currency: "EUR".into(),
+                    date: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default(),
+                    method: crate::domain::invoice::PaymentMethod::Transfer,
+                    reference: None,
+                    remaining_minor: 2_000,
+                }),
+                "Paiement de 120,00\u{a0}€ sur F2026-000012 ; reste 20,00\u{a0}€.",
+                "Payment of €120.00 on F2026-000012; €20.00 left.",
+            ),
+            (
+                event(EventKind::InvoicePaid {
+                    number: number.clone(),
+                    paid_on: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default(),
+                    days_late: 8,
+                }),
+                "F2026-000012 réglée avec 8 jours de retard.",
+                "F2026-000012 paid 8 days late.",
+            ),
+            (
+                event(EventKind::HelpRequestAnswered {
+                    numbers: vec![number.clone()],
+                }),
+                "Demande d'aide traitée : les relances de F2026-000012 reprennent.",
+                "Help request answered: reminders of F2026-000012 resume.",
+            ),
+        ];
+        for (event, fr, en) in cases {
+            assert_eq!(sentence(&event, Locale::Fr), fr);
+            assert_eq!(sentence(&event, Locale::En), en);
+        }
+    }
+}
