@@ -746,3 +746,26 @@ async fn the_invoice_page_offers_the_archived_originals_and_only_the_customers_o
         assert_eq!(refused.status, StatusCode::NOT_FOUND, "{uri}");
     }
 }
+
+#[tokio::test]
+async fn over_https_the_pages_tell_browsers_never_to_use_plain_http() {
+    let world = World::new("hsts").await;
+    let mut visitor = Visitor::new(&world, "192.0.2.50");
+    let plain = visitor.get("/assets/site.css").await;
+    assert!(
+        plain.headers.get("strict-transport-security").is_none(),
+        "not over plain HTTP"
+    );
+    let Ok(mut state) = std::sync::Arc::try_unwrap(common::pages::links_state(&world)) else {
+        panic!("a fresh state")
+    };
+    state.secure_cookies = true;
+    visitor.state = std::sync::Arc::new(state);
+    let page = visitor.get("/assets/site.css").await;
+    assert_eq!(
+        page.headers
+            .get("strict-transport-security")
+            .and_then(|v| v.to_str().ok()),
+        Some("max-age=63072000; includeSubDomains")
+    );
+}

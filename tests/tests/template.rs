@@ -497,3 +497,31 @@ fn the_table_is_on_demand_recoverable_streamed_and_protected_in_production() {
         Some("NEW_AND_OLD_IMAGES")
     );
 }
+
+#[test]
+fn every_function_logs_to_its_own_group_with_a_retention() {
+    let t = template();
+    let resources = t["Resources"].as_mapping().expect("resources");
+    let mut functions = 0;
+    for (name, resource) in resources {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        functions += 1;
+        let name = name.as_str().expect("name");
+        let group = format!("{name}Logs");
+        assert_eq!(
+            text(&resource["Properties"]["LoggingConfig"]["LogGroup"]),
+            format!("!Ref {group}"),
+            "{name} logs to its own group"
+        );
+        let logs = &t["Resources"][group.as_str()];
+        assert_eq!(logs["Type"].as_str(), Some("AWS::Logs::LogGroup"), "{group}");
+        assert_eq!(
+            text(&logs["Properties"]["RetentionInDays"]),
+            "!Ref LogRetentionDays",
+            "{group}"
+        );
+    }
+    assert!(functions >= 12, "{functions} functions");
+}

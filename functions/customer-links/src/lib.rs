@@ -61,6 +61,7 @@ const MAX_FORM: usize = 8 * 1024;
 
 pub fn router(state: Arc<AppState>) -> Router {
     let csp = content_security_policy(&state.seller, state.checkout.is_some());
+    let https = state.secure_cookies;
     Router::new()
         .route("/i/{token}", get(session::open_invoice_link))
         .route("/i/{token}/{number}", get(session::open_reminder_invoice_link))
@@ -84,7 +85,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         ))
         .layer(axum::middleware::map_response(move |response: Response| {
             let csp = csp.clone();
-            async move { with_security_headers(response, &csp) }
+            async move { with_security_headers(response, &csp, https) }
         }))
         .with_state(state)
 }
@@ -122,8 +123,16 @@ fn origin_of(url: &str) -> Option<String> {
         .then(|| format!("{scheme}://{host}"))
 }
 
-fn with_security_headers(mut response: Response, csp: &HeaderValue) -> Response {
+fn with_security_headers(mut response: Response, csp: &HeaderValue, https: bool) -> Response {
     let headers = response.headers_mut();
+    if https {
+        // Served over HTTPS: browsers never try plain HTTP again, so a
+        // link opened on a hostile network cannot be downgraded.
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
     // Tokens sit in the first address; no other site may see it.
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());

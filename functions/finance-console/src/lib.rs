@@ -62,6 +62,7 @@ impl AppState {
 const MAX_FORM: usize = 16 * 1024;
 
 pub fn router(state: Arc<AppState>) -> Router {
+    let https = state.secure_cookies;
     Router::new()
         .route("/", get(todo::page))
         .route("/receivables", get(receivables::page))
@@ -80,12 +81,20 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/assets/console.css", get(page::stylesheet))
         .fallback(page::not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM))
-        .layer(axum::middleware::map_response(with_security_headers))
+        .layer(axum::middleware::map_response(move |response: Response| async move {
+            with_security_headers(response, https)
+        }))
         .with_state(state)
 }
 
-async fn with_security_headers(mut response: Response) -> Response {
+fn with_security_headers(mut response: Response, https: bool) -> Response {
     let headers = response.headers_mut();
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
