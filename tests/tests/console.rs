@@ -602,3 +602,78 @@ async fn the_aged_balance_equals_the_sum_over_the_open_invoices_and_exports_as_c
     let (status, _, page) = call(&app, "GET", "/receivables?filter=nonsense", Some(&session), None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
 }
+
+#[tokio::test]
+async fn a_payment_typed_on_the_customer_page_is_recorded_once_and_too_much_is_refused() {
+    let world = World::new("console-payment").await;
+    world.create_customer("roux", json!({})).await;
+    let (status, invoice) = world.issue("r1", &invoice_body("roux")).await;
+    assert_eq!(status, 201, "{invoice}");
+    let number = invoice["number"].as_str().expect("number").to_string();
+    world.set_now(common::at(2026, 3, 10, 9));
+    let app = finance_console::router(state(&world, true));
+    let (session, csrf) = signed_in(&app, "camille").await;
+    let (status, _, page) = call(&app, "GET", "/customers/roux", Some(&session), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(&format!("/customers/roux/invoices/{number}/payment")),
+        "the form is offered"
+    );
+
+    let payment = format!("/customers/roux/invoices/{number}/payment");
+    let form = format!("csrf={csrf}&amount=100.00&date=2026-03-09&method=transfer");
+    for _ in 0..2 {
+        let (status, _, page) = call(&app, "POST", &payment, Some(&session), Some(&form)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    }
+    let read = || async {
+        world
+            .store
+            .get_invoice(
+                &CustomerId::parse("roux").expect("id"),
+                &InvoiceNumber::parse(&number).expect("n"),
+            )
+            .await
+            .expect("read")
+            .expect("issued")
+            .value
+    };
+    let paid = read().await;
+    assert_eq!(
+        (paid.payments.len(), paid.remaining_minor()),
+        (1, 57_484 - 10_000),
+        "a double click pays once"
+    );
+    assert_eq!(paid.payments[0].recorded_by.0, "console:camille");
+
+    let items = world.item_count().await;
+    let too_much = format!("csrf={csrf}&amount=9999.00&date=2026-03-09&method=transfer");
+    let (status, _, page) = call(&app, "POST", &payment, Some(&session), Some(&too_much)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("Refusé") && page.contains("47484"), "{page}");
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        &payment,
+        Some(&session),
+        Some(&format!("csrf={csrf}&amount=abc&date=x&method=transfer")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(world.item_count().await, items, "nothing was written");
+
+    let promise = format!("/customers/roux/invoices/{number}/promise");
+    let (status, _, page) = call(
+        &app,
+        "POST",
+        &promise,
+        Some(&session),
+        Some(&format!("csrf={csrf}&date=2026-03-20")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    assert_eq!(
+        read().await.dunning.promise_to_pay,
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 20)
+    );
+}

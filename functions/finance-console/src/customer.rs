@@ -204,3 +204,171 @@ pub async fn open_dispute(
         Err(err) => page::failed(&state, person, &err),
     }
 }
+
+#[derive(Deserialize)]
+pub struct MoneyForm {
+    csrf: Option<String>,
+    amount: Option<String>,
+    date: Option<String>,
+    method: Option<String>,
+}
+
+/// Why a payment or a promise was refused, in the person's words: the
+/// field and the reason the rules gave.
+fn refused(state: &AppState, staff: &Staff, err: InvoicingError) -> Response {
+    let person = Some(&staff.person);
+    let detail = match &err {
+        InvoicingError::Invalid(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.reason))
+            .collect::<Vec<_>>()
+            .join("; "),
+        InvoicingError::Rule(rule) => rule.to_string(),
+        InvoicingError::UnknownInvoice | InvoicingError::UnknownCustomer => {
+            return page::message(
+                state,
+                person,
+                StatusCode::NOT_FOUND,
+                "not_found_title",
+                "not_found_body",
+            );
+        }
+        _ => return page::failed(state, person, &err),
+    };
+    page::message_with(
+        state,
+        person,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "refused_title",
+        "refused_body",
+        &detail,
+    )
+}
+
+/// Records a payment typed by finance. The same form sent twice (a double
+/// click) carries the same key: it is recorded once.
+pub async fn record_payment(
+    State(state): State<Arc<AppState>>,
+    Path((id, number)): Path<(String, String)>,
+    staff: Staff,
+    form: Result<Form<MoneyForm>, FormRejection>,
+) -> Response {
+    let person = Some(&staff.person);
+    let Ok(Form(form)) = form else {
+        return page::message(
+            &state,
+            person,
+            StatusCode::BAD_REQUEST,
+            "bad_form_title",
+            "bad_form_body",
+        );
+    };
+    if let Err(page) = staff.check(&state, form.csrf.as_deref()) {
+        return page;
+    }
+    let (Ok(customer), Ok(number)) = (CustomerId::parse(&id), InvoiceNumber::parse(&number)) else {
+        return page::message(
+            &state,
+            person,
+            StatusCode::NOT_FOUND,
+            "not_found_title",
+            "not_found_body",
+        );
+    };
+    let invoice = match state.store.get_invoice(&customer, &number).await {
+        Ok(Some(found)) => found.value,
+        Ok(None) => {
+            return page::message(
+                &state,
+                person,
+                StatusCode::NOT_FOUND,
+                "not_found_title",
+                "not_found_body",
+            );
+        }
+        Err(err) => return page::failed(&state, person, &err),
+    };
+    let amount = form.amount.as_deref().unwrap_or_default();
+    let minor = relance::domain::decimal::parse_scaled(amount, invoice.currency.exponent())
+        .ok()
+        .and_then(|m| i64::try_from(m).ok());
+    let date = form.date.as_deref().and_then(|d| d.parse::<chrono::NaiveDate>().ok());
+    let method = form
+        .method
+        .as_deref()
+        .and_then(|m| serde_json::from_value::<relance::domain::invoice::PaymentMethod>(json!(m)).ok());
+    let (Some(amount_minor), Some(date), Some(method)) = (minor, date, method) else {
+        return page::message_with(
+            &state,
+            person,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "refused_title",
+            "refused_body",
+            "amount, date, method",
+        );
+    };
+    let input = relance::domain::invoice::PaymentInput {
+        amount_minor,
+        currency: None,
+        date,
+        method,
+        reference: None,
+    };
+    let body = json!({ "amount_minor": amount_minor, "date": date, "method": method });
+    let key = format!("console:{}:{number}:{amount_minor}:{date}", staff.csrf);
+    let hash = relance::replay::request_hash(&format!("POST /customers/{customer}/invoices/{number}/payments"), &body);
+    let actor = staff.person.actor();
+    let call = Call::at(&actor, state.now());
+    match relance::invoicing::record_payment(&state.store, &customer, &number, &input, &key, &hash, call).await {
+        Ok(_) => Redirect::to(&format!("/customers/{customer}?done=paid")).into_response(),
+        Err(err) => refused(&state, &staff, err),
+    }
+}
+
+/// Records the customer's promise to pay by a date: reminders wait for it.
+pub async fn promise(
+    State(state): State<Arc<AppState>>,
+    Path((id, number)): Path<(String, String)>,
+    staff: Staff,
+    form: Result<Form<MoneyForm>, FormRejection>,
+) -> Response {
+    let person = Some(&staff.person);
+    let Ok(Form(form)) = form else {
+        return page::message(
+            &state,
+            person,
+            StatusCode::BAD_REQUEST,
+            "bad_form_title",
+            "bad_form_body",
+        );
+    };
+    if let Err(page) = staff.check(&state, form.csrf.as_deref()) {
+        return page;
+    }
+    let (Ok(customer), Ok(number)) = (CustomerId::parse(&id), InvoiceNumber::parse(&number)) else {
+        return page::message(
+            &state,
+            person,
+            StatusCode::NOT_FOUND,
+            "not_found_title",
+            "not_found_body",
+        );
+    };
+    let Some(date) = form.date.as_deref().and_then(|d| d.parse::<chrono::NaiveDate>().ok()) else {
+        return page::message_with(
+            &state,
+            person,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "refused_title",
+            "refused_body",
+            "date",
+        );
+    };
+    let actor = staff.person.actor();
+    let call = Call::at(&actor, state.now());
+    let arrangement = relance::invoicing::Arrangement::Promise(relance::invoicing::PromiseInput { date });
+    match relance::invoicing::arrange(&state.store, &customer, &number, arrangement, call).await {
+        Ok(_) => Redirect::to(&format!("/customers/{customer}?done=promised")).into_response(),
+        Err(err) => refused(&state, &staff, err),
+    }
+}

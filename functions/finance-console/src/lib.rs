@@ -76,6 +76,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(customer::open_dispute),
         )
         .route("/customers/{id}/invoices/{number}/settle", post(actions::settle))
+        .route(
+            "/customers/{id}/invoices/{number}/payment",
+            post(customer::record_payment),
+        )
+        .route("/customers/{id}/invoices/{number}/promise", post(customer::promise))
         .route("/customers/{id}/credits/{credit}/approve", post(actions::approve))
         .route("/customers/{id}/credits/{credit}/refuse", post(actions::refuse))
         .route("/assets/console.css", get(page::stylesheet))

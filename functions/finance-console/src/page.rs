@@ -43,7 +43,26 @@ pub fn message(state: &AppState, person: Option<&Person>, status: StatusCode, ti
         "message",
         locale,
         status,
-        json!({ "title": title, "body": body, "person": person }),
+        json!({ "title": title, "body": body, "detail": null, "person": person }),
+    )
+}
+
+/// A one-message page with the rules' own words (`detail`) under it.
+pub fn message_with(
+    state: &AppState,
+    person: Option<&Person>,
+    status: StatusCode,
+    title: &str,
+    body: &str,
+    detail: &str,
+) -> Response {
+    let locale = person.map_or(Locale::Fr, |p| p.locale);
+    render(
+        state,
+        "message",
+        locale,
+        status,
+        json!({ "title": title, "body": body, "detail": detail, "person": person }),
     )
 }
 
