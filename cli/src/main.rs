@@ -200,6 +200,13 @@ enum Command {
     Portfolio,
     /// Send again the emails whose delivery failed (the outbox's retry).
     RetryDeliveries,
+    /// Revoke every link mailed to a customer so far (a lost or shared
+    /// email, a mailbox that is no longer theirs).
+    RevokeLinks {
+        customer: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// What waits for a person, most urgent first: help requests,
     /// disputes, credits to approve, bank entries to review.
     Todo,
@@ -715,6 +722,13 @@ async fn main() -> Result<()> {
         Command::Portfolio => print(&api.call(Method::GET, "/credits/portfolio", None, None).await?),
         Command::RetryDeliveries => print(&api.call(Method::POST, "/deliveries/retry", None, None).await?),
         Command::Todo => todo(&api).await,
+        Command::RevokeLinks { customer, reason } => {
+            let path = format!("/customers/{customer}/links/revoke");
+            print(
+                &api.call(Method::POST, &path, Some(&json!({ "reason": reason })), None)
+                    .await?,
+            )
+        }
         Command::Receivables { filter, sort, as_of } => {
             let mut path = format!("/receivables?filter={filter}&sort={sort}");
             if let Some(day) = as_of {

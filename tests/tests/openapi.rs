@@ -475,6 +475,27 @@ async fn every_documented_route_answers_as_documented() {
         credit("GET", "/credits/portfolio", "/credits/portfolio".into(), vec![], None),
         credit("GET", "/todo", "/todo".into(), vec![], None),
         credit(
+            "POST",
+            "/customers/{id}/links/revoke",
+            "/customers/c1/links/revoke".into(),
+            vec![],
+            Some(json!({ "reason": "adresse changée" })),
+        ),
+        credit(
+            "POST",
+            "/customers/{id}/links/revoke",
+            "/customers/nobody/links/revoke".into(),
+            vec![],
+            Some(json!({ "reason": "x" })),
+        ),
+        credit(
+            "POST",
+            "/customers/{id}/links/revoke",
+            "/customers/c1/links/revoke".into(),
+            vec![],
+            Some(json!({ "reason": " " })),
+        ),
+        credit(
             "GET",
             "/receivables",
             "/receivables?filter=overdue&sort=oldest&as_of=2026-06-30".into(),

@@ -769,3 +769,58 @@ async fn over_https_the_pages_tell_browsers_never_to_use_plain_http() {
         Some("max-age=63072000; includeSubDomains")
     );
 }
+
+#[tokio::test]
+async fn revoked_links_and_the_links_of_an_old_address_open_nothing_and_new_ones_do() {
+    let world = World::new("revoke").await;
+    let number = invoiced(&world, "acme", "k1").await;
+    let link = email_link(&world, "acme", "/i/").await;
+    let visitor = Visitor::new(&world, "192.0.2.60");
+    let page = visitor.open(&link).await;
+    assert_eq!(page.status, StatusCode::OK, "the link works");
+
+    // Finance revokes the customer's links: the open session (still
+    // within its 30 minutes) ends too.
+    let soon = *world.clock.lock().expect("clock") + chrono::Duration::minutes(5);
+    world.set_now(soon);
+    let (status, body) = world
+        .call(
+            "POST",
+            "/customers/acme/links/revoke",
+            &[],
+            Some(&json!({ "reason": "e-mail transféré par erreur" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        visitor.get("/invoice").await.status,
+        StatusCode::NOT_FOUND,
+        "the session ended"
+    );
+    let again = Visitor::new(&world, "192.0.2.61").open(&link).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "the link opens nothing");
+    assert!(!again.body.contains(&number));
+
+    // A new invoice's link, mailed after, works.
+    world.set_now(at(2026, 3, 4, 9));
+    let (status, second) = world.issue("k2", &invoice_body("acme")).await;
+    assert_eq!(status, 201, "{second}");
+    let fresh = email_link(&world, "acme", "/i/").await;
+    assert_ne!(fresh, link);
+    assert_eq!(
+        Visitor::new(&world, "192.0.2.62").open(&fresh).await.status,
+        StatusCode::OK
+    );
+
+    // A new address: every link mailed to the old one dies by itself.
+    world.set_now(at(2026, 3, 5, 9));
+    let body = common::business_customer(&format!("nouvelle.{}", world.email("acme")));
+    let (status, answer) = world.call("PUT", "/customers/acme", &[], Some(&body)).await;
+    assert!(status == 200 || status == 201, "{answer}");
+    assert_eq!(
+        Visitor::new(&world, "192.0.2.63").open(&fresh).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let events = history(&world, "acme").await;
+    assert!(events.iter().any(|e| e.kind.name() == "links_revoked"));
+}

@@ -301,16 +301,22 @@ async fn current(state: &AppState, headers: &HeaderMap) -> Result<Current, Respo
         Ok(None) => return Err(expired()),
         Err(err) => return Err(page::failed(locale, &err)),
     };
-    match state.store.live_link_by_hash(&session.token_hash, now).await {
-        Ok(Some(_)) => {}
+    let grant = match state.store.live_link_by_hash(&session.token_hash, now).await {
+        Ok(Some(grant)) => grant,
         Ok(None) => return Err(page::invalid_link(state, locale)),
         Err(err) => return Err(page::failed(locale, &err)),
-    }
+    };
     let customer = match state.store.get_customer(&session.customer_id).await {
         Ok(Some(c)) => c.value,
         Ok(None) => return Err(page::invalid_link(state, locale)),
         Err(err) => return Err(page::failed(locale, &err)),
     };
+    // Links of an old address, or revoked by finance, open nothing, and
+    // sessions opened with them end.
+    if !customer.link_still_valid(grant.created_at) {
+        tracing::info!("link refused: revoked for the customer");
+        return Err(page::invalid_link(state, locale));
+    }
     Ok(Current {
         session,
         session_hash: hash,

@@ -68,6 +68,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(routes::platform_status),
         )
         .route("/customers/{id}/replies", post(routes::person_replied))
+        .route("/customers/{id}/links/revoke", post(routes::revoke_links))
         .route("/reminders/preview", get(routes::preview_reminders))
         .route("/todo", get(routes::todo))
         .route("/receivables", get(routes::receivables))

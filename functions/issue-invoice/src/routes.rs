@@ -339,6 +339,35 @@ pub async fn person_replied(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeInput {
+    reason: String,
+}
+
+/// `POST /customers/{id}/links/revoke`: every link mailed to the customer
+/// until now opens nothing any more, and their sessions end.
+pub async fn revoke_links(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    parts: Parts,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let actor = state.actor(&parts)?;
+    let id = customer_id(&id)?;
+    let input = parse::<RevokeInput>(body)?.value;
+    let reason = relance::domain::validation::text(&input.reason, 300)
+        .map_err(|r| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "reason", r))?;
+    match state
+        .store
+        .revoke_customer_links(&id, &actor, &reason, state.now())
+        .await?
+    {
+        Some(from) => Ok(Json(json!({ "customer_id": id, "links_valid_from": from })).into_response()),
+        None => Err(ApiError::not_found("customer")),
+    }
+}
+
+#[derive(Deserialize)]
 pub struct PreviewQuery {
     as_of: Option<chrono::NaiveDate>,
 }

@@ -50,6 +50,11 @@ pub struct Customer {
     /// The customer unsubscribed from surveys (one click in any survey).
     #[serde(default)]
     pub surveys_opted_out: bool,
+    /// Links mailed before this moment open nothing any more: finance
+    /// revoked them, or the customer's address changed (the old inbox
+    /// must not keep a way into the portal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links_valid_from: Option<chrono::DateTime<chrono::Utc>>,
     /// A public buyer's service code (code service, Chorus Pro), carried
     /// as the buyer reference of every invoice.
     #[serde(default)]
@@ -91,6 +96,29 @@ impl DocumentFormat {
 }
 
 impl Customer {
+    /// What a new version of the profile keeps from the current one, and
+    /// what finance's change does to the links: a new address revokes
+    /// every link mailed to the old one (as of `now`).
+    pub fn carry_over(&mut self, current: &Customer, now: chrono::DateTime<chrono::Utc>) {
+        // What the customer chose (no surveys) and what the mail system
+        // learnt (the address bounces) are not finance's to overwrite.
+        self.surveys_opted_out |= current.surveys_opted_out;
+        // The suppression belongs to the address that bounced: when
+        // finance records another one, mail flows again.
+        self.email_suppressed |= current.email_suppressed && current.email == self.email;
+        self.links_valid_from = if current.email == self.email {
+            current.links_valid_from
+        } else {
+            Some(now)
+        };
+    }
+
+    /// Whether a link created at `created_at` may still open this
+    /// customer's pages.
+    pub fn link_still_valid(&self, created_at: chrono::DateTime<chrono::Utc>) -> bool {
+        self.links_valid_from.is_none_or(|from| created_at >= from)
+    }
+
     /// Factur-X for a business unless it chose otherwise; a consumer
     /// gets the PDF.
     pub fn document_format(&self) -> DocumentFormat {
@@ -263,6 +291,7 @@ impl CustomerInput {
                 paused: self.paused,
                 email_suppressed: false,
                 surveys_opted_out: false,
+                links_valid_from: None,
                 service_code,
                 document_format: self.document_format,
                 ibans,

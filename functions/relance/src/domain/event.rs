@@ -166,6 +166,10 @@ pub enum EventKind {
     },
     /// The customer asked for no more surveys (invoices still come).
     SurveysOptedOut,
+    /// Every link mailed to the customer until now was revoked.
+    LinksRevoked {
+        reason: String,
+    },
     /// "I have a difficulty": reminders of these invoices wait for a person.
     /// The comment itself is kept apart, with a short retention.
     HelpRequested {
@@ -369,6 +373,7 @@ impl EventKind {
             EventKind::SurveySent { .. } => "survey_sent",
             EventKind::SurveyAnswered { .. } => "survey_answered",
             EventKind::SurveysOptedOut => "surveys_opted_out",
+            EventKind::LinksRevoked { .. } => "links_revoked",
             EventKind::HelpRequested { .. } => "help_requested",
             EventKind::HelpRequestAnswered { .. } => "help_request_answered",
             EventKind::PayClicked { .. } => "pay_clicked",

@@ -48,10 +48,7 @@ impl Store {
         // learnt (the address bounces) are not finance's to overwrite.
         let mut customer = customer.clone();
         if let Some(current) = &existing {
-            customer.surveys_opted_out |= current.value.surveys_opted_out;
-            // The suppression belongs to the address that bounced: when
-            // finance records another one, mail flows again.
-            customer.email_suppressed |= current.value.email_suppressed && current.value.email == customer.email;
+            customer.carry_over(&current.value, now);
         }
         let customer = &customer;
         let (outcome, version, cond) = match &existing {
@@ -123,6 +120,44 @@ impl Store {
             self.put_event(&mut tx, &event)?;
             if let TxOutcome::Committed = tx.commit(self).await? {
                 return Ok(true);
+            }
+            retry
+                .again()
+                .await
+                .map_err(|_| StoreError::Contention("customer profile"))?;
+        }
+    }
+
+    /// Revokes every link mailed to the customer so far (their sessions
+    /// end with them); links sent from now on work. `None`: no such
+    /// customer.
+    pub async fn revoke_customer_links(
+        &self,
+        id: &CustomerId,
+        actor: &Actor,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let mut retry = crate::retry::Retry::tries(5);
+        loop {
+            let Some(current) = self.get_customer(id).await? else {
+                return Ok(None);
+            };
+            let mut customer = current.value;
+            customer.links_valid_from = Some(now);
+            let event = HistoryEvent::new(
+                id.clone(),
+                now,
+                actor.clone(),
+                EventKind::LinksRevoked {
+                    reason: reason.to_string(),
+                },
+            );
+            let mut tx = Tx::default();
+            self.put_profile(&mut tx, customer, current.version)?;
+            self.put_event(&mut tx, &event)?;
+            if let TxOutcome::Committed = tx.commit(self).await? {
+                return Ok(Some(now));
             }
             retry
                 .again()

@@ -156,6 +156,10 @@ pub fn sentence(event: &HistoryEvent, locale: Locale) -> String {
             "Le client ne veut plus de questions de satisfaction.".into(),
             "The customer asked for no more surveys.".into(),
         ),
+        EventKind::LinksRevoked { reason } => pick(
+            format!("Tous les liens envoyés jusqu'ici au client sont révoqués : {reason}"),
+            format!("Every link sent to the customer so far was revoked: {reason}"),
+        ),
         EventKind::HelpRequested { numbers, choice, .. } => pick(
             format!("Demande d'aide ({choice}) pour {} : relances en pause.", list(numbers)),
             format!("Asked for help ({choice}) with {}: reminders paused.", list(numbers)),
