@@ -156,6 +156,13 @@ impl Tx {
                     }
                 }
                 Some(E::TransactionInProgressException(_)) => Ok(TxOutcome::Conflict),
+                // The store could not finish in time (the SDK already tried
+                // again): whether it committed is unknown, so the caller
+                // reads again and decides again. Every write in a
+                // transaction is conditional (a version, a new key, the
+                // request's idempotency record), so a commit that did
+                // happen shows on that read and is never made twice.
+                Some(E::InternalServerError(_)) => Ok(TxOutcome::Conflict),
                 _ => Err(StoreError::sdk("TransactWriteItems", err)),
             },
         }
