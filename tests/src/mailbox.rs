@@ -66,8 +66,26 @@ impl Mailbox {
             .context("AWS_ENDPOINT_URL_SESV2 is not set: run the tests through scripts/test.sh")?;
         Ok(Self {
             base: base.trim_end_matches('/').to_string(),
-            http: reqwest::Client::new(),
+            // The endpoint (Node) closes an idle connection after 5 s; a
+            // request sent on it just then fails with "connection closed
+            // before message completed". Idle connections are dropped first.
+            http: reqwest::Client::builder()
+                .pool_idle_timeout(std::time::Duration::from_secs(2))
+                .build()
+                .context("an HTTP client")?,
         })
+    }
+
+    /// A GET, sent again when the connection failed before any answer
+    /// came back (a read: sending it twice changes nothing).
+    async fn get(&self, url: &str) -> reqwest::Result<reqwest::Response> {
+        let mut tries = 0;
+        loop {
+            match self.http.get(url).send().await {
+                Err(e) if tries < 2 && (e.is_request() || e.is_connect()) => tries += 1,
+                answer => return answer,
+            }
+        }
     }
 
     pub fn url(&self) -> &str {
@@ -76,9 +94,7 @@ impl Mailbox {
 
     pub async fn all(&self) -> Result<Vec<StoredEmail>> {
         let store: Store = self
-            .http
-            .get(format!("{}/store", self.base))
-            .send()
+            .get(&format!("{}/store", self.base))
             .await
             .context("reading the SES endpoint's store")?
             .error_for_status()?
@@ -99,11 +115,9 @@ impl Mailbox {
         struct Buffer {
             data: Vec<u8>,
         }
+        // Provider message ids are letters, digits and dashes.
         let eml: Eml = self
-            .http
-            // Provider message ids are letters, digits and dashes.
-            .get(format!("{}/get-emlContent?messageId={message_id}", self.base))
-            .send()
+            .get(&format!("{}/get-emlContent?messageId={message_id}", self.base))
             .await
             .context("reading an email's MIME source")?
             .error_for_status()?
