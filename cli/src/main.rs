@@ -220,6 +220,16 @@ enum Command {
         #[arg(long)]
         as_of: Option<String>,
     },
+    /// The relationship balance for a period (this month by default):
+    /// invoicing, DSO, reminders, answers, scores, credits, silent churn.
+    Balance {
+        /// First day, YYYY-MM-DD (default: the first of `--to`'s month).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        to: Option<String>,
+    },
     /// Bank statements: import one, list what waits for a person, decide it.
     Bank {
         #[command(subcommand)]
@@ -734,6 +744,18 @@ async fn main() -> Result<()> {
             if let Some(day) = as_of {
                 path.push_str(&format!("&as_of={day}"));
             }
+            print(&api.call(Method::GET, &path, None, None).await?)
+        }
+        Command::Balance { from, to } => {
+            let query: Vec<String> = [("from", from), ("to", to)]
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| format!("{k}={v}")))
+                .collect();
+            let path = if query.is_empty() {
+                "/balance".to_string()
+            } else {
+                format!("/balance?{}", query.join("&"))
+            };
             print(&api.call(Method::GET, &path, None, None).await?)
         }
         Command::Bank { command } => bank(&api, command).await,

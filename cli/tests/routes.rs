@@ -114,6 +114,7 @@ async fn every_documented_route_has_a_command() {
         vec!["todo"],
         vec!["revoke-links", "c1", "--reason", "adresse changée"],
         vec!["receivables", "--filter", "overdue"],
+        vec!["balance", "--from", "2026-11-01", "--to", "2026-11-30"],
         vec!["bank", "import", &statement],
         vec!["bank", "review"],
         vec!["bank", "assign", "BE-000000000000000000000000", "--not-a-payment"],

@@ -70,18 +70,18 @@ fn balance_rows(b: &Balance) -> Vec<(&'static str, String)> {
     vec![
         (
             "invoices issued",
-            format!("{} for {}", b.invoices_issued, euros(b.invoiced_minor)),
+            format!("{} for {}", b.invoices_issued, euros(b.eur().invoiced_minor)),
         ),
         (
             "invoices paid",
-            format!("{} ({} on time)", b.invoices_paid, percent(b.on_time_rate())),
+            format!("{} ({} on time)", b.invoices_paid, percent(b.on_time_rate)),
         ),
         (
             "DSO",
             format!(
                 "{} days ({} owed)",
-                b.dso_days.map_or_else(|| "—".into(), |d| format!("{d:.0}")),
-                euros(b.receivables_minor)
+                b.eur().dso_days.map_or_else(|| "—".into(), |d| format!("{d:.0}")),
+                euros(b.eur().receivables_minor)
             ),
         ),
         ("reminders", b.reminders_by_stage.values().sum::<u32>().to_string()),
@@ -102,7 +102,7 @@ fn balance_rows(b: &Balance) -> Vec<(&'static str, String)> {
         ("finance alerts", b.finance_alerts.to_string()),
         (
             "credits granted",
-            format!("{}, {} excl. VAT", b.credits_granted, euros(b.credits_net_minor)),
+            format!("{}, {} excl. VAT", b.credits_granted, euros(b.eur().credits_net_minor)),
         ),
     ]
 }

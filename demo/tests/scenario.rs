@@ -2,7 +2,7 @@
 //! plays it: its key outcomes, read back from the customers' histories,
 //! and the same seed printing the same month.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use relance::domain::{EventKind, HistoryEvent};
 use relance_demo::{Options, Outcome, Ports, run};
 
@@ -207,7 +207,22 @@ async fn a_month_of_relance_keeps_every_story_and_the_same_seed_prints_the_same_
             && b.reminders_by_tone.contains_key("attentive")
     );
     assert!(b.surveys_answered >= 2 && b.csat.is_some());
-    assert!(b.on_time_rate().is_some() && b.dso_days.is_some());
+    assert!(b.on_time_rate.is_some() && b.eur().dso_days.is_some());
+    // What the demo prints is what `GET /balance` reads from the table's
+    // customers index: the same as the stories' own histories add up to.
+    let month_start = NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
+    let month_end = NaiveDate::from_ymd_opt(2026, 11, 30).expect("date");
+    assert_eq!(
+        outcome.from.with_day(1),
+        Some(month_start),
+        "the month played is November"
+    );
+    let histories: Vec<&[HistoryEvent]> = outcome.customers.iter().map(|c| c.events.as_slice()).collect();
+    assert_eq!(
+        *b,
+        relance::domain::balance::balance(histories, month_start, month_end),
+        "every customer of the stories is in the customers index"
+    );
 
     // The same seed, the same month (the addresses in the first line differ).
     let again = run(&options("b")).await.expect("the scenario runs again");

@@ -309,6 +309,30 @@ async fn a_person_answers_a_help_request_and_a_second_person_approves_a_credit_i
         text.contains("Boulangerie Roux") && text.contains("Balance âgée en EUR"),
         "{text}"
     );
+
+    // The relationship balance, from the menu: this month's figures and
+    // the six months' trend drawn on the page.
+    client
+        .find(Locator::LinkText("Bilan"))
+        .await
+        .expect("the menu")
+        .click()
+        .await
+        .expect("balance");
+    heading_becomes(&client, "Bilan relationnel").await;
+    screenshot(&client, "console-balance").await;
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("Factures émises") && text.contains("Demandes d'aide"),
+        "{text}"
+    );
+    let charts = client.find_all(Locator::Css(".charts svg")).await.expect("charts");
+    assert_eq!(charts.len(), 5, "DSO, on time, CSAT and NPS, CES, credits");
+    client
+        .execute("document.getElementById('trend').scrollIntoView()", vec![])
+        .await
+        .expect("scrolled");
+    screenshot(&client, "console-balance-trend").await;
     client.close().await.expect("closed");
 }
 
@@ -676,4 +700,41 @@ async fn a_payment_typed_on_the_customer_page_is_recorded_once_and_too_much_is_r
         read().await.dunning.promise_to_pay,
         chrono::NaiveDate::from_ymd_opt(2026, 3, 20)
     );
+}
+
+#[tokio::test]
+async fn the_balance_page_counts_the_period_and_refuses_one_that_means_nothing() {
+    let world = World::new("console-balance").await;
+    world.set_now(common::at(2026, 3, 20, 9));
+    a_morning(&world, "camille").await;
+    let app = finance_console::router(state(&world, true));
+    let (camille, _) = signed_in(&app, "camille").await;
+
+    let (status, _, page) = call(
+        &app,
+        "GET",
+        "/balance?from=2026-03-01&to=2026-03-20",
+        Some(&camille),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("du 1er mars 2026 au 20 mars 2026"), "{page}");
+    // Two invoices this month, and the help request waiting.
+    assert!(page.contains("<dt>Factures émises</dt><dd>2</dd>"), "{page}");
+    assert!(page.contains("<dt>Demandes d&#x27;aide</dt><dd>1 "), "{page}");
+    assert_eq!(page.matches("<svg").count(), 5);
+
+    for (query, words) in [
+        ("from=2026-03-20&to=2026-03-01", "La période finit avant de commencer"),
+        ("from=2026-04-01&to=2026-04-30", "commence après aujourd&#x27;hui"),
+        ("from=2024-01-01&to=2026-03-01", "au plus une année"),
+        ("from=2026-02-30", "Une des dates ne se lit pas"),
+    ] {
+        let (status, _, page) = call(&app, "GET", &format!("/balance?{query}"), Some(&camille), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(page.contains(words), "{query}: {page}");
+    }
+    let (status, _, _) = call(&app, "GET", "/balance", None, None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "no session, no figures");
 }

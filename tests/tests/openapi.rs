@@ -509,6 +509,14 @@ async fn every_documented_route_answers_as_documented() {
             vec![],
             None,
         ),
+        credit("GET", "/balance", "/balance".into(), vec![], None),
+        credit(
+            "GET",
+            "/balance",
+            "/balance?from=2026-11-30&to=2026-11-01".into(),
+            vec![],
+            None,
+        ),
     ];
     let mut waiting = Vec::new();
     for (method, template, uri, headers, body) in first {

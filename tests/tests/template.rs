@@ -57,6 +57,8 @@ const TABLE: &str = "!GetAtt Table.Arn";
 const OPEN: &str = "!Sub ${Table.Arn}/index/open-invoices";
 const OUTBOX: &str = "!Sub ${Table.Arn}/index/outbox";
 const TODO: &str = "!Sub ${Table.Arn}/index/todo";
+/// The portfolio: the relationship balance (`GET /balance`) reads it.
+const CUSTOMERS: &str = "!Sub ${Table.Arn}/index/customers";
 // Transactions are authorised item by item: Put and Update cover them.
 const TABLE_ACTIONS: [&str; 4] = ["GetItem", "Query", "PutItem", "UpdateItem"];
 
@@ -83,7 +85,7 @@ fn survey_set() -> (String, String) {
 #[test]
 fn the_finance_api_may_read_and_write_the_table_and_send_email_nothing_more() {
     // The to-do is read from its own index (GET /todo).
-    let mut expected = table_access(&TABLE_ACTIONS, &[TABLE, OPEN, OUTBOX, TODO]);
+    let mut expected = table_access(&TABLE_ACTIONS, &[TABLE, OPEN, OUTBOX, TODO, CUSTOMERS]);
     expected.extend(ses());
     expected.insert(survey_set());
     assert_eq!(grants("IssueInvoiceFunction"), expected);

@@ -239,11 +239,9 @@ pub async fn play(local: &Local, options: &Options) -> Result<Outcome> {
         });
     }
     let month_end = day(MONTH.0.0, MONTH.0.1 + 1, 1) - Duration::days(1);
-    let month_balance = balance(
-        customers.iter().map(|c| c.events.as_slice()),
-        from.with_day(1).unwrap_or(from),
-        month_end,
-    );
+    // The month as the finance API's `GET /balance` reads it: the whole
+    // portfolio from the table's customers index.
+    let month_balance = relance::balance::for_period(&local.store, from.with_day(1).unwrap_or(from), month_end).await?;
     let run_balance = balance(customers.iter().map(|c| c.events.as_slice()), start, month_end);
     let mut outcome = Outcome {
         started: start,

@@ -15,6 +15,8 @@
 
 mod actions;
 mod auth;
+mod balance;
+mod chart;
 mod customer;
 mod page;
 mod receivables;
@@ -67,6 +69,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(todo::page))
         .route("/receivables", get(receivables::page))
         .route("/receivables.csv", get(receivables::csv))
+        .route("/balance", get(balance::page))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
         .route("/sign-out", post(auth::sign_out))
         .route("/customers/{id}", get(customer::page))

@@ -53,7 +53,7 @@ async fn tables(state: &AppState, chosen: &Chosen) -> Result<Vec<Aged>, relance:
     Ok(tables)
 }
 
-fn amount(minor: i64, currency: &str, locale: Locale) -> String {
+pub(crate) fn amount(minor: i64, currency: &str, locale: Locale) -> String {
     Currency::parse(currency).map_or_else(
         |_| format!("{minor} {currency}"),
         |c| Money::new(minor, c).format(locale),
@@ -142,7 +142,7 @@ pub async fn page(State(state): State<Arc<AppState>>, staff: Staff, params: Quer
     )
 }
 
-async fn names<'a>(state: &AppState, ids: impl Iterator<Item = &'a str>) -> BTreeMap<String, String> {
+pub(crate) async fn names<'a>(state: &AppState, ids: impl Iterator<Item = &'a str>) -> BTreeMap<String, String> {
     let ids: Vec<CustomerId> = ids.filter_map(|id| CustomerId::parse(id).ok()).collect();
     futures::future::join_all(ids.iter().map(|id| state.store.get_customer(id)))
         .await

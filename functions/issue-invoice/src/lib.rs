@@ -72,6 +72,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/reminders/preview", get(routes::preview_reminders))
         .route("/todo", get(routes::todo))
         .route("/receivables", get(routes::receivables))
+        .route("/balance", get(routes::balance))
         .route("/deliveries/retry", post(routes::retry_deliveries))
         .fallback(routes::not_found)
         .route_layer(axum::middleware::from_fn(finance_http::trace::request_span))

@@ -455,6 +455,28 @@ pub async fn receivables(
     Ok(Json(json!({ "as_of": today, "buckets": BUCKETS, "currencies": tables })).into_response())
 }
 
+#[derive(Deserialize)]
+pub struct BalanceQuery {
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+}
+
+/// `GET /balance`: the relationship balance of the portfolio for a period
+/// (this month by default), as `domain::balance` counts it.
+pub async fn balance(
+    State(state): State<Arc<AppState>>,
+    query: std::result::Result<Query<BalanceQuery>, axum::extract::rejection::QueryRejection>,
+    parts: Parts,
+) -> Result<Response> {
+    state.actor(&parts)?;
+    let Query(query) = query.map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "query", e.body_text()))?;
+    let today = state.today(state.now());
+    let (from, to) = relance::domain::balance::period(query.from, query.to, today)
+        .map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, e.field(), e.reason()))?;
+    let balance = relance::balance::for_period(&state.store, from, to).await?;
+    Ok(Json(json!({ "from": from, "to": to, "balance": balance })).into_response())
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route; see openapi.yaml")
 }

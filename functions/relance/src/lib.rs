@@ -8,6 +8,7 @@
 //! [`delivery`], [`reminders`], [`surveys`], [`help`], [`credits`], [`feedback`]). Handlers live in `functions/*` and stay thin.
 
 pub mod archive_link;
+pub mod balance;
 pub mod bank;
 pub mod card;
 pub mod config;

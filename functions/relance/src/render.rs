@@ -330,6 +330,15 @@ pub fn page_word(locale: Locale, key: &str) -> String {
         .unwrap_or_else(|| key.to_string())
 }
 
+/// One of the console's words, for what a handler builds itself (a
+/// chart's accessible name): the key's text, or the key when it is missing.
+pub fn console_word(locale: Locale, key: &str) -> String {
+    console_words(locale)
+        .ok()
+        .and_then(|words| words.get(key).and_then(|w| w.as_str()).map(str::to_string))
+        .unwrap_or_else(|| key.to_string())
+}
+
 impl Renderer {
     /// Renders `page/{name}.html` with the page words of `locale` as `t`
     /// and the language as `lang`.

@@ -2,14 +2,25 @@ use chrono::{DateTime, Utc};
 
 use super::envelope::Envelope;
 use super::keys;
+use super::sharded::Sharded;
 use super::tx::{Cond, Part, Tx, TxOutcome, n, to_item};
 use super::{Store, StoreError, Versioned};
 use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent};
 
 /// A customer's profile item.
 fn profile_item(customer: &Customer, version: u64) -> Envelope<&Customer> {
-    Envelope::new(keys::customer_pk(&customer.id), keys::PROFILE_SK, "customer", customer).at_version(version)
+    Envelope::new(keys::customer_pk(&customer.id), keys::PROFILE_SK, "customer", customer)
+        .at_version(version)
+        .listed(keys::customer_list_keys(&customer.id))
 }
+
+const CUSTOMERS: Sharded = Sharded {
+    index: keys::CUSTOMERS_INDEX,
+    pk: keys::LIST_PK,
+    sk: keys::LIST_SK,
+    prefix: "CUSTOMERS",
+    projection: Some("list_sk"),
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SaveOutcome {
@@ -27,6 +38,26 @@ impl Store {
             .map(|c| to_item(&profile_item(c, 1)))
             .collect::<Result<Vec<_>, _>>()?;
         self.batch_put(items).await
+    }
+
+    /// Every customer's id, in id order: one Query per shard of the
+    /// customers index, whatever else the table holds.
+    pub async fn customer_ids(&self) -> Result<Vec<CustomerId>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Key {
+            list_sk: String,
+        }
+        let shards = futures::future::try_join_all(
+            (0..keys::SHARDS).map(|shard| self.shard_items::<Key>(CUSTOMERS, shard, "~")),
+        )
+        .await?;
+        let mut ids: Vec<CustomerId> = shards
+            .into_iter()
+            .flatten()
+            .filter_map(|k| CustomerId::parse(&k.list_sk).ok())
+            .collect();
+        ids.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+        Ok(ids)
     }
 
     pub async fn get_customer(&self, id: &CustomerId) -> Result<Option<Versioned<Customer>>, StoreError> {

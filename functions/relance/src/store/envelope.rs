@@ -31,6 +31,12 @@ pub(super) struct Envelope<T> {
     pub todo_pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub todo_sk: Option<String>,
+    /// The customers index: every customer profile, by id (the lists and
+    /// the balance read the portfolio from it, never by a Scan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_sk: Option<String>,
     /// The outbox index: messages not sent yet, by next attempt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbox_pk: Option<String>,
@@ -51,6 +57,8 @@ impl<T> Envelope<T> {
             open_sk: None,
             todo_pk: None,
             todo_sk: None,
+            list_pk: None,
+            list_sk: None,
             outbox_pk: None,
             outbox_sk: None,
             body,
@@ -80,6 +88,15 @@ impl<T> Envelope<T> {
         Self {
             todo_pk,
             todo_sk,
+            ..self
+        }
+    }
+
+    /// In the customers index under these keys.
+    pub fn listed(self, (pk, sk): (String, String)) -> Self {
+        Self {
+            list_pk: Some(pk),
+            list_sk: Some(sk),
             ..self
         }
     }

@@ -15,6 +15,10 @@ pub const OPEN_SK: &str = "open_sk";
 pub const TODO_INDEX: &str = "todo";
 pub const TODO_PK: &str = "todo_pk";
 pub const TODO_SK: &str = "todo_sk";
+/// Index of every customer profile, sharded by customer.
+pub const CUSTOMERS_INDEX: &str = "customers";
+pub const LIST_PK: &str = "list_pk";
+pub const LIST_SK: &str = "list_sk";
 /// Sparse index of emails not yet sent, by next attempt time.
 pub const OUTBOX_INDEX: &str = "outbox";
 pub const OUTBOX_PK: &str = "outbox_pk";
@@ -31,6 +35,11 @@ pub fn customer_pk(id: &CustomerId) -> String {
     format!("CUST#{id}")
 }
 pub const PROFILE_SK: &str = "PROFILE";
+
+/// A customer's entry in the customers index: its shard, and its id.
+pub fn customer_list_keys(id: &CustomerId) -> (String, String) {
+    (format!("CUSTOMERS#{}", shard_of(id.as_str())), id.to_string())
+}
 
 pub fn invoice_sk(number: &InvoiceNumber) -> String {
     format!("{INVOICE_PREFIX}{number}")
