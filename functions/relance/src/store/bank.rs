@@ -331,13 +331,9 @@ impl Store {
             #[serde(rename = "PK")]
             pk: String,
         }
-        let shards = futures::future::try_join_all(
-            (0..keys::SHARDS).map(|shard| self.shard_items::<Key>(REVIEW, shard, "9999-12-31")),
-        )
-        .await?;
-        let ids: Vec<EntryId> = shards
+        let found = self.every_shard_items::<Key>(REVIEW, "9999-12-31").await?;
+        let ids: Vec<EntryId> = found
             .into_iter()
-            .flatten()
             .filter_map(|k| k.pk.strip_prefix("BANK#").and_then(|id| EntryId::parse(id).ok()))
             .collect();
         let found = futures::future::try_join_all(ids.iter().map(|id| self.bank_entry(id))).await?;

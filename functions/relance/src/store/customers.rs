@@ -47,13 +47,9 @@ impl Store {
         struct Key {
             list_sk: String,
         }
-        let shards = futures::future::try_join_all(
-            (0..keys::SHARDS).map(|shard| self.shard_items::<Key>(CUSTOMERS, shard, "~")),
-        )
-        .await?;
-        let mut ids: Vec<CustomerId> = shards
+        let found = self.every_shard_items::<Key>(CUSTOMERS, "~").await?;
+        let mut ids: Vec<CustomerId> = found
             .into_iter()
-            .flatten()
             .filter_map(|k| CustomerId::parse(&k.list_sk).ok())
             .collect();
         ids.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));

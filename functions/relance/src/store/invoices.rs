@@ -298,13 +298,9 @@ impl Store {
             prefix: "OPEN",
             projection: Some("open_sk"),
         };
-        let shards = futures::future::try_join_all(
-            (0..keys::SHARDS).map(|shard| self.shard_items::<Key>(index, shard, "9999-12-31")),
-        )
-        .await?;
-        Ok(shards
+        let found = self.every_shard_items::<Key>(index, "9999-12-31").await?;
+        Ok(found
             .into_iter()
-            .flatten()
             .filter_map(|k| keys::parse_open_invoice_sk(&k.open_sk))
             .collect())
     }

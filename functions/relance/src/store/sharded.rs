@@ -21,6 +21,19 @@ pub(crate) struct Sharded {
 }
 
 impl Store {
+    /// The items of every shard whose sort key is at most `until#~`, the
+    /// shards read at once, in no particular order.
+    pub(crate) async fn every_shard_items<T: DeserializeOwned>(
+        &self,
+        index: Sharded,
+        until: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let shards =
+            futures::future::try_join_all((0..keys::SHARDS).map(|shard| self.shard_items::<T>(index, shard, until)))
+                .await?;
+        Ok(shards.into_iter().flatten().collect())
+    }
+
     /// The items of `shard` whose sort key is at most `until#~` ('~'
     /// sorts after every character used in the keys' tails).
     pub(crate) async fn shard_items<T: DeserializeOwned>(

@@ -23,13 +23,9 @@ impl Store {
         struct Key {
             todo_sk: String,
         }
-        let shards = futures::future::try_join_all(
-            (0..keys::SHARDS).map(|shard| self.shard_items::<Key>(TODO, shard, "9999-12-31")),
-        )
-        .await?;
-        let mut list: Vec<Todo> = shards
+        let found = self.every_shard_items::<Key>(TODO, "9999-12-31").await?;
+        let mut list: Vec<Todo> = found
             .into_iter()
-            .flatten()
             .filter_map(|k| keys::parse_todo_sk(&k.todo_sk))
             .collect();
         todo::sort(&mut list);
