@@ -191,6 +191,7 @@ impl Local {
             store: store.clone(),
             renderer: renderer.clone(),
             clock: read.clone(),
+            identity: None,
             local_users: Some(
                 relance::staff::local_users(include_str!("../../config/console-users.toml"))
                     .map_err(anyhow::Error::msg)?,

@@ -1,6 +1,7 @@
 //! Helpers for running relance against the local stack: a fresh table per
 //! test, created from infra/template.yaml, and the SES endpoint's mailbox.
 
+pub mod hosted_sign_in;
 pub mod mailbox;
 pub mod metering;
 pub mod process;

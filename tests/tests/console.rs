@@ -30,6 +30,7 @@ fn state(world: &World, local: bool) -> Arc<finance_console::AppState> {
         store: world.store.clone(),
         renderer: Arc::new(relance::render::Renderer::new().expect("templates")),
         clock: Arc::new(move || *clock.lock().expect("clock")),
+        identity: None,
         local_users: local
             .then(|| relance::staff::local_users(include_str!("../../config/console-users.toml")).expect("users file")),
         secure_cookies: false,

@@ -94,6 +94,8 @@ fn the_finance_api_may_read_and_write_the_table_and_send_email_nothing_more() {
 #[test]
 fn the_bank_routes_and_the_statement_importer_use_the_table_thank_and_read_only_dropped_statements() {
     let mut expected = table_access(&TABLE_ACTIONS, &[TABLE, OPEN]);
+    // An import reads which of its entries an earlier one recorded.
+    expected.extend(table_access(&["BatchGetItem"], &[TABLE]));
     expected.extend(ses());
     assert_eq!(grants("BankStatementsFunction"), expected);
     expected.insert((
@@ -159,6 +161,48 @@ fn grants_except(t: &Value, function: &str, action: &str) -> BTreeSet<(String, S
         }
     }
     out
+}
+
+#[test]
+fn the_console_uses_the_table_and_its_lists_deletes_only_sessions_and_signs_in_through_the_pool() {
+    let mut expected = table_access(&TABLE_ACTIONS, &[TABLE, OPEN, TODO, CUSTOMERS]);
+    expected.extend(table_access(&["DeleteItem"], &[TABLE]));
+    assert_eq!(grants("FinanceConsoleFunction"), expected);
+    let t = template();
+    let r = &t["Resources"];
+    let pool = &r["ConsoleUserPool"]["Properties"];
+    assert_eq!(
+        pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"].as_bool(),
+        Some(true)
+    );
+    let groups: BTreeSet<String> = ["ConsoleFinanceGroup", "ConsoleApproverGroup"]
+        .iter()
+        .map(|g| text(&r[*g]["Properties"]["GroupName"]))
+        .collect();
+    assert_eq!(groups, BTreeSet::from(["finance".to_string(), "approver".to_string()]));
+    // A public client: the code flow with PKCE, no secret, no password
+    // sign-in that would skip the hosted page.
+    let client = &r["ConsoleUserPoolClient"]["Properties"];
+    assert_eq!(client["GenerateSecret"].as_bool(), Some(false));
+    assert_eq!(list(&client["ExplicitAuthFlows"]), ["ALLOW_REFRESH_TOKEN_AUTH"]);
+    let flows = text(&client["AllowedOAuthFlows"]);
+    assert!(flows.contains("code") && !flows.contains("implicit"), "{flows}");
+    assert!(text(&client["CallbackURLs"]).contains("${ConsoleUrl}/auth/callback"));
+    assert!(text(&client["LogoutURLs"]).contains("${ConsoleUrl}/sign-in"));
+    // The function is told exactly the four settings `oidc.rs` reads.
+    let env = r["FinanceConsoleFunction"]["Properties"]["Environment"]["Variables"]
+        .as_mapping()
+        .expect("variables");
+    let names: BTreeSet<&str> = env.keys().filter_map(|k| k.as_str()).collect();
+    assert_eq!(
+        names,
+        BTreeSet::from([
+            "RELANCE_CONSOLE_URL",
+            "RELANCE_COGNITO_DOMAIN",
+            "RELANCE_COGNITO_ISSUER",
+            "RELANCE_COGNITO_CLIENT_ID"
+        ])
+    );
 }
 
 #[test]
@@ -370,6 +414,7 @@ fn every_function_is_an_arm64_rust_function_built_with_cargo_lambda() {
             "bank-statements",
             "customer-links",
             "dispatch-survey",
+            "finance-console",
             "grant-credit",
             "import-statement",
             "invoice-documents",

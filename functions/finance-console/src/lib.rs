@@ -5,8 +5,10 @@
 //! elsewhere, a strict CSP; every form carries the session's CSRF token;
 //! every action is recorded in the history as the person who did it.
 //!
-//! Sign-in: locally, a development sign-in with the people of
-//! `config/console-users.toml` (`auth.rs`); it is refused when deployed.
+//! Sign-in: deployed, Amazon Cognito's hosted page with the
+//! authorization-code flow and PKCE (`oidc.rs`); locally, a development
+//! sign-in with the people of `config/console-users.toml` (`auth.rs`),
+//! refused when deployed.
 
 // A refused action is the page the person sees (`Err(Response)`): it is
 // built once and returned; boxing it would buy nothing on a path that
@@ -18,6 +20,7 @@ mod auth;
 mod balance;
 mod chart;
 mod customer;
+pub mod oidc;
 mod page;
 mod receivables;
 mod todo;
@@ -45,6 +48,8 @@ pub struct AppState {
     /// The people of the development sign-in; `None` when deployed (the
     /// sign-in page then says it is not available here).
     pub local_users: Option<Vec<Person>>,
+    /// The deployed sign-in; when set, the development one is never used.
+    pub identity: Option<Arc<oidc::Provider>>,
     /// `Secure` cookies (and the `__Host-` prefix) over HTTPS.
     pub secure_cookies: bool,
     /// What approving a credit needs: the credit note is granted then.
@@ -65,6 +70,16 @@ const MAX_FORM: usize = 16 * 1024;
 
 pub fn router(state: Arc<AppState>) -> Router {
     let https = state.secure_cookies;
+    // Signing out is a form whose answer goes on to the provider's logout:
+    // the browser holds a form's redirects to `form-action` too.
+    let form_action = match &state.identity {
+        Some(provider) => format!("'self' {}", provider.config.domain),
+        None => "'self'".to_string(),
+    };
+    let csp = HeaderValue::from_str(&format!(
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; form-action 'self'"));
     Router::new()
         .route("/", get(todo::page))
         .route("/receivables", get(receivables::page))
@@ -72,6 +87,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/balance", get(balance::page))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
         .route("/sign-out", post(auth::sign_out))
+        .route("/auth/callback", get(auth::callback))
         .route("/customers/{id}", get(customer::page))
         .route("/customers/{id}/reply", post(actions::reply))
         .route(
@@ -89,13 +105,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/assets/console.css", get(page::stylesheet))
         .fallback(page::not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM))
-        .layer(axum::middleware::map_response(move |response: Response| async move {
-            with_security_headers(response, https)
+        .layer(axum::middleware::map_response(move |response: Response| {
+            let csp = csp.clone();
+            async move { with_security_headers(response, https, csp) }
         }))
         .with_state(state)
 }
 
-fn with_security_headers(mut response: Response, https: bool) -> Response {
+fn with_security_headers(mut response: Response, https: bool, csp: HeaderValue) -> Response {
     let headers = response.headers_mut();
     if https {
         headers.insert(
@@ -103,12 +120,7 @@ fn with_security_headers(mut response: Response, https: bool) -> Response {
             HeaderValue::from_static("max-age=63072000; includeSubDomains"),
         );
     }
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));

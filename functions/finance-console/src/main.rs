@@ -1,7 +1,8 @@
 //! `finance-console`: served by `lambda_http` in Lambda, and anywhere else
 //! on `RELANCE_CONSOLE_LISTEN` (default 127.0.0.1:3006) with the
 //! development sign-in of `config/console-users.toml`. In Lambda the
-//! development sign-in is never offered.
+//! development sign-in is never offered: people sign in through the
+//! Cognito user pool the `RELANCE_COGNITO_*` variables name.
 
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ async fn main() -> Result<(), Error> {
         Set::Console("todo"),
         Set::Console("receivables"),
         Set::Console("customer"),
+        Set::Console("balance"),
         Set::Console("sign_in"),
         Set::Console("message"),
     ])?);
@@ -33,12 +35,18 @@ async fn main() -> Result<(), Error> {
             "../../../config/console-users.toml"
         ))?)
     };
+    let identity = match finance_console::oidc::ProviderConfig::from_env()? {
+        Some(config) => Some(Arc::new(finance_console::oidc::Provider::new(config)?)),
+        None => None,
+    };
     let state = Arc::new(AppState {
         store: Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table),
         renderer,
         clock: relance::context::system_clock(),
         local_users,
-        secure_cookies: settings.public_url.starts_with("https://"),
+        identity,
+        // Lambda is only reached through the https API.
+        secure_cookies: in_lambda || settings.public_url.starts_with("https://"),
         seller: company()?,
         policy: GoodwillPolicy::configured()?,
         series: settings.credit_series.clone(),

@@ -88,8 +88,134 @@ pub fn local_users(text: &str) -> Result<Vec<Person>, String> {
     Ok(file.users)
 }
 
+/// What the identity provider's ID token says of who signed in (Amazon
+/// Cognito's claims: `sub`, `name`, `email`, `cognito:username`,
+/// `cognito:groups`, `locale`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct IdClaims {
+    pub sub: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default, rename = "cognito:username")]
+    pub username: Option<String>,
+    #[serde(default, rename = "cognito:groups")]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub locale: Option<String>,
+}
+
+/// Why a signed-in identity is not a person of the console.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotStaff {
+    #[error("the identity has no subject")]
+    NoSubject,
+    #[error("the identity is in neither the `finance` nor the `approver` group")]
+    NoRole,
+}
+
+/// The console's person for an identity: the subject is the id (the
+/// four-eyes rule compares it), the groups are the roles — `approver`
+/// implies `finance`, since approving means reading what is approved —
+/// and the name is the one a colleague recognises, else the address.
+pub fn person_from_claims(claims: &IdClaims) -> Result<Person, NotStaff> {
+    if claims.sub.trim().is_empty() {
+        return Err(NotStaff::NoSubject);
+    }
+    let approver = claims.groups.iter().any(|g| g == "approver");
+    let finance = approver || claims.groups.iter().any(|g| g == "finance");
+    if !finance {
+        return Err(NotStaff::NoRole);
+    }
+    let mut roles = vec![Role::Finance];
+    if approver {
+        roles.push(Role::Approver);
+    }
+    let name = [&claims.name, &claims.email, &claims.username]
+        .into_iter()
+        .flatten()
+        .map(|n| n.trim())
+        .find(|n| !n.is_empty())
+        .unwrap_or(claims.sub.as_str())
+        .chars()
+        .take(120)
+        .collect();
+    let locale = match claims
+        .locale
+        .as_deref()
+        .map(|l| l.get(..2).unwrap_or(l).to_ascii_lowercase())
+    {
+        Some(l) if l == "en" => Locale::En,
+        _ => Locale::Fr,
+    };
+    Ok(Person {
+        id: claims.sub.clone(),
+        name,
+        roles,
+        locale,
+    })
+}
+
+/// The PKCE challenge of a verifier (RFC 7636, S256): the base64url of
+/// its SHA-256, without padding.
+pub fn pkce_challenge(verifier: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn an_identity_is_a_person_by_its_subject_and_groups() {
+        let claims = IdClaims {
+            sub: "3f1c".into(),
+            email: Some("camille@example.fr".into()),
+            username: Some("camille".into()),
+            groups: vec!["approver".into()],
+            ..Default::default()
+        };
+        let person = person_from_claims(&claims).expect("an approver");
+        assert_eq!(person.id, "3f1c");
+        assert_eq!(person.name, "camille@example.fr");
+        assert_eq!(person.roles, vec![Role::Finance, Role::Approver]);
+        assert_eq!(person.actor().0, "console:3f1c");
+        let named = IdClaims {
+            name: Some("Camille Martin".into()),
+            groups: vec!["finance".into()],
+            locale: Some("en-GB".into()),
+            ..claims.clone()
+        };
+        let person = person_from_claims(&named).expect("finance");
+        assert_eq!(
+            (person.name.as_str(), person.roles.as_slice()),
+            ("Camille Martin", &[Role::Finance][..])
+        );
+        assert_eq!(person.locale, Locale::En);
+        let outsider = IdClaims {
+            groups: vec!["sales".into()],
+            ..claims.clone()
+        };
+        assert_eq!(person_from_claims(&outsider), Err(NotStaff::NoRole));
+        let nobody = IdClaims {
+            sub: " ".into(),
+            ..claims
+        };
+        assert_eq!(person_from_claims(&nobody), Err(NotStaff::NoSubject));
+    }
+
+    #[test]
+    fn the_pkce_challenge_is_the_unpadded_base64url_of_the_sha256() {
+        // Computed with `openssl dgst -sha256 -binary | base64`, made URL-safe.
+        assert_eq!(
+            pkce_challenge("dBjftJeZ4CVP-mJ92IuJnjxQ6sR7CuIhSbX5v6ykZ88"),
+            "VCL8tYW1aRDPFVuDBJbwAC7L7540VqS0M6TcBkLQwhQ"
+        );
+    }
+
     #[test]
     fn a_users_file_names_each_person_once_with_a_role() {
         let ok = "[[users]]\nid = \"camille\"\nname = \"Camille\"\nroles = [\"finance\"]\n";
