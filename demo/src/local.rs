@@ -199,6 +199,7 @@ impl Local {
             secure_cookies: false,
             seller: relance::config::company()?,
             policy: GoodwillPolicy::configured().map_err(anyhow::Error::msg)?,
+            dunning: policy.clone(),
             series: settings.credit_series.clone(),
             gate: Default::default(),
         }));

@@ -36,6 +36,7 @@ fn state(world: &World, local: bool) -> Arc<finance_console::AppState> {
         secure_cookies: false,
         seller: relance::config::company().expect("company"),
         policy: relance::domain::goodwill::GoodwillPolicy::configured().expect("policy"),
+        dunning: relance::domain::dunning::Policy::configured().expect("dunning policy"),
         series: "AV".into(),
         gate: Default::default(),
     })
@@ -403,7 +404,7 @@ async fn signed_in(app: &axum::Router, user: &str) -> (String, String) {
         .expect("a session cookie")
         .clone();
     let (status, _, page) = call(app, "GET", "/", Some(&session), None).await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::OK, "{page}");
     (session, field(&page, "csrf"))
 }
 
@@ -738,4 +739,74 @@ async fn the_balance_page_counts_the_period_and_refuses_one_that_means_nothing()
     }
     let (status, _, _) = call(&app, "GET", "/balance", None, None).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "no session, no figures");
+}
+
+#[tokio::test]
+async fn the_reminders_page_previews_the_next_pass_writing_nothing_and_lists_the_last_passes() {
+    let world = World::new("console-reminders").await;
+    a_morning(&world, "camille").await;
+    // Sunday 5 April: tomorrow's pass is the first after the 1 April due date.
+    world.set_now(common::at(2026, 4, 5, 9));
+    let ran = relance::reminders::PassRecord {
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 4, 3).expect("day"),
+        at: common::at(2026, 4, 3, 6),
+        continued: false,
+        cut_short: false,
+        customers: 2,
+        invoices_seen: 2,
+        emails_sent: 0,
+        emails_pending: 0,
+        redelivered: 0,
+        handed_off: 0,
+        finance_alerts: 0,
+        formal_notices: 0,
+        by_stage: Default::default(),
+        by_tone: Default::default(),
+        skipped: [("not_yet_due".to_string(), 2)].into_iter().collect(),
+    };
+    world.store.record_pass(&ran).await.expect("a pass kept");
+    let app = finance_console::router(state(&world, true));
+    let (camille, _) = signed_in(&app, "camille").await;
+
+    let before = world.item_count().await;
+    let (status, _, page) = call(&app, "GET", "/reminders", Some(&camille), None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(world.item_count().await, before, "a preview writes nothing");
+    assert!(page.contains("Passe du 6 avril 2026"), "{page}");
+    // Acme gets the help-first reminder, with its tone and why; Roux's
+    // help request keeps its invoice out of the pass.
+    let acme = page
+        .split("<tr>")
+        .find(|row| row.contains("Acme Fours"))
+        .unwrap_or_else(|| panic!("Acme in the preview: {page}"));
+    assert!(acme.contains("L&#x27;aide d&#x27;abord"), "{acme}");
+    assert!(acme.contains("/customers/acme/invoices/"), "{acme}");
+    assert!(
+        ["Chaleureux", "Standard", "Attentionné", "Direct"]
+            .iter()
+            .any(|t| acme.contains(t)),
+        "{acme}"
+    );
+    assert!(!page.contains("Boulangerie Roux</a></th>"), "{page}");
+    assert!(
+        page.contains("Demande d&#x27;aide en attente <strong>1</strong>"),
+        "{page}"
+    );
+    // The pass of Friday 3 April, as it was kept.
+    assert!(page.contains("3 avril 2026"), "{page}");
+    assert!(page.contains("Pas encore à relancer 2"), "{page}");
+
+    for (as_of, words) in [
+        ("2026-04-04", "un mois"),
+        ("2026-05-07", "un mois"),
+        ("2026-13-01", "pas lisible"),
+    ] {
+        let (status, _, page) = call(&app, "GET", &format!("/reminders?as_of={as_of}"), Some(&camille), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{as_of}");
+        assert!(page.contains(words), "{as_of}: {page}");
+    }
+    let (status, _, page) = call(&app, "GET", "/reminders?as_of=2026-05-06", Some(&camille), None).await;
+    assert_eq!(status, StatusCode::OK, "a month ahead: {page}");
+    let (status, _, _) = call(&app, "GET", "/reminders", None, None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "no session, no preview");
 }

@@ -71,6 +71,7 @@ async fn setup(label: &str) -> Setup {
         secure_cookies: false,
         seller: relance::config::company().expect("company"),
         policy: relance::domain::goodwill::GoodwillPolicy::configured().expect("policy"),
+        dunning: relance::domain::dunning::Policy::configured().expect("dunning policy"),
         series: "AV".into(),
         gate: Default::default(),
     });

@@ -155,6 +155,23 @@ async fn the_fixture_previews_and_a_real_pass_sends() {
             .expect("one JSON line");
     assert_eq!(line["RemindersSent"], 1, "{line}");
     assert_eq!(line["Function"], "relance-dev-send-reminders", "{line}");
+
+    // The pass is kept for the console (the dry run above was not), and a
+    // second pass the same day is kept beside it, the latest first.
+    let again = function.run(&request, at(2026, 4, 6, 7), None).await.expect("pass");
+    assert_eq!(again.emails_sent, 0, "once per stage");
+    let passes = world.store.recent_passes(10).await.expect("passes");
+    let kept: Vec<_> = passes
+        .iter()
+        .map(|p| (p.as_of, p.at, p.emails_sent, p.skipped.get("already_sent").copied()))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            (day(2026, 4, 6), at(2026, 4, 6, 7), 0, Some(1)),
+            (day(2026, 4, 6), at(2026, 4, 6, 6), 1, None),
+        ]
+    );
 }
 
 /// A log sink the test reads back: one JSON document per line.

@@ -23,6 +23,7 @@ mod customer;
 pub mod oidc;
 mod page;
 mod receivables;
+mod reminders;
 mod todo;
 
 use std::sync::Arc;
@@ -55,6 +56,8 @@ pub struct AppState {
     /// What approving a credit needs: the credit note is granted then.
     pub seller: Seller,
     pub policy: GoodwillPolicy,
+    /// The reminder policy: the preview runs the pass with it.
+    pub dunning: relance::domain::dunning::Policy,
     pub series: String,
     pub gate: IssueGate,
 }
@@ -85,6 +88,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/receivables", get(receivables::page))
         .route("/receivables.csv", get(receivables::csv))
         .route("/balance", get(balance::page))
+        .route("/reminders", get(reminders::page))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
         .route("/sign-out", post(auth::sign_out))
         .route("/auth/callback", get(auth::callback))

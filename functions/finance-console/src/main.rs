@@ -25,6 +25,7 @@ async fn main() -> Result<(), Error> {
         Set::Console("receivables"),
         Set::Console("customer"),
         Set::Console("balance"),
+        Set::Console("reminders"),
         Set::Console("sign_in"),
         Set::Console("message"),
     ])?);
@@ -49,6 +50,7 @@ async fn main() -> Result<(), Error> {
         secure_cookies: in_lambda || settings.public_url.starts_with("https://"),
         seller: company()?,
         policy: GoodwillPolicy::configured()?,
+        dunning: relance::domain::dunning::Policy::configured()?,
         series: settings.credit_series.clone(),
         gate: Default::default(),
     });

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use futures::StreamExt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::delivery::{Deliverer, DeliveryError, DeliveryOutcome, Known, Record};
 use crate::domain::dunning::{Policy, Tone};
@@ -101,6 +101,96 @@ impl PassSummary {
         self.finance_alerts += usize::from(other.alerted);
         self.emails_pending += usize::from(other.pending);
         self.formal_notices += usize::from(other.noticed);
+    }
+}
+
+/// What the pass as of `as_of` would send, to whom, in which tone and why,
+/// and what it would skip: a dry run, for readers that hold no mailer
+/// (the console). It writes nothing and cannot send: its mailer refuses.
+pub async fn preview(
+    store: &Store,
+    renderer: std::sync::Arc<crate::render::Renderer>,
+    policy: &Policy,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<PassSummary, PassError> {
+    let deliverer = Deliverer {
+        store: store.clone(),
+        mailer: NeverSends,
+        renderer,
+        public_url: String::new(),
+        link_ttl: chrono::Duration::zero(),
+        reply_to: None,
+    };
+    let pace = Pace::new(1000);
+    let pass = Pass {
+        dry_run: true,
+        concurrency: 8,
+        ..Pass::new(store, &deliverer, policy, as_of, now, &pace)
+    };
+    pass.run().await
+}
+
+/// The mailer of a preview: a dry run never reaches it, and if it did,
+/// nothing would go out.
+struct NeverSends;
+
+impl Mailer for NeverSends {
+    async fn send(&self, _email: &crate::mail::OutgoingEmail) -> Result<String, crate::mail::SendError> {
+        Err(crate::mail::SendError::Rejected("a preview sends nothing".into()))
+    }
+}
+
+/// What a pass (or one invocation of a pass continued across several)
+/// did, as it is kept for the console's "last passes": counts only, the
+/// reasons by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PassRecord {
+    pub as_of: NaiveDate,
+    /// When it finished.
+    pub at: DateTime<Utc>,
+    /// It continued a pass cut short by the Lambda time limit.
+    #[serde(default)]
+    pub continued: bool,
+    /// It stopped at its time limit; another invocation goes on.
+    #[serde(default)]
+    pub cut_short: bool,
+    pub customers: usize,
+    pub invoices_seen: usize,
+    pub emails_sent: usize,
+    pub emails_pending: usize,
+    pub redelivered: usize,
+    pub handed_off: usize,
+    pub finance_alerts: usize,
+    pub formal_notices: usize,
+    pub by_stage: BTreeMap<String, usize>,
+    pub by_tone: BTreeMap<String, usize>,
+    pub skipped: BTreeMap<String, usize>,
+}
+
+impl PassRecord {
+    pub fn new(summary: &PassSummary, as_of: NaiveDate, at: DateTime<Utc>, continued: bool) -> Self {
+        Self {
+            as_of,
+            at,
+            continued,
+            cut_short: summary.resume_after.is_some(),
+            customers: summary.customers,
+            invoices_seen: summary.invoices_seen,
+            emails_sent: summary.emails_sent,
+            emails_pending: summary.emails_pending,
+            redelivered: summary.redelivered,
+            handed_off: summary.handed_off,
+            finance_alerts: summary.finance_alerts,
+            formal_notices: summary.formal_notices,
+            by_stage: summary.by_stage.clone(),
+            by_tone: summary.by_tone.clone(),
+            skipped: summary
+                .skipped
+                .iter()
+                .map(|(reason, n)| (reason.name().to_string(), *n))
+                .collect(),
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use relance::domain::CustomerId;
 use relance::domain::calendar::{business_date, pass_instant};
 use relance::domain::dunning::Policy;
 use relance::mail::Mailer;
-use relance::reminders::{Pace, Pass, PassSummary};
+use relance::reminders::{Pace, Pass, PassRecord, PassSummary};
 use relance::store::Store;
 use serde::{Deserialize, Serialize};
 
@@ -103,6 +103,14 @@ impl<M: Mailer> Function<M> {
             ..Pass::new(&self.store, &self.deliverer, &self.policy, as_of, now, &pace)
         };
         let summary = pass.run().await?;
+        if !request.dry_run {
+            // Kept for the console's "last passes"; the pass itself is done,
+            // so a failure here is logged, not a failed pass to retry.
+            let record = PassRecord::new(&summary, as_of, wall, request.resume_after.is_some());
+            if let Err(err) = self.store.record_pass(&record).await {
+                tracing::error!(error = %err, %as_of, "the pass's record was not kept");
+            }
+        }
         if !request.dry_run && request.resume_after.is_none() {
             // Credits granted some days ago: their follow-up question is
             // due (the survey dispatcher decides whether to ask it).

@@ -38,6 +38,28 @@ pub enum Skip {
     PlatformHold,
 }
 
+impl Skip {
+    /// Its name, as the summaries and the console's words spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Skip::Paid => "paid",
+            Skip::DisputeOpen => "dispute_open",
+            Skip::HelpRequestOpen => "help_request_open",
+            Skip::PromiseToPay => "promise_to_pay",
+            Skip::PaymentPlan => "payment_plan",
+            Skip::CustomerPaused => "customer_paused",
+            Skip::EmailSuppressed => "email_suppressed",
+            Skip::ContactBudget => "contact_budget",
+            Skip::NotYetDue => "not_yet_due",
+            Skip::AlreadySent => "already_sent",
+            Skip::Weekend => "weekend",
+            Skip::ClaimedElsewhere => "claimed_elsewhere",
+            Skip::ReminderPending => "reminder_pending",
+            Skip::PlatformHold => "platform_hold",
+        }
+    }
+}
+
 /// The stage an invoice should get as of `as_of`, or why it gets none.
 /// `last` is the index of the stage it last had; `reminded_before` says
 /// whether the customer ever had a reminder (the final notice is never
@@ -224,6 +246,29 @@ mod tests {
 
     fn day(m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_reason_is_named_as_the_summary_spells_it() {
+        for skip in [
+            Skip::Paid,
+            Skip::DisputeOpen,
+            Skip::HelpRequestOpen,
+            Skip::PromiseToPay,
+            Skip::PaymentPlan,
+            Skip::CustomerPaused,
+            Skip::EmailSuppressed,
+            Skip::ContactBudget,
+            Skip::NotYetDue,
+            Skip::AlreadySent,
+            Skip::Weekend,
+            Skip::ClaimedElsewhere,
+            Skip::ReminderPending,
+            Skip::PlatformHold,
+        ] {
+            let spelt = serde_json::to_value(skip).ok();
+            assert_eq!(spelt.as_ref().and_then(|v| v.as_str()), Some(skip.name()));
+        }
     }
 
     fn morning(m: u32, d: u32) -> DateTime<Utc> {

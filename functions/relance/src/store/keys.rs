@@ -169,6 +169,12 @@ pub fn rate_pk(scope: &str, key: &str, window: i64) -> String {
 }
 pub const RATE_SK: &str = "RATE";
 
+/// The reminder passes' records: one partition, sorted by when each ran.
+pub const PASSES_PK: &str = "PASSES";
+pub fn pass_sk(record: &crate::reminders::PassRecord) -> String {
+    format!("PASS#{}#{}", record.at.format("%Y-%m-%dT%H:%M:%S%.3fZ"), record.as_of)
+}
+
 pub const INVOICE_PREFIX: &str = "INV#";
 
 pub fn survey_sk(id: &str) -> String {

@@ -14,6 +14,7 @@ mod idempotency;
 mod invoices;
 pub mod keys;
 mod outbox;
+mod passes;
 mod sessions;
 mod sharded;
 mod surveys;
