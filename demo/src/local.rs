@@ -200,6 +200,11 @@ impl Local {
             seller: relance::config::company()?,
             policy: GoodwillPolicy::configured().map_err(anyhow::Error::msg)?,
             dunning: policy.clone(),
+            archive: Some(relance::archive_link::ArchiveLinks {
+                bucket: bucket.clone(),
+                region: config.region().map_or_else(|| "eu-west-3".into(), ToString::to_string),
+                endpoint: std::env::var("AWS_ENDPOINT_URL_S3").ok(),
+            }),
             series: settings.credit_series.clone(),
             gate: Default::default(),
         }));

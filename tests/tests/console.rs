@@ -37,6 +37,7 @@ fn state(world: &World, local: bool) -> Arc<finance_console::AppState> {
         seller: relance::config::company().expect("company"),
         policy: relance::domain::goodwill::GoodwillPolicy::configured().expect("policy"),
         dunning: relance::domain::dunning::Policy::configured().expect("dunning policy"),
+        archive: None,
         series: "AV".into(),
         gate: Default::default(),
     })
@@ -335,6 +336,57 @@ async fn a_person_answers_a_help_request_and_a_second_person_approves_a_credit_i
         .await
         .expect("scrolled");
     screenshot(&client, "console-balance-trend").await;
+
+    // The reminders, from the menu: tomorrow's pass and the last ones.
+    client
+        .find(Locator::LinkText("Relances"))
+        .await
+        .expect("the menu")
+        .click()
+        .await
+        .expect("reminders");
+    heading_becomes(&client, "Relances").await;
+    // The Monday before the due date: Acme's courtesy reminder.
+    let date = client.find(Locator::Id("as_of")).await.expect("the date");
+    client
+        .execute(
+            "arguments[0].value = '2026-03-30'; arguments[0].form.submit()",
+            vec![serde_json::to_value(&date).expect("element")],
+        )
+        .await
+        .expect("previewed");
+    client
+        .wait()
+        .for_element(Locator::XPath("//h2[. = 'Passe du 30 mars 2026']"))
+        .await
+        .expect("the pass of 30 March");
+    let text = page_text(&client).await;
+    screenshot(&client, "console-reminders").await;
+    assert!(
+        text.contains("Passe du 30 mars 2026") && text.contains("Acme Fours"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Courtoisie") && text.contains("Les dernières passes"),
+        "{text}"
+    );
+
+    // An invoice, from its customer's page.
+    client.goto(&format!("{base}/customers/roux")).await.expect("customer");
+    client
+        .find(Locator::LinkText(&number))
+        .await
+        .expect("the invoice's link")
+        .click()
+        .await
+        .expect("invoice");
+    heading_becomes(&client, &format!("Facture {number}")).await;
+    screenshot(&client, "console-invoice").await;
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("La prochaine relance") && text.contains("Ses e-mails"),
+        "{text}"
+    );
     client.close().await.expect("closed");
 }
 
@@ -809,4 +861,90 @@ async fn the_reminders_page_previews_the_next_pass_writing_nothing_and_lists_the
     assert_eq!(status, StatusCode::OK, "a month ahead: {page}");
     let (status, _, _) = call(&app, "GET", "/reminders", None, None).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "no session, no preview");
+}
+
+#[tokio::test]
+async fn an_invoice_page_shows_its_emails_its_reminders_and_the_next_one_and_no_other_customers_invoice() {
+    let world = World::new("console-invoice").await;
+    let (roux_number, _) = a_morning(&world, "camille").await;
+    let acme = world
+        .store
+        .customer_invoices(&CustomerId::parse("acme").expect("id"))
+        .await
+        .expect("invoices");
+    let acme_number = acme[0].value.number.as_str().to_string();
+    // Monday 6 April: the help-first reminder goes to Acme.
+    world.set_now(common::at(2026, 4, 6, 9));
+    let summary = common::pass_on(&world, chrono::NaiveDate::from_ymd_opt(2026, 4, 6).expect("day")).await;
+    assert_eq!(summary.emails_sent, 1, "{summary:?}");
+    let app = finance_console::router(state(&world, true));
+    let (camille, _) = signed_in(&app, "camille").await;
+
+    let uri = format!("/customers/acme/invoices/{acme_number}");
+    let (status, _, page) = call(&app, "GET", &uri, Some(&camille), None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains(&format!("Facture {acme_number}")), "{page}");
+    assert!(page.contains("Four à sole"), "the lines as issued: {page}");
+    assert!(
+        page.contains("14\u{202f}400,00\u{a0}€") || page.contains("14 400,00"),
+        "the total: {page}"
+    );
+    // Its two emails, both delivered: the invoice and the reminder.
+    let emails = page
+        .split("id=\"emails\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .expect("emails");
+    assert!(emails.contains("<th scope=\"row\">La facture</th>"), "{emails}");
+    assert!(emails.contains("<th scope=\"row\">Relance</th>"), "{emails}");
+    assert_eq!(emails.matches("Envoyé").count(), 2, "{emails}");
+    // The reminder sent, with its tone and why; the next one is the
+    // check-in, on a weekday after today.
+    let sent = page
+        .split("id=\"sent\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .expect("sent");
+    assert!(sent.contains("L&#x27;aide d&#x27;abord ·"), "{sent}");
+    let next = page
+        .split("id=\"next\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .expect("next");
+    assert!(next.contains("Point d&#x27;étape, le "), "{next}");
+    assert!(next.contains("sur un ton "), "{next}");
+    assert!(next.contains("Pourquoi ce ton"), "{next}");
+    // The forms act on this invoice.
+    assert!(
+        page.contains(&format!("action=\"/customers/acme/invoices/{acme_number}/payment\"")),
+        "{page}"
+    );
+
+    // Roux's invoice waits for the answer to the help request.
+    let (status, _, page) = call(
+        &app,
+        "GET",
+        &format!("/customers/roux/invoices/{roux_number}"),
+        Some(&camille),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Aucune relance tant que dure ceci : Demande d&#x27;aide en attente."),
+        "{page}"
+    );
+    assert!(page.contains("Aucune relance envoyée."), "{page}");
+
+    // Acme's invoice under Roux, an unknown number, a malformed one: not found.
+    for uri in [
+        format!("/customers/roux/invoices/{acme_number}"),
+        "/customers/acme/invoices/F2026-999999".to_string(),
+        "/customers/acme/invoices/..%2F..".to_string(),
+    ] {
+        let (status, _, _) = call(&app, "GET", &uri, Some(&camille), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
+    }
+    let (status, _, _) = call(&app, "GET", &uri, None, None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "no session, no invoice");
 }

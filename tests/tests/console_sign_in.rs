@@ -72,6 +72,7 @@ async fn setup(label: &str) -> Setup {
         seller: relance::config::company().expect("company"),
         policy: relance::domain::goodwill::GoodwillPolicy::configured().expect("policy"),
         dunning: relance::domain::dunning::Policy::configured().expect("dunning policy"),
+        archive: None,
         series: "AV".into(),
         gate: Default::default(),
     });

@@ -167,6 +167,8 @@ fn grants_except(t: &Value, function: &str, action: &str) -> BTreeSet<(String, S
 fn the_console_uses_the_table_and_its_lists_deletes_only_sessions_and_signs_in_through_the_pool() {
     let mut expected = table_access(&TABLE_ACTIONS, &[TABLE, OPEN, TODO, CUSTOMERS]);
     expected.extend(table_access(&["DeleteItem"], &[TABLE]));
+    // An invoice's page signs download links to the archived files.
+    expected.insert(("s3:GetObject".into(), "!Sub ${ArchiveBucket.Arn}/*".into()));
     assert_eq!(grants("FinanceConsoleFunction"), expected);
     let t = template();
     let r = &t["Resources"];
@@ -189,7 +191,8 @@ fn the_console_uses_the_table_and_its_lists_deletes_only_sessions_and_signs_in_t
     assert!(flows.contains("code") && !flows.contains("implicit"), "{flows}");
     assert!(text(&client["CallbackURLs"]).contains("${ConsoleUrl}/auth/callback"));
     assert!(text(&client["LogoutURLs"]).contains("${ConsoleUrl}/sign-in"));
-    // The function is told exactly the four settings `oidc.rs` reads.
+    // The function is told exactly the four settings `oidc.rs` reads,
+    // and the archive's bucket.
     let env = r["FinanceConsoleFunction"]["Properties"]["Environment"]["Variables"]
         .as_mapping()
         .expect("variables");
@@ -200,7 +203,8 @@ fn the_console_uses_the_table_and_its_lists_deletes_only_sessions_and_signs_in_t
             "RELANCE_CONSOLE_URL",
             "RELANCE_COGNITO_DOMAIN",
             "RELANCE_COGNITO_ISSUER",
-            "RELANCE_COGNITO_CLIENT_ID"
+            "RELANCE_COGNITO_CLIENT_ID",
+            "RELANCE_ARCHIVE_BUCKET"
         ])
     );
 }

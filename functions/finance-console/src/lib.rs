@@ -20,6 +20,7 @@ mod auth;
 mod balance;
 mod chart;
 mod customer;
+mod invoice;
 pub mod oidc;
 mod page;
 mod receivables;
@@ -58,6 +59,9 @@ pub struct AppState {
     pub policy: GoodwillPolicy,
     /// The reminder policy: the preview runs the pass with it.
     pub dunning: relance::domain::dunning::Policy,
+    /// The archive bucket, for download links to the documents as issued
+    /// (none when no bucket is configured: the page lists them unlinked).
+    pub archive: Option<relance::archive_link::ArchiveLinks>,
     pub series: String,
     pub gate: IssueGate,
 }
@@ -93,6 +97,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/sign-out", post(auth::sign_out))
         .route("/auth/callback", get(auth::callback))
         .route("/customers/{id}", get(customer::page))
+        .route("/customers/{id}/invoices/{number}", get(invoice::page))
         .route("/customers/{id}/reply", post(actions::reply))
         .route(
             "/customers/{id}/invoices/{number}/dispute",

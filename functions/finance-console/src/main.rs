@@ -26,6 +26,7 @@ async fn main() -> Result<(), Error> {
         Set::Console("customer"),
         Set::Console("balance"),
         Set::Console("reminders"),
+        Set::Console("invoice"),
         Set::Console("sign_in"),
         Set::Console("message"),
     ])?);
@@ -51,6 +52,7 @@ async fn main() -> Result<(), Error> {
         seller: company()?,
         policy: GoodwillPolicy::configured()?,
         dunning: relance::domain::dunning::Policy::configured()?,
+        archive: relance::archive_link::ArchiveLinks::from_env().ok(),
         series: settings.credit_series.clone(),
         gate: Default::default(),
     });

@@ -45,7 +45,7 @@ struct Row {
 
 /// The console's word for a stage, a tone or a reason; a stage the
 /// policy added without words keeps its own name.
-fn word(locale: relance::domain::Locale, prefix: &str, name: &str) -> String {
+pub(crate) fn word(locale: relance::domain::Locale, prefix: &str, name: &str) -> String {
     let key = format!("{prefix}{name}");
     let found = relance::render::console_word(locale, &key);
     if found == key { name.to_string() } else { found }
@@ -106,7 +106,7 @@ pub async fn page(State(state): State<Arc<AppState>>, staff: Staff, params: Quer
             invoices: p.invoices.iter().map(|n| n.as_str().to_string()).collect(),
             stage: word(locale, "stage_", &p.stage),
             tone: word(locale, "tone_", p.tone.name()),
-            reason: p.reason.clone(),
+            reason: relance::view::timeline::tone_reason(&p.reason, locale),
             email: p.email,
             handoff: p.handoff,
         })

@@ -113,6 +113,53 @@ pub fn invoice_stage(
     }
 }
 
+/// What comes next for one invoice if nothing changes: the stage and the
+/// first sending day it becomes due, or what holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextReminder {
+    /// This stage (index into the policy), on this day.
+    Due { stage: usize, on: NaiveDate },
+    /// Nothing is sent while this holds (paid, a dispute, a help request,
+    /// the platform's hold).
+    Held(Skip),
+    /// Its last stage is behind it: a person has it.
+    Done,
+}
+
+/// How far ahead `next_reminder` looks: past the last stage's offset.
+const NEXT_HORIZON_DAYS: u64 = 400;
+
+/// The invoice's next reminder, from `today` on: the first sending day
+/// the pass would give it a stage, found by asking `invoice_stage` day by
+/// day (a promise or a plan moves it; holds that only a person lifts stop
+/// the search). The customer's contact budget and other invoices are not
+/// foreseen: the preview of that day's pass says them.
+pub fn next_reminder(
+    policy: &Policy,
+    invoice: &Invoice,
+    last: Option<usize>,
+    reminded_before: bool,
+    today: NaiveDate,
+) -> NextReminder {
+    for ahead in 0..=NEXT_HORIZON_DAYS {
+        let Some(day) = today.checked_add_days(chrono::Days::new(ahead)) else {
+            break;
+        };
+        match invoice_stage(policy, invoice, last, reminded_before, day) {
+            Ok(stage) if policy.sends_on(day) => return NextReminder::Due { stage, on: day },
+            Ok(_) | Err(Skip::NotYetDue | Skip::PromiseToPay | Skip::PaymentPlan) => {}
+            // The stage it is at was sent: the next one comes with time,
+            // unless it was the last.
+            Err(Skip::AlreadySent) if last.is_some_and(|l| l + 1 >= policy.stages.len()) => {
+                return NextReminder::Done;
+            }
+            Err(Skip::AlreadySent) => {}
+            Err(hold) => return NextReminder::Held(hold),
+        }
+    }
+    NextReminder::Done
+}
+
 /// One open invoice as the pass found it, with the stage it last had.
 #[derive(Debug, Clone, Copy)]
 pub struct Seen<'a> {
@@ -246,6 +293,53 @@ mod tests {
 
     fn day(m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_next_reminder_is_the_first_sending_day_a_stage_falls_due() {
+        let policy = policy();
+        let mut invoice = crate::domain::fixtures::invoice(1, day(3, 2), day(4, 1), 10_000);
+        let idx = |name| policy.index_of(name);
+        let courtesy = policy.stages[0].offset_days;
+        // Three days before 1 April is Sunday 29 March: it goes on Monday.
+        assert_eq!(day(4, 1) + chrono::Duration::days(courtesy), day(3, 29));
+        match next_reminder(&policy, &invoice, None, false, day(3, 2)) {
+            NextReminder::Due { stage: 0, on } => assert_eq!(on, day(3, 30)),
+            other => panic!("{other:?}"),
+        }
+        // Help first was sent: the check-in comes at its offset, on a weekday.
+        let Some(help) = idx("help_first") else {
+            panic!("help_first")
+        };
+        let next = next_reminder(&policy, &invoice, Some(help), true, day(4, 6));
+        let NextReminder::Due { stage, on } = next else {
+            panic!("{next:?}")
+        };
+        assert_eq!(Some(stage), idx("check_in"));
+        assert!(on > day(4, 6) && policy.sends_on(on), "{on}");
+        // A promise moves it past the promised day; a dispute holds it.
+        invoice.dunning.promise_to_pay = Some(day(5, 20));
+        let NextReminder::Due { on, .. } = next_reminder(&policy, &invoice, Some(help), true, day(4, 6)) else {
+            panic!("due after the promise")
+        };
+        assert!(on > day(5, 20), "{on}");
+        invoice.dunning.promise_to_pay = None;
+        invoice.disputes.push(Dispute {
+            reason: "quantité".into(),
+            opened_by: Actor::system("test"),
+            opened_at: Utc.with_ymd_and_hms(2026, 4, 6, 9, 0, 0).single().unwrap_or_default(),
+            settled: None,
+        });
+        assert_eq!(
+            next_reminder(&policy, &invoice, Some(help), true, day(4, 6)),
+            NextReminder::Held(Skip::DisputeOpen)
+        );
+        invoice.disputes.clear();
+        let last = policy.stages.len() - 1;
+        assert_eq!(
+            next_reminder(&policy, &invoice, Some(last), true, day(9, 1)),
+            NextReminder::Done
+        );
     }
 
     #[test]

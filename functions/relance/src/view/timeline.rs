@@ -24,6 +24,62 @@ fn date(d: chrono::NaiveDate, locale: Locale) -> String {
     super::format_date(d, locale)
 }
 
+/// Why a reminder took its tone, in the reader's language. The history
+/// keeps the reason as `domain::dunning::decide_tone` wrote it, in
+/// English; its few forms are read back here, and anything else (a
+/// reason from an older policy) is shown as written.
+pub fn tone_reason(reason: &str, locale: Locale) -> String {
+    if locale != Locale::Fr {
+        return reason.to_string();
+    }
+    let days = |n: &str| {
+        if n == "1" {
+            "1 jour".to_string()
+        } else {
+            format!("{n} jours")
+        }
+    };
+    let number = |n: &str| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit());
+    if let Some(n) = reason
+        .strip_prefix("gave a low satisfaction score ")
+        .and_then(|r| r.strip_suffix(" days ago"))
+        .filter(|n| number(n))
+    {
+        return format!("a donné une note basse il y a {}", days(n));
+    }
+    if let Some(n) = reason
+        .strip_prefix("opened a dispute ")
+        .and_then(|r| r.strip_suffix(" days ago"))
+        .filter(|n| number(n))
+    {
+        return format!("a ouvert un litige il y a {}", days(n));
+    }
+    if let Some(n) = reason
+        .strip_suffix(" reminders in the last year went unanswered")
+        .filter(|n| number(n))
+    {
+        return format!("{n} relances de l'année sont restées sans réponse");
+    }
+    if let Some((n, rest)) = reason.split_once(" late payments in 24 months (up to ")
+        && let Some(m) = rest.strip_suffix(" days)")
+        && number(n)
+        && number(m)
+    {
+        return format!("{n} paiements en retard sur 24 mois (jusqu'à {})", days(m));
+    }
+    if let Some(n) = reason
+        .strip_prefix("customer for ")
+        .and_then(|r| r.strip_suffix(" years who has always paid on time"))
+        .filter(|n| number(n))
+    {
+        return format!("client depuis {n} ans qui a toujours payé à l'heure");
+    }
+    if reason == "no particular history" {
+        return "rien de particulier dans l'historique".into();
+    }
+    reason.to_string()
+}
+
 /// The sentence for one event (who did it is shown beside it).
 pub fn sentence(event: &HistoryEvent, locale: Locale) -> String {
     let fr = locale == Locale::Fr;
@@ -80,8 +136,9 @@ pub fn sentence(event: &HistoryEvent, locale: Locale) -> String {
             });
             pick(
                 format!(
-                    "Relance « {stage} » envoyée pour {}, ton {tone} ({reason}){with}.",
-                    list(numbers)
+                    "Relance « {stage} » envoyée pour {}, ton {tone} ({}){with}.",
+                    list(numbers),
+                    tone_reason(reason, locale)
                 ),
                 format!(
                     "Reminder “{stage}” sent for {}, {tone} tone ({reason}){with}.",
@@ -352,6 +409,58 @@ pub fn sentence(event: &HistoryEvent, locale: Locale) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_tone_reason_reads_in_french() {
+        use super::tone_reason;
+        use crate::domain::Locale::{En, Fr};
+        let policy = crate::domain::dunning::Policy::configured().unwrap_or_else(|e| panic!("{e}"));
+        let facts = |f: crate::domain::dunning::CustomerFacts| crate::domain::dunning::decide_tone(&policy.tone, &f).1;
+        let base = crate::domain::dunning::CustomerFacts::default;
+        for (written, french) in [
+            (
+                facts(crate::domain::dunning::CustomerFacts {
+                    days_since_detractor: Some(1),
+                    ..base()
+                }),
+                "a donné une note basse il y a 1 jour",
+            ),
+            (
+                facts(crate::domain::dunning::CustomerFacts {
+                    days_since_complaint: Some(12),
+                    ..base()
+                }),
+                "a ouvert un litige il y a 12 jours",
+            ),
+            (
+                facts(crate::domain::dunning::CustomerFacts {
+                    ignored_reminders: 9,
+                    ..base()
+                }),
+                "9 relances de l'année sont restées sans réponse",
+            ),
+            (
+                facts(crate::domain::dunning::CustomerFacts {
+                    late_payments: 9,
+                    max_days_late: 40,
+                    ..base()
+                }),
+                "9 paiements en retard sur 24 mois (jusqu'à 40 jours)",
+            ),
+            (
+                facts(crate::domain::dunning::CustomerFacts {
+                    tenure_years: 30,
+                    ..base()
+                }),
+                "client depuis 30 ans qui a toujours payé à l'heure",
+            ),
+            (facts(base()), "rien de particulier dans l'historique"),
+        ] {
+            assert_eq!(tone_reason(&written, Fr), french, "{written}");
+            assert_eq!(tone_reason(&written, En), written);
+        }
+        assert_eq!(tone_reason("a reason of old", Fr), "a reason of old");
+    }
+
     use super::*;
     use crate::domain::ids::Actor;
 
