@@ -166,7 +166,7 @@ fn grants_except(t: &Value, function: &str, action: &str) -> BTreeSet<(String, S
 #[test]
 fn the_console_uses_the_table_and_its_lists_deletes_only_sessions_and_signs_in_through_the_pool() {
     let mut expected = table_access(&TABLE_ACTIONS, &[TABLE, OPEN, TODO, CUSTOMERS]);
-    expected.extend(table_access(&["DeleteItem"], &[TABLE]));
+    expected.extend(table_access(&["BatchGetItem", "DeleteItem"], &[TABLE]));
     // An invoice's page signs download links to the archived files.
     expected.insert(("s3:GetObject".into(), "!Sub ${ArchiveBucket.Arn}/*".into()));
     assert_eq!(grants("FinanceConsoleFunction"), expected);

@@ -182,7 +182,7 @@ pub async fn page(
         }
     }
 
-    emails.sort_by(|a, b| b.order.cmp(&a.order));
+    emails.sort_by_key(|e| std::cmp::Reverse(e.order));
 
     let reminders: Vec<Value> = about
         .iter()

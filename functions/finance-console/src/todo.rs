@@ -1,7 +1,6 @@
 //! The home page: what waits for a person, most urgent first, each with
 //! its deadline and the action that clears it.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
@@ -71,29 +70,9 @@ pub async fn page(State(state): State<Arc<AppState>>, staff: Staff, done: Query<
         Ok(list) => list,
         Err(err) => return page::failed(&state, Some(person), &err),
     };
-    // Names for the customers on the page: one read each, whatever the
-    // table holds.
-    let ids: Vec<CustomerId> = list
-        .iter()
-        .filter_map(|t| t.customer_id.as_deref())
-        .filter_map(|id| CustomerId::parse(id).ok())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let customers = futures::future::join_all(ids.iter().map(|id| state.store.get_customer(id))).await;
-    let names: BTreeMap<String, String> = customers
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|c| {
-            let name = c
-                .value
-                .company_name
-                .clone()
-                .unwrap_or_else(|| c.value.contact_name.clone());
-            (c.value.id.as_str().to_string(), name)
-        })
-        .collect();
+    // Names for the customers on the page: one BatchGetItem per hundred,
+    // whatever the table holds.
+    let names = crate::receivables::names(&state, list.iter().filter_map(|t| t.customer_id.as_deref())).await;
     let mut rows = Vec::with_capacity(list.len());
     for t in &list {
         let mut row = Row {

@@ -239,7 +239,7 @@ impl Store {
         &self,
         entries: &[&BankEntry],
     ) -> Result<std::collections::HashSet<EntryId>, StoreError> {
-        use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+        use aws_sdk_dynamodb::types::AttributeValue;
         let mut known = std::collections::HashSet::new();
         for chunk in entries.chunks(50) {
             let mut keys = Vec::with_capacity(chunk.len() * 2);
@@ -253,39 +253,9 @@ impl Store {
             // repeated in one file).
             let mut seen = std::collections::HashSet::new();
             keys.retain(|k| seen.insert(k.get(keys::PK).and_then(|v| v.as_s().ok()).cloned()));
-            let mut pending = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
-                    .projection_expression("PK, #entry, bank_reference")
-                    .expression_attribute_names("#entry", "entry")
-                    .build()?,
-            );
-            let mut found: Vec<std::collections::HashMap<String, AttributeValue>> = Vec::new();
-            let mut retry = crate::retry::Retry::tries(8);
-            while let Some(request) = pending.take() {
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::sdk("BatchGetItem", e))?;
-                found.extend(
-                    out.responses
-                        .and_then(|mut r| r.remove(&self.table))
-                        .unwrap_or_default(),
-                );
-                pending = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.table))
-                    .filter(|k| !k.keys.is_empty());
-                if pending.is_some() {
-                    retry
-                        .again()
-                        .await
-                        .map_err(|_| StoreError::Contention("BatchGetItem"))?;
-                }
-            }
+            let found = self
+                .batch_get(keys, "PK, #entry, bank_reference", &[("#entry", "entry")])
+                .await?;
             let text = |item: &std::collections::HashMap<String, AttributeValue>, name: &str| {
                 item.get(name).and_then(|v| v.as_s().ok()).cloned()
             };

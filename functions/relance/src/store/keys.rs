@@ -34,6 +34,10 @@ pub const SHARDS: u32 = 16;
 pub fn customer_pk(id: &CustomerId) -> String {
     format!("CUST#{id}")
 }
+/// The customer a partition key is of (`customer_pk` read back).
+pub fn customer_of_pk(pk: &str) -> Option<&str> {
+    pk.strip_prefix("CUST#")
+}
 pub const PROFILE_SK: &str = "PROFILE";
 
 /// A customer's entry in the customers index: its shard, and its id.

@@ -121,6 +121,54 @@ impl Store {
         Ok(())
     }
 
+    /// The items at `keys` (at most 100, each once), only the attributes
+    /// `projection` names: one BatchGetItem, and again for what DynamoDB
+    /// left unprocessed, with back-off. Eventually consistent.
+    async fn batch_get(
+        &self,
+        keys: Vec<tx::Item>,
+        projection: &str,
+        names: &[(&str, &str)],
+    ) -> Result<Vec<tx::Item>, StoreError> {
+        let mut found = Vec::new();
+        if keys.is_empty() {
+            return Ok(found);
+        }
+        let mut request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+            .set_keys(Some(keys))
+            .projection_expression(projection);
+        for (name, attribute) in names {
+            request = request.expression_attribute_names(*name, *attribute);
+        }
+        let mut pending = Some(request.build()?);
+        let mut retry = crate::retry::Retry::tries(8);
+        while let Some(request) = pending.take() {
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(|e| StoreError::sdk("BatchGetItem", e))?;
+            found.extend(
+                out.responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default(),
+            );
+            pending = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .filter(|k| !k.keys.is_empty());
+            if pending.is_some() {
+                retry
+                    .again()
+                    .await
+                    .map_err(|_| StoreError::Contention("BatchGetItem"))?;
+            }
+        }
+        Ok(found)
+    }
+
     /// Every item of a customer's partition whose sort key starts with
     /// `prefix`: one strongly consistent Query, all pages.
     async fn customer_items<T: DeserializeOwned>(
