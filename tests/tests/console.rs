@@ -859,6 +859,18 @@ async fn the_reminders_page_previews_the_next_pass_writing_nothing_and_lists_the
     }
     let (status, _, page) = call(&app, "GET", "/reminders?as_of=2026-05-06", Some(&camille), None).await;
     assert_eq!(status, StatusCode::OK, "a month ahead: {page}");
+    // A page continued after Acme: the customers after it, said so.
+    let (status, _, page) = call(&app, "GET", "/reminders?after=acme", Some(&camille), None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Suite d&#x27;une page précédente"), "{page}");
+    assert!(!page.contains("Acme Fours</a></th>"), "{page}");
+    assert!(
+        !page.contains("Voir les clients suivants"),
+        "nothing left after: {page}"
+    );
+    let (status, _, page) = call(&app, "GET", "/reminders?after=not%20an%20id", Some(&camille), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(page.contains("référence client"), "{page}");
     let (status, _, _) = call(&app, "GET", "/reminders", None, None).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "no session, no preview");
 }

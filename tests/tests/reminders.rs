@@ -490,6 +490,63 @@ async fn a_pass_cut_short_by_its_deadline_continues_where_it_stopped() {
     }
 }
 
+#[tokio::test]
+async fn a_preview_in_windows_covers_what_one_preview_covers_and_sends_nothing() {
+    let world = World::new("preview-window").await;
+    let names = ["w1", "w2", "w3", "w4"];
+    for name in names {
+        world.create_customer(name, json!({})).await;
+        world.issue(&format!("inv-{name}"), &invoice_body(name)).await;
+    }
+    let as_of = date("2026-04-06");
+    let preview = |after, budget| {
+        relance::reminders::preview(
+            &world.store,
+            world.state.deliverer.renderer.clone(),
+            &world.state.policy,
+            as_of,
+            morning(as_of),
+            relance::reminders::Window { after, budget },
+        )
+    };
+    let whole = preview(None, std::time::Duration::from_secs(60))
+        .await
+        .expect("preview");
+    assert_eq!(whole.resume_after, None, "a whole preview says nothing is left");
+    let planned = |s: &PassSummary| {
+        s.planned
+            .iter()
+            .map(|p| p.customer_id.as_str().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(planned(&whole), names.to_vec());
+
+    // A spent budget: each window previews the one customer it must and
+    // says where the next one starts.
+    let mut after = None;
+    let mut windows = Vec::new();
+    loop {
+        assert!(windows.len() < names.len(), "the windows must end");
+        let part = preview(after.take(), std::time::Duration::ZERO).await.expect("window");
+        windows.extend(planned(&part));
+        match part.resume_after {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(
+        windows,
+        planned(&whole),
+        "the windows cover the portfolio once, in order"
+    );
+    for name in names {
+        assert!(
+            world.mailbox.to(&world.email(name)).await.expect("mailbox").len() <= 1,
+            "only the invoice email: {name}"
+        );
+    }
+}
+
 /// A mailer that never answers: the pass is stopped while it waits, as a
 /// Lambda killed between its claim and the SES call.
 struct Stalled;

@@ -24,11 +24,18 @@ const PASSES: i32 = 14;
 /// How far ahead a preview may look: the pass reads the history as it is
 /// now, so a later date would promise more than it knows.
 const AHEAD_DAYS: u64 = 31;
+/// How long one page of the preview may compute: well inside API
+/// Gateway's 30 seconds. A larger portfolio is previewed in pages that
+/// continue where the last one stopped.
+const BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
 
 #[derive(Deserialize, Default)]
 pub struct Params {
     #[serde(default)]
     as_of: String,
+    /// Continue a preview that stopped after this customer.
+    #[serde(default)]
+    after: String,
 }
 
 #[derive(Serialize)]
@@ -85,8 +92,32 @@ pub async fn page(State(state): State<Arc<AppState>>, staff: Staff, params: Quer
             }
         },
     };
+    let after = match params.after.trim() {
+        "" => None,
+        text => match relance::domain::CustomerId::parse(text) {
+            Ok(id) => Some(id),
+            Err(_) => {
+                return page::message(
+                    &state,
+                    Some(person),
+                    StatusCode::BAD_REQUEST,
+                    "as_of_title",
+                    "after_unreadable",
+                );
+            }
+        },
+    };
+    let continued = after.is_some();
     let instant = relance::domain::calendar::pass_instant(as_of, now);
-    let preview = relance::reminders::preview(&state.store, state.renderer.clone(), &state.dunning, as_of, instant);
+    let window = relance::reminders::Window { after, budget: BUDGET };
+    let preview = relance::reminders::preview(
+        &state.store,
+        state.renderer.clone(),
+        &state.dunning,
+        as_of,
+        instant,
+        window,
+    );
     let (summary, passes) = match futures::try_join!(async { preview.await.map_err(|e| e.to_string()) }, async {
         state.store.recent_passes(PASSES).await.map_err(|e| e.to_string())
     }) {
@@ -155,6 +186,8 @@ pub async fn page(State(state): State<Arc<AppState>>, staff: Staff, params: Quer
             "invoices_seen": summary.invoices_seen,
             "skipped": skipped,
             "passes": passes,
+            "continued": continued,
+            "resume_after": summary.resume_after.as_ref().map(|id| id.as_str().to_string()),
         }),
     )
 }

@@ -113,6 +113,7 @@ pub async fn preview(
     policy: &Policy,
     as_of: NaiveDate,
     now: DateTime<Utc>,
+    window: Window,
 ) -> Result<PassSummary, PassError> {
     let deliverer = Deliverer {
         store: store.clone(),
@@ -126,9 +127,20 @@ pub async fn preview(
     let pass = Pass {
         dry_run: true,
         concurrency: 8,
+        deadline: Some(tokio::time::Instant::now() + window.budget),
+        resume_after: window.after,
         ..Pass::new(store, &deliverer, policy, as_of, now, &pace)
     };
     pass.run().await
+}
+
+/// How much of the portfolio one preview covers: it starts after
+/// `after` and stops when `budget` is spent, so a page answers in time
+/// whatever the number of customers; the summary's `resume_after` says
+/// where the next page continues.
+pub struct Window {
+    pub after: Option<CustomerId>,
+    pub budget: std::time::Duration,
 }
 
 /// The mailer of a preview: a dry run never reaches it, and if it did,
