@@ -15,7 +15,7 @@ mkdir -p "$out"
 functions=(issue-invoice grant-credit customer-links dispatch-survey send-reminders ses-feedback)
 echo "== building (release)" >&2
 cargo build --release --locked -q -p relance-e2e \
-  --bin bench-reminders --bin bench-pages --bin bench-issue --bin bench-coldstart --bin bench-bank
+  --bin bench-reminders --bin bench-pages --bin bench-issue --bin bench-coldstart --bin bench-bank --bin bench-console
 cargo build --release --locked -q $(printf -- '-p %s ' "${functions[@]}")
 trap 'scripts/stack.sh stop >/dev/null' EXIT
 # Each measure starts on a fresh stack: DynamoDB Local (in memory) slows
@@ -23,7 +23,7 @@ trap 'scripts/stack.sh stop >/dev/null' EXIT
 # mailbox grows.
 fresh() { scripts/stack.sh stop >/dev/null 2>&1 || true; scripts/stack.sh start >/dev/null; }
 # BENCH_ONLY="render coldstart" runs only those sections (process,
-# reminders, history, issue, bank, pages, coldstart, render, documents, deps).
+# reminders, history, issue, bank, pages, console, coldstart, render, documents, deps).
 want() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 stamp() { echo "_$(date -u +%F), $(nproc) cores, \`$*\`_"; echo; }
 
@@ -97,6 +97,13 @@ if want pages; then
 echo "== customer pages" >&2
 fresh
 { stamp "bench-pages ${BENCH_PAGE_VISITS:-300}"; target/release/bench-pages "${BENCH_PAGE_VISITS:-300}"; } > "$out/pages.md"
+fi
+
+if want console; then
+echo "== finance console" >&2
+fresh
+console="${BENCH_CONSOLE_CUSTOMERS:-2000} 10 ${BENCH_CONSOLE_VISITS:-20}"
+{ stamp "bench-console $console"; target/release/bench-console $console; } > "$out/console.md"
 fi
 
 if want coldstart; then

@@ -757,6 +757,110 @@ async fn a_payment_typed_on_the_customer_page_is_recorded_once_and_too_much_is_r
 }
 
 #[tokio::test]
+async fn reminders_paused_on_the_customer_page_stop_the_pass_for_that_customer_until_resumed() {
+    let world = World::new("console-pause").await;
+    world.create_customer("roux", json!({})).await;
+    let (status, invoice) = world.issue("r1", &invoice_body("roux")).await;
+    assert_eq!(status, 201, "{invoice}");
+    // 6 April: the invoice is past due, a reminder would go.
+    world.set_now(common::at(2026, 4, 5, 9));
+    let app = finance_console::router(state(&world, true));
+    let (session, csrf) = signed_in(&app, "camille").await;
+    let roux = CustomerId::parse("roux").expect("id");
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 4, 6).expect("day");
+    let preview = || async {
+        relance::reminders::preview(
+            &world.store,
+            world.state.deliverer.renderer.clone(),
+            &world.state.policy,
+            as_of,
+            common::at(2026, 4, 6, 6),
+            relance::reminders::Window {
+                after: None,
+                budget: std::time::Duration::from_secs(60),
+            },
+        )
+        .await
+        .expect("preview")
+    };
+    assert_eq!(preview().await.planned.len(), 1, "before the pause, Roux is reminded");
+
+    let items = world.item_count().await;
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        "/customers/roux/reminders",
+        Some(&session),
+        Some("csrf=forged&paused=yes"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        "/customers/roux/reminders",
+        Some(&session),
+        Some(&format!("csrf={csrf}&paused=maybe")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        "/customers/nobody/reminders",
+        Some(&session),
+        Some(&format!("csrf={csrf}&paused=yes")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(world.item_count().await, items, "nothing written by a refused form");
+
+    let pause = format!("csrf={csrf}&paused=yes");
+    for _ in 0..2 {
+        let (status, _, page) = call(&app, "POST", "/customers/roux/reminders", Some(&session), Some(&pause)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    }
+    let (_, _, page) = call(&app, "GET", "/customers/roux?done=paused", Some(&session), None).await;
+    assert!(page.contains("Relances en pause"), "{page}");
+    assert!(page.contains("Reprendre les relances"), "{page}");
+    assert!(page.contains("Relances mises en pause pour ce client."), "{page}");
+    let paused = preview().await;
+    assert!(paused.planned.is_empty(), "paused: nothing planned");
+    assert_eq!(
+        paused.skipped.get(&relance::domain::pass_plan::Skip::CustomerPaused),
+        Some(&1)
+    );
+    let history = common::history(&world, "roux").await;
+    let by: Vec<&str> = history
+        .iter()
+        .filter(|e| e.kind.name() == "reminders_paused")
+        .map(|e| e.actor.0.as_str())
+        .collect();
+    assert_eq!(by, ["console:camille"], "a second click writes nothing");
+
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        "/customers/roux/reminders",
+        Some(&session),
+        Some(&format!("csrf={csrf}&paused=no")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        !world
+            .store
+            .get_customer(&roux)
+            .await
+            .expect("read")
+            .expect("there")
+            .value
+            .paused
+    );
+    assert_eq!(preview().await.planned.len(), 1, "resumed: Roux is reminded again");
+}
+
+#[tokio::test]
 async fn the_balance_page_counts_the_period_and_refuses_one_that_means_nothing() {
     let world = World::new("console-balance").await;
     world.set_now(common::at(2026, 3, 20, 9));

@@ -160,6 +160,71 @@ pub async fn settle(
     result.await.unwrap_or_else(|page| page)
 }
 
+#[derive(Deserialize)]
+pub struct PauseForm {
+    csrf: Option<String>,
+    /// `yes` pauses the customer's reminders, `no` resumes them.
+    paused: Option<String>,
+}
+
+/// Pauses or resumes every reminder to the customer (invoices and answers
+/// still go), recorded with who did it; back to the customer's page.
+pub async fn pause(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    staff: Staff,
+    form: Result<Form<PauseForm>, FormRejection>,
+) -> Response {
+    let person = Some(&staff.person);
+    let Ok(Form(form)) = form else {
+        return page::message(
+            &state,
+            person,
+            StatusCode::BAD_REQUEST,
+            "bad_form_title",
+            "bad_form_body",
+        );
+    };
+    if let Err(page) = staff.check(&state, form.csrf.as_deref()) {
+        return page;
+    }
+    let paused = match form.paused.as_deref() {
+        Some("yes") => true,
+        Some("no") => false,
+        _ => {
+            return page::message(
+                &state,
+                person,
+                StatusCode::BAD_REQUEST,
+                "bad_form_title",
+                "bad_form_body",
+            );
+        }
+    };
+    let id = match customer(&state, &staff, &id) {
+        Ok(id) => id,
+        Err(page) => return page,
+    };
+    match state
+        .store
+        .set_reminders_paused(&id, paused, &staff.person.actor(), state.now())
+        .await
+    {
+        Ok(Some(_)) => {
+            let done = if paused { "paused" } else { "resumed" };
+            Redirect::to(&format!("/customers/{id}?done={done}")).into_response()
+        }
+        Ok(None) => page::message(
+            &state,
+            person,
+            StatusCode::NOT_FOUND,
+            "not_found_title",
+            "not_found_body",
+        ),
+        Err(err) => page::failed(&state, person, &err),
+    }
+}
+
 fn credits(state: &AppState) -> CreditContext<'_> {
     CreditContext {
         store: &state.store,

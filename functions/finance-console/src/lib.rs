@@ -99,6 +99,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/customers/{id}", get(customer::page))
         .route("/customers/{id}/invoices/{number}", get(invoice::page))
         .route("/customers/{id}/reply", post(actions::reply))
+        .route("/customers/{id}/reminders", post(actions::pause))
         .route(
             "/customers/{id}/invoices/{number}/dispute",
             post(customer::open_dispute),

@@ -166,6 +166,11 @@ pub enum EventKind {
     },
     /// The customer asked for no more surveys (invoices still come).
     SurveysOptedOut,
+    /// Finance paused every reminder to the customer (invoices, thank-yous
+    /// and answers still go), until someone resumes them.
+    RemindersPaused,
+    /// Finance resumed the customer's reminders.
+    RemindersResumed,
     /// Every link mailed to the customer until now was revoked.
     LinksRevoked {
         reason: String,
@@ -373,6 +378,8 @@ impl EventKind {
             EventKind::SurveySent { .. } => "survey_sent",
             EventKind::SurveyAnswered { .. } => "survey_answered",
             EventKind::SurveysOptedOut => "surveys_opted_out",
+            EventKind::RemindersPaused => "reminders_paused",
+            EventKind::RemindersResumed => "reminders_resumed",
             EventKind::LinksRevoked { .. } => "links_revoked",
             EventKind::HelpRequested { .. } => "help_requested",
             EventKind::HelpRequestAnswered { .. } => "help_request_answered",

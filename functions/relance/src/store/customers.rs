@@ -185,6 +185,45 @@ impl Store {
         }
     }
 
+    /// Pauses (or resumes) every reminder to the customer, recorded with
+    /// who did it. `None`: no such customer; `Some(false)`: it already
+    /// was so (a second click writes nothing).
+    pub async fn set_reminders_paused(
+        &self,
+        id: &CustomerId,
+        paused: bool,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Option<bool>, StoreError> {
+        let mut retry = crate::retry::Retry::tries(5);
+        loop {
+            let Some(current) = self.get_customer(id).await? else {
+                return Ok(None);
+            };
+            if current.value.paused == paused {
+                return Ok(Some(false));
+            }
+            let mut customer = current.value;
+            customer.paused = paused;
+            let kind = if paused {
+                EventKind::RemindersPaused
+            } else {
+                EventKind::RemindersResumed
+            };
+            let event = HistoryEvent::new(id.clone(), now, actor.clone(), kind);
+            let mut tx = Tx::default();
+            self.put_profile(&mut tx, customer, current.version)?;
+            self.put_event(&mut tx, &event)?;
+            if let TxOutcome::Committed = tx.commit(self).await? {
+                return Ok(Some(true));
+            }
+            retry
+                .again()
+                .await
+                .map_err(|_| StoreError::Contention("customer profile"))?;
+        }
+    }
+
     /// Revokes every link mailed to the customer so far (their sessions
     /// end with them); links sent from now on work. `None`: no such
     /// customer.

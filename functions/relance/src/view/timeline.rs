@@ -213,6 +213,14 @@ pub fn sentence(event: &HistoryEvent, locale: Locale) -> String {
             "Le client ne veut plus de questions de satisfaction.".into(),
             "The customer asked for no more surveys.".into(),
         ),
+        EventKind::RemindersPaused => pick(
+            "Relances mises en pause pour ce client.".into(),
+            "Reminders paused for this customer.".into(),
+        ),
+        EventKind::RemindersResumed => pick(
+            "Relances reprises pour ce client.".into(),
+            "Reminders resumed for this customer.".into(),
+        ),
         EventKind::LinksRevoked { reason } => pick(
             format!("Tous les liens envoyés jusqu'ici au client sont révoqués : {reason}"),
             format!("Every link sent to the customer so far was revoked: {reason}"),
