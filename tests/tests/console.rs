@@ -20,7 +20,7 @@ use http_body_util::BodyExt;
 use relance::context::Call;
 use relance::credits::CreditContext;
 use relance::domain::help::HelpChoice;
-use relance::domain::{Actor, CustomerId, InvoiceNumber};
+use relance::domain::{Actor, CustomerId, EventKind, InvoiceNumber};
 use serde_json::json;
 use tower::ServiceExt;
 
@@ -387,6 +387,45 @@ async fn a_person_answers_a_help_request_and_a_second_person_approves_a_credit_i
         text.contains("La prochaine relance") && text.contains("Ses e-mails"),
         "{text}"
     );
+
+    // A goodwill credit from there: the situation chosen, the quote.
+    client
+        .find(Locator::LinkText("Proposer un geste commercial"))
+        .await
+        .expect("the credit's link")
+        .click()
+        .await
+        .expect("credit");
+    heading_becomes(&client, "Un geste commercial").await;
+    client
+        .find(Locator::Css("#situation option[value=late_delivery]"))
+        .await
+        .expect("a situation")
+        .click()
+        .await
+        .expect("chosen");
+    client
+        .find(Locator::Css("#severity option[value=major]"))
+        .await
+        .expect("a severity")
+        .click()
+        .await
+        .expect("chosen");
+    client
+        .find(Locator::Css("form[method=get] button"))
+        .await
+        .expect("the quote's button")
+        .click()
+        .await
+        .expect("quoted");
+    client
+        .wait()
+        .for_element(Locator::Id("quote"))
+        .await
+        .expect("the quote is shown");
+    screenshot(&client, "console-credit").await;
+    let text = page_text(&client).await;
+    assert!(text.contains("Ce que propose la politique"), "{text}");
     client.close().await.expect("closed");
 }
 
@@ -858,6 +897,102 @@ async fn reminders_paused_on_the_customer_page_stop_the_pass_for_that_customer_u
             .paused
     );
     assert_eq!(preview().await.planned.len(), 1, "resumed: Roux is reminded again");
+}
+
+#[tokio::test]
+async fn a_credit_quoted_on_an_invoice_page_is_granted_once_and_a_request_without_its_words_writes_nothing() {
+    let world = World::new("console-credit").await;
+    world.create_customer("roux", json!({})).await;
+    let (status, invoice) = world.issue("r1", &invoice_body("roux")).await;
+    assert_eq!(status, 201, "{invoice}");
+    let number = invoice["number"].as_str().expect("number").to_string();
+    world.set_now(common::at(2026, 3, 10, 9));
+    let app = finance_console::router(state(&world, true));
+    let (session, csrf) = signed_in(&app, "camille").await;
+    let credit = format!("/customers/roux/invoices/{number}/credit");
+
+    let (status, _, page) = call(
+        &app,
+        "GET",
+        &format!("/customers/roux/invoices/{number}"),
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&credit), "the invoice page offers a credit: {page}");
+    let items = world.item_count().await;
+    let (status, _, page) = call(&app, "GET", &credit, Some(&session), None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Une erreur de facturation") && !page.contains("Ce que propose"),
+        "{page}"
+    );
+    // 5 % of the invoice's 479.03 € net, × 1.1 for nine years as a
+    // customer, rounded to whole euros.
+    let (status, _, page) = call(
+        &app,
+        "GET",
+        &format!("{credit}?situation=billing_error&severity=minor"),
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Ce que propose la politique"), "{page}");
+    assert!(page.contains("<strong>26,00\u{a0}€</strong>"), "{page}");
+    assert!(page.contains("Sous le seuil d&#x27;approbation"), "{page}");
+    let (status, _, page) = call(
+        &app,
+        "GET",
+        &format!("{credit}?situation=billing_error"),
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a repair needs its severity");
+    assert!(page.contains("severity"), "{page}");
+    assert_eq!(world.item_count().await, items, "a quote writes nothing");
+
+    let key = ulid::Ulid::new().to_string();
+    let without_words = format!("csrf={csrf}&key={key}&situation=billing_error&severity=minor&amount=");
+    let (status, _, page) = call(&app, "POST", &credit, Some(&session), Some(&without_words)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("what_happened"), "{page}");
+    let forged = format!("csrf=forged&key={key}&situation=billing_error&severity=minor");
+    let (status, _, _) = call(&app, "POST", &credit, Some(&session), Some(&forged)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        &format!("{credit}"),
+        Some(&session),
+        Some(&format!("csrf={csrf}&key=nope&situation=billing_error&severity=minor")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a request needs the quote's key");
+    assert_eq!(world.item_count().await, items, "nothing written by a refused request");
+
+    let request = format!(
+        "csrf={csrf}&key={key}&situation=billing_error&severity=minor&amount=20.00\
+         &what_happened=Une+ligne+factur%C3%A9e+deux+fois.&what_we_did=Nous+la+retirons."
+    );
+    for _ in 0..2 {
+        let (status, _, page) = call(&app, "POST", &credit, Some(&session), Some(&request)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    }
+    let history = common::history(&world, "roux").await;
+    let granted: Vec<&relance::domain::HistoryEvent> =
+        history.iter().filter(|e| e.kind.name() == "credit_granted").collect();
+    assert_eq!(granted.len(), 1, "a double click grants once: {history:?}");
+    assert_eq!(granted[0].actor.0, "console:camille");
+    assert!(
+        matches!(granted[0].kind, EventKind::CreditGranted { net_minor: 2_000, .. }),
+        "the smaller amount finance chose: {:?}",
+        granted[0].kind
+    );
+    let (_, _, page) = call(&app, "GET", "/customers/roux?done=credited", Some(&session), None).await;
+    assert!(page.contains("Avoir accordé"), "{page}");
 }
 
 #[tokio::test]

@@ -225,7 +225,7 @@ pub async fn pause(
     }
 }
 
-fn credits(state: &AppState) -> CreditContext<'_> {
+pub(crate) fn credits(state: &AppState) -> CreditContext<'_> {
     CreditContext {
         store: &state.store,
         policy: &state.policy,
@@ -235,7 +235,7 @@ fn credits(state: &AppState) -> CreditContext<'_> {
     }
 }
 
-fn credit_refused(state: &AppState, staff: &Staff, err: CreditError) -> Response {
+pub(crate) fn credit_refused(state: &AppState, staff: &Staff, err: CreditError) -> Response {
     let person = Some(&staff.person);
     match err {
         CreditError::SameApprover => page::message(

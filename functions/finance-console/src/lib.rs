@@ -19,6 +19,7 @@ mod actions;
 mod auth;
 mod balance;
 mod chart;
+mod credit;
 mod customer;
 mod invoice;
 pub mod oidc;
@@ -110,6 +111,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(customer::record_payment),
         )
         .route("/customers/{id}/invoices/{number}/promise", post(customer::promise))
+        .route(
+            "/customers/{id}/invoices/{number}/credit",
+            get(credit::quote).post(credit::request),
+        )
         .route("/customers/{id}/credits/{credit}/approve", post(actions::approve))
         .route("/customers/{id}/credits/{credit}/refuse", post(actions::refuse))
         .route("/assets/console.css", get(page::stylesheet))
