@@ -965,7 +965,7 @@ async fn a_credit_quoted_on_an_invoice_page_is_granted_once_and_a_request_withou
     let (status, _, _) = call(
         &app,
         "POST",
-        &format!("{credit}"),
+        &credit,
         Some(&session),
         Some(&format!("csrf={csrf}&key=nope&situation=billing_error&severity=minor")),
     )
