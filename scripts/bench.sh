@@ -102,7 +102,7 @@ fi
 if want console; then
 echo "== finance console" >&2
 fresh
-console="${BENCH_CONSOLE_CUSTOMERS:-2000} 10 ${BENCH_CONSOLE_VISITS:-20}"
+console="${BENCH_CONSOLE_CUSTOMERS:-10000} 10 ${BENCH_CONSOLE_VISITS:-5}"
 { stamp "bench-console $console"; target/release/bench-console $console; } > "$out/console.md"
 fi
 
