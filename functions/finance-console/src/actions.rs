@@ -32,23 +32,13 @@ pub struct ActionForm {
     back: Option<String>,
 }
 
-/// The form, its token checked, and its text if it must have one.
+/// The form, its token checked.
 fn checked(
     state: &AppState,
     staff: &Staff,
     form: Result<Form<ActionForm>, FormRejection>,
 ) -> Result<ActionForm, Response> {
-    let Ok(Form(form)) = form else {
-        return Err(page::message(
-            state,
-            Some(&staff.person),
-            StatusCode::BAD_REQUEST,
-            "bad_form_title",
-            "bad_form_body",
-        ));
-    };
-    staff.check(state, form.csrf.as_deref())?;
-    Ok(form)
+    page::checked_form(state, staff, form, |f: &ActionForm| f.csrf.as_deref())
 }
 
 fn text(state: &AppState, staff: &Staff, form: &ActionForm, max: usize) -> Result<String, Response> {
@@ -64,15 +54,7 @@ fn text(state: &AppState, staff: &Staff, form: &ActionForm, max: usize) -> Resul
 }
 
 fn customer(state: &AppState, staff: &Staff, id: &str) -> Result<CustomerId, Response> {
-    CustomerId::parse(id).map_err(|_| {
-        page::message(
-            state,
-            Some(&staff.person),
-            StatusCode::NOT_FOUND,
-            "not_found_title",
-            "not_found_body",
-        )
-    })
+    CustomerId::parse(id).map_err(|_| page::missing(state, Some(&staff.person)))
 }
 
 fn back(done: &str) -> Response {
@@ -94,13 +76,7 @@ pub async fn reply(
         match state.store.get_customer(&id).await {
             Ok(Some(_)) => {}
             Ok(None) => {
-                return Err(page::message(
-                    &state,
-                    Some(&staff.person),
-                    StatusCode::NOT_FOUND,
-                    "not_found_title",
-                    "not_found_body",
-                ));
+                return Err(page::missing(&state, Some(&staff.person)));
             }
             Err(err) => return Err(page::failed(&state, Some(&staff.person), &err)),
         }
@@ -125,28 +101,14 @@ pub async fn settle(
         let form = checked(&state, &staff, form)?;
         let resolution = text(&state, &staff, &form, 1000)?;
         let id = customer(&state, &staff, &id)?;
-        let number = InvoiceNumber::parse(&number).map_err(|_| {
-            page::message(
-                &state,
-                Some(&staff.person),
-                StatusCode::NOT_FOUND,
-                "not_found_title",
-                "not_found_body",
-            )
-        })?;
+        let number = InvoiceNumber::parse(&number).map_err(|_| page::missing(&state, Some(&staff.person)))?;
         let actor = staff.person.actor();
         let call = Call::at(&actor, state.now());
         match relance::invoicing::change_dispute(&state.store, &id, &number, DisputeChange::Settle(resolution), call)
             .await
         {
             Ok(_) => Ok(back("settled")),
-            Err(InvoicingError::UnknownInvoice) => Err(page::message(
-                &state,
-                Some(&staff.person),
-                StatusCode::NOT_FOUND,
-                "not_found_title",
-                "not_found_body",
-            )),
+            Err(InvoicingError::UnknownInvoice) => Err(page::missing(&state, Some(&staff.person))),
             Err(InvoicingError::Rule(_)) => Err(page::message(
                 &state,
                 Some(&staff.person),
@@ -176,18 +138,10 @@ pub async fn pause(
     form: Result<Form<PauseForm>, FormRejection>,
 ) -> Response {
     let person = Some(&staff.person);
-    let Ok(Form(form)) = form else {
-        return page::message(
-            &state,
-            person,
-            StatusCode::BAD_REQUEST,
-            "bad_form_title",
-            "bad_form_body",
-        );
+    let form = match page::checked_form(&state, &staff, form, |f: &PauseForm| f.csrf.as_deref()) {
+        Ok(form) => form,
+        Err(page) => return page,
     };
-    if let Err(page) = staff.check(&state, form.csrf.as_deref()) {
-        return page;
-    }
     let paused = match form.paused.as_deref() {
         Some("yes") => true,
         Some("no") => false,
@@ -214,13 +168,7 @@ pub async fn pause(
             let done = if paused { "paused" } else { "resumed" };
             Redirect::to(&format!("/customers/{id}?done={done}")).into_response()
         }
-        Ok(None) => page::message(
-            &state,
-            person,
-            StatusCode::NOT_FOUND,
-            "not_found_title",
-            "not_found_body",
-        ),
+        Ok(None) => page::missing(&state, person),
         Err(err) => page::failed(&state, person, &err),
     }
 }
@@ -245,13 +193,7 @@ pub(crate) fn credit_refused(state: &AppState, staff: &Staff, err: CreditError) 
             "same_approver_title",
             "same_approver_body",
         ),
-        CreditError::UnknownCredit | CreditError::UnknownCustomer => page::message(
-            state,
-            person,
-            StatusCode::NOT_FOUND,
-            "not_found_title",
-            "not_found_body",
-        ),
+        CreditError::UnknownCredit | CreditError::UnknownCustomer => page::missing(state, person),
         CreditError::Conflict(_) => page::message(state, person, StatusCode::CONFLICT, "moved_title", "moved_body"),
         CreditError::OverCap { .. } => {
             page::message(state, person, StatusCode::CONFLICT, "over_cap_title", "over_cap_body")

@@ -13,9 +13,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use relance::context::Call;
 use relance::credits::CreditError;
+use relance::domain::Money;
 use relance::domain::credit::CreditInput;
 use relance::domain::goodwill::Situation;
-use relance::domain::{CustomerId, InvoiceNumber, Money};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -47,16 +47,6 @@ pub struct RequestForm {
     key: Option<String>,
 }
 
-fn not_found(state: &AppState, staff: &Staff) -> Response {
-    page::message(
-        state,
-        Some(&staff.person),
-        StatusCode::NOT_FOUND,
-        "not_found_title",
-        "not_found_body",
-    )
-}
-
 /// The rules' words for a refused request, one field a line.
 fn invalid(state: &AppState, staff: &Staff, err: CreditError) -> Response {
     match err {
@@ -66,13 +56,9 @@ fn invalid(state: &AppState, staff: &Staff, err: CreditError) -> Response {
             StatusCode::UNPROCESSABLE_ENTITY,
             "refused_title",
             "refused_body",
-            &fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.reason))
-                .collect::<Vec<_>>()
-                .join("; "),
+            &page::field_errors(&fields),
         ),
-        CreditError::UnknownInvoice => not_found(state, staff),
+        CreditError::UnknownInvoice => page::missing(state, Some(&staff.person)),
         other => crate::actions::credit_refused(state, staff, other),
     }
 }
@@ -93,12 +79,13 @@ pub async fn quote(
 ) -> Response {
     let person = &staff.person;
     let locale = person.locale;
-    let (Ok(customer), Ok(number)) = (CustomerId::parse(&id), InvoiceNumber::parse(&number)) else {
-        return not_found(&state, &staff);
+    let (customer, number) = match page::invoice_of(&state, &staff, &id, &number) {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     let profile = match state.store.get_customer(&customer).await {
         Ok(Some(found)) => found.value,
-        Ok(None) => return not_found(&state, &staff),
+        Ok(None) => return page::missing(&state, Some(person)),
         Err(err) => return page::failed(&state, Some(person), &err),
     };
     let name = profile.company_name.clone().unwrap_or(profile.contact_name.clone());
@@ -171,20 +158,13 @@ pub async fn request(
     form: Result<Form<RequestForm>, FormRejection>,
 ) -> Response {
     let person = Some(&staff.person);
-    let Ok(Form(form)) = form else {
-        return page::message(
-            &state,
-            person,
-            StatusCode::BAD_REQUEST,
-            "bad_form_title",
-            "bad_form_body",
-        );
+    let form = match page::checked_form(&state, &staff, form, |f: &RequestForm| f.csrf.as_deref()) {
+        Ok(form) => form,
+        Err(page) => return page,
     };
-    if let Err(page) = staff.check(&state, form.csrf.as_deref()) {
-        return page;
-    }
-    let (Ok(customer), Ok(number)) = (CustomerId::parse(&id), InvoiceNumber::parse(&number)) else {
-        return not_found(&state, &staff);
+    let (customer, number) = match page::invoice_of(&state, &staff, &id, &number) {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     let Some(key) = form.key.as_deref().filter(|k| ulid::Ulid::from_string(k).is_ok()) else {
         return page::message(
@@ -197,15 +177,12 @@ pub async fn request(
     };
     let invoice = match state.store.get_invoice(&customer, &number).await {
         Ok(Some(found)) => found.value,
-        Ok(None) => return not_found(&state, &staff),
+        Ok(None) => return page::missing(&state, person),
         Err(err) => return page::failed(&state, person, &err),
     };
     let net_minor = match form.amount.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         None => None,
-        Some(text) => match relance::domain::decimal::parse_scaled(text, invoice.currency.exponent())
-            .ok()
-            .and_then(|m| i64::try_from(m).ok())
-        {
+        Some(text) => match page::amount_minor(text, invoice.currency) {
             Some(minor) => Some(minor),
             None => {
                 return page::message_with(

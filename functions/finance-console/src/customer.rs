@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use relance::context::Call;
 use relance::domain::invoice::DisputeChange;
-use relance::domain::{CustomerId, InvoiceNumber, InvoiceStatus, Money};
+use relance::domain::{CustomerId, InvoiceStatus, Money};
 use relance::invoicing::InvoicingError;
 use relance::view::timeline::sentence;
 use serde::{Deserialize, Serialize};
@@ -57,15 +57,7 @@ pub async fn page(
 ) -> Response {
     let person = &staff.person;
     let locale = person.locale;
-    let not_found = || {
-        page::message(
-            &state,
-            Some(person),
-            StatusCode::NOT_FOUND,
-            "not_found_title",
-            "not_found_body",
-        )
-    };
+    let not_found = || page::missing(&state, Some(person));
     let Ok(id) = CustomerId::parse(&id) else {
         return not_found();
     };
@@ -156,18 +148,10 @@ pub async fn open_dispute(
     form: Result<Form<DisputeForm>, FormRejection>,
 ) -> Response {
     let person = Some(&staff.person);
-    let Ok(Form(form)) = form else {
-        return page::message(
-            &state,
-            person,
-            StatusCode::BAD_REQUEST,
-            "bad_form_title",
-            "bad_form_body",
-        );
+    let form = match page::checked_form(&state, &staff, form, |f: &DisputeForm| f.csrf.as_deref()) {
+        Ok(form) => form,
+        Err(page) => return page,
     };
-    if let Err(page) = staff.check(&state, form.csrf.as_deref()) {
-        return page;
-    }
     let Ok(reason) = relance::domain::validation::text(form.text.as_deref().unwrap_or_default(), 1000) else {
         return page::message(
             &state,
@@ -177,27 +161,16 @@ pub async fn open_dispute(
             "text_body",
         );
     };
-    let (Ok(customer), Ok(number)) = (CustomerId::parse(&id), InvoiceNumber::parse(&number)) else {
-        return page::message(
-            &state,
-            person,
-            StatusCode::NOT_FOUND,
-            "not_found_title",
-            "not_found_body",
-        );
+    let (customer, number) = match page::invoice_of(&state, &staff, &id, &number) {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     let actor = staff.person.actor();
     let call = Call::at(&actor, state.now());
     match relance::invoicing::change_dispute(&state.store, &customer, &number, DisputeChange::Open(reason), call).await
     {
         Ok(_) => Redirect::to(&format!("/customers/{customer}?done=disputed")).into_response(),
-        Err(InvoicingError::UnknownInvoice) => page::message(
-            &state,
-            person,
-            StatusCode::NOT_FOUND,
-            "not_found_title",
-            "not_found_body",
-        ),
+        Err(InvoicingError::UnknownInvoice) => page::missing(&state, person),
         Err(InvoicingError::Rule(_)) => {
             page::message(&state, person, StatusCode::CONFLICT, "moved_title", "moved_body")
         }
@@ -218,20 +191,10 @@ pub struct MoneyForm {
 fn refused(state: &AppState, staff: &Staff, err: InvoicingError) -> Response {
     let person = Some(&staff.person);
     let detail = match &err {
-        InvoicingError::Invalid(fields) => fields
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.reason))
-            .collect::<Vec<_>>()
-            .join("; "),
+        InvoicingError::Invalid(fields) => page::field_errors(fields),
         InvoicingError::Rule(rule) => rule.to_string(),
         InvoicingError::UnknownInvoice | InvoicingError::UnknownCustomer => {
-            return page::message(
-                state,
-                person,
-                StatusCode::NOT_FOUND,
-                "not_found_title",
-                "not_found_body",
-            );
+            return page::missing(state, person);
         }
         _ => return page::failed(state, person, &err),
     };
@@ -254,44 +217,23 @@ pub async fn record_payment(
     form: Result<Form<MoneyForm>, FormRejection>,
 ) -> Response {
     let person = Some(&staff.person);
-    let Ok(Form(form)) = form else {
-        return page::message(
-            &state,
-            person,
-            StatusCode::BAD_REQUEST,
-            "bad_form_title",
-            "bad_form_body",
-        );
+    let form = match page::checked_form(&state, &staff, form, |f: &MoneyForm| f.csrf.as_deref()) {
+        Ok(form) => form,
+        Err(page) => return page,
     };
-    if let Err(page) = staff.check(&state, form.csrf.as_deref()) {
-        return page;
-    }
-    let (Ok(customer), Ok(number)) = (CustomerId::parse(&id), InvoiceNumber::parse(&number)) else {
-        return page::message(
-            &state,
-            person,
-            StatusCode::NOT_FOUND,
-            "not_found_title",
-            "not_found_body",
-        );
+    let (customer, number) = match page::invoice_of(&state, &staff, &id, &number) {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     let invoice = match state.store.get_invoice(&customer, &number).await {
         Ok(Some(found)) => found.value,
         Ok(None) => {
-            return page::message(
-                &state,
-                person,
-                StatusCode::NOT_FOUND,
-                "not_found_title",
-                "not_found_body",
-            );
+            return page::missing(&state, person);
         }
         Err(err) => return page::failed(&state, person, &err),
     };
     let amount = form.amount.as_deref().unwrap_or_default();
-    let minor = relance::domain::decimal::parse_scaled(amount, invoice.currency.exponent())
-        .ok()
-        .and_then(|m| i64::try_from(m).ok());
+    let minor = page::amount_minor(amount, invoice.currency);
     let date = form.date.as_deref().and_then(|d| d.parse::<chrono::NaiveDate>().ok());
     let method = form
         .method
@@ -333,26 +275,13 @@ pub async fn promise(
     form: Result<Form<MoneyForm>, FormRejection>,
 ) -> Response {
     let person = Some(&staff.person);
-    let Ok(Form(form)) = form else {
-        return page::message(
-            &state,
-            person,
-            StatusCode::BAD_REQUEST,
-            "bad_form_title",
-            "bad_form_body",
-        );
+    let form = match page::checked_form(&state, &staff, form, |f: &MoneyForm| f.csrf.as_deref()) {
+        Ok(form) => form,
+        Err(page) => return page,
     };
-    if let Err(page) = staff.check(&state, form.csrf.as_deref()) {
-        return page;
-    }
-    let (Ok(customer), Ok(number)) = (CustomerId::parse(&id), InvoiceNumber::parse(&number)) else {
-        return page::message(
-            &state,
-            person,
-            StatusCode::NOT_FOUND,
-            "not_found_title",
-            "not_found_body",
-        );
+    let (customer, number) = match page::invoice_of(&state, &staff, &id, &number) {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     let Some(date) = form.date.as_deref().and_then(|d| d.parse::<chrono::NaiveDate>().ok()) else {
         return page::message_with(

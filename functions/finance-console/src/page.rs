@@ -1,12 +1,15 @@
 //! Rendering a console page, and the one-message pages.
 
+use axum::Form;
+use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use relance::domain::Locale;
+use relance::domain::{Currency, CustomerId, InvoiceNumber, Locale};
 use relance::staff::Person;
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::auth::Staff;
 
 /// Renders `console/{name}.html` for `person` (their name and the
 /// session's CSRF token go to the layout).
@@ -66,6 +69,67 @@ pub fn message_with(
     )
 }
 
+/// "Nothing here": an unknown customer, invoice or credit.
+pub fn missing(state: &AppState, person: Option<&Person>) -> Response {
+    message(
+        state,
+        person,
+        StatusCode::NOT_FOUND,
+        "not_found_title",
+        "not_found_body",
+    )
+}
+
+/// A form's fields with its CSRF token (`csrf` reads it) checked, or the
+/// page that says which of the two is wrong; nothing is written either way.
+pub fn checked_form<T>(
+    state: &AppState,
+    staff: &Staff,
+    form: Result<Form<T>, FormRejection>,
+    csrf: impl Fn(&T) -> Option<&str>,
+) -> Result<T, Response> {
+    let Ok(Form(form)) = form else {
+        return Err(message(
+            state,
+            Some(&staff.person),
+            StatusCode::BAD_REQUEST,
+            "bad_form_title",
+            "bad_form_body",
+        ));
+    };
+    staff.check(state, csrf(&form))?;
+    Ok(form)
+}
+
+/// The customer and the invoice a path names, or "nothing here".
+pub fn invoice_of(
+    state: &AppState,
+    staff: &Staff,
+    id: &str,
+    number: &str,
+) -> Result<(CustomerId, InvoiceNumber), Response> {
+    match (CustomerId::parse(id), InvoiceNumber::parse(number)) {
+        (Ok(customer), Ok(number)) => Ok((customer, number)),
+        _ => Err(missing(state, Some(&staff.person))),
+    }
+}
+
+/// The rules' words for refused fields, one `field: reason` after another.
+pub fn field_errors(fields: &[relance::domain::FieldError]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.reason))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// An amount typed in the currency's units ("40.00"), in minor units.
+pub fn amount_minor(text: &str, currency: Currency) -> Option<i64> {
+    relance::domain::decimal::parse_scaled(text, currency.exponent())
+        .ok()
+        .and_then(|m| i64::try_from(m).ok())
+}
+
 /// Something on our side failed: logged here, an apology there.
 pub fn failed(state: &AppState, person: Option<&Person>, err: &dyn std::fmt::Display) -> Response {
     tracing::error!(error = %err, "console action failed");
@@ -79,7 +143,7 @@ pub fn failed(state: &AppState, person: Option<&Person>, err: &dyn std::fmt::Dis
 }
 
 pub async fn not_found(axum::extract::State(state): axum::extract::State<std::sync::Arc<AppState>>) -> Response {
-    message(&state, None, StatusCode::NOT_FOUND, "not_found_title", "not_found_body")
+    missing(&state, None)
 }
 
 pub async fn stylesheet() -> Response {

@@ -161,28 +161,15 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let mut retry = crate::retry::Retry::tries(5);
-        loop {
-            let Some(current) = self.get_customer(id).await? else {
-                return Ok(false);
-            };
-            if current.value.surveys_opted_out {
-                return Ok(false);
-            }
-            let mut customer = current.value;
-            customer.surveys_opted_out = true;
-            let event = HistoryEvent::new(id.clone(), now, actor.clone(), EventKind::SurveysOptedOut);
-            let mut tx = Tx::default();
-            self.put_profile(&mut tx, customer, current.version)?;
-            self.put_event(&mut tx, &event)?;
-            if let TxOutcome::Committed = tx.commit(self).await? {
-                return Ok(true);
-            }
-            retry
-                .again()
-                .await
-                .map_err(|_| StoreError::Contention("customer profile"))?;
-        }
+        let changed = self
+            .change_profile(id, actor, now, |customer| {
+                (!customer.surveys_opted_out).then(|| {
+                    customer.surveys_opted_out = true;
+                    EventKind::SurveysOptedOut
+                })
+            })
+            .await?;
+        Ok(changed == Some(true))
     }
 
     /// Pauses (or resumes) every reminder to the customer, recorded with
@@ -195,20 +182,38 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Option<bool>, StoreError> {
+        self.change_profile(id, actor, now, |customer| {
+            (customer.paused != paused).then(|| {
+                customer.paused = paused;
+                if paused {
+                    EventKind::RemindersPaused
+                } else {
+                    EventKind::RemindersResumed
+                }
+            })
+        })
+        .await
+    }
+
+    /// Changes the customer's profile with `change` and records the event
+    /// it returns, in one transaction; a concurrent edit makes it read and
+    /// decide again. `None`: no such customer; `Some(false)`: `change`
+    /// found nothing to do, and nothing was written.
+    async fn change_profile(
+        &self,
+        id: &CustomerId,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        change: impl Fn(&mut Customer) -> Option<EventKind>,
+    ) -> Result<Option<bool>, StoreError> {
         let mut retry = crate::retry::Retry::tries(5);
         loop {
             let Some(current) = self.get_customer(id).await? else {
                 return Ok(None);
             };
-            if current.value.paused == paused {
-                return Ok(Some(false));
-            }
             let mut customer = current.value;
-            customer.paused = paused;
-            let kind = if paused {
-                EventKind::RemindersPaused
-            } else {
-                EventKind::RemindersResumed
+            let Some(kind) = change(&mut customer) else {
+                return Ok(Some(false));
             };
             let event = HistoryEvent::new(id.clone(), now, actor.clone(), kind);
             let mut tx = Tx::default();
@@ -234,32 +239,15 @@ impl Store {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let mut retry = crate::retry::Retry::tries(5);
-        loop {
-            let Some(current) = self.get_customer(id).await? else {
-                return Ok(None);
-            };
-            let mut customer = current.value;
-            customer.links_valid_from = Some(now);
-            let event = HistoryEvent::new(
-                id.clone(),
-                now,
-                actor.clone(),
-                EventKind::LinksRevoked {
+        let revoked = self
+            .change_profile(id, actor, now, |customer| {
+                customer.links_valid_from = Some(now);
+                Some(EventKind::LinksRevoked {
                     reason: reason.to_string(),
-                },
-            );
-            let mut tx = Tx::default();
-            self.put_profile(&mut tx, customer, current.version)?;
-            self.put_event(&mut tx, &event)?;
-            if let TxOutcome::Committed = tx.commit(self).await? {
-                return Ok(Some(now));
-            }
-            retry
-                .again()
-                .await
-                .map_err(|_| StoreError::Contention("customer profile"))?;
-        }
+                })
+            })
+            .await?;
+        Ok(revoked.map(|_| now))
     }
 
     /// Writes a changed profile in `tx`, provided nobody changed it since
