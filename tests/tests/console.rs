@@ -1199,3 +1199,163 @@ async fn an_invoice_page_shows_its_emails_its_reminders_and_the_next_one_and_no_
     let (status, _, _) = call(&app, "GET", &uri, None, None).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "no session, no invoice");
 }
+
+#[tokio::test]
+async fn a_hand_off_is_taken_over_once_and_a_failing_address_is_replaced_from_the_to_do() {
+    let world = World::new("console-handoff").await;
+    world.create_customer("roux", json!({})).await;
+    world.create_customer("gone", json!({})).await;
+    let (status, invoice) = world.issue("r1", &invoice_body("roux")).await;
+    assert_eq!(status, 201, "{invoice}");
+    let number = invoice["number"].as_str().expect("number").to_string();
+    // Each stage's business day, the hand-off last (50 days after 1 April).
+    for day in [
+        "2026-03-30",
+        "2026-04-06",
+        "2026-04-13",
+        "2026-04-27",
+        "2026-05-11",
+        "2026-05-21",
+    ] {
+        common::pass_on(&world, common::date(day)).await;
+        world.settle().await;
+    }
+    // The mail system says Gone's address bounces.
+    let gone = CustomerId::parse("gone").expect("id");
+    let profile = world.store.get_customer(&gone).await.expect("read").expect("there");
+    let now = world.state.now();
+    let bounce = relance::domain::HistoryEvent::new(
+        gone.clone(),
+        now,
+        Actor::system("ses-feedback"),
+        EventKind::EmailBounced {
+            address: world.email("gone"),
+            permanent: true,
+            detail: "5.1.1".into(),
+            stream: relance::domain::feedback::Stream::Transactional,
+            message_id: "m-1".into(),
+            action: relance::domain::feedback::Action::SuppressAddress,
+        },
+    );
+    let written = world
+        .store
+        .record_mail_feedback(
+            &profile,
+            "n-1",
+            relance::domain::feedback::Action::SuppressAddress,
+            &bounce,
+            now,
+        )
+        .await
+        .expect("recorded");
+    assert_eq!(written, relance::store::FeedbackWrite::Written);
+
+    let app = finance_console::router(state(&world, true));
+    let (session, csrf) = signed_in(&app, "camille").await;
+    let (status, _, page) = call(&app, "GET", "/", Some(&session), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Relances terminées · une personne prend le relais"),
+        "{page}"
+    );
+    assert!(page.contains("Adresse email en échec"), "{page}");
+    let take_over = format!("/customers/roux/invoices/{number}/take-over");
+    assert!(page.contains(&format!("action=\"{take_over}\"")), "{page}");
+    let (_, _, invoice_page) = call(
+        &app,
+        "GET",
+        &format!("/customers/roux/invoices/{number}"),
+        Some(&session),
+        None,
+    )
+    .await;
+    assert!(invoice_page.contains("Je m&#x27;en occupe"), "{invoice_page}");
+
+    // Refused forms write nothing.
+    let items = world.item_count().await;
+    let refused = [
+        (take_over.clone(), "csrf=forged".to_string(), StatusCode::FORBIDDEN),
+        (
+            "/customers/gone/email".into(),
+            format!("csrf={csrf}&email=a%40b.fr%2Cc%40d.fr"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/customers/gone/email".into(),
+            format!("csrf={csrf}&email=pas-une-adresse"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/customers/gone/email".into(),
+            format!("csrf={csrf}&email={}", world.email("gone").replace('@', "%40")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/customers/nobody/email".into(),
+            format!("csrf={csrf}&email=a%40b.fr"),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/customers/roux/invoices/F2026-999999/take-over".into(),
+            format!("csrf={csrf}"),
+            StatusCode::CONFLICT,
+        ),
+    ];
+    for (uri, form, expected) in &refused {
+        let (status, _, page) = call(&app, "POST", uri, Some(&session), Some(form)).await;
+        assert_eq!(status, *expected, "{uri} {form}: {page}");
+    }
+    assert_eq!(world.item_count().await, items, "nothing written by a refused form");
+
+    // Taken over: off the to-do; a second press finds it done.
+    let (status, _, _) = call(&app, "POST", &take_over, Some(&session), Some(&format!("csrf={csrf}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, page) = call(&app, "POST", &take_over, Some(&session), Some(&format!("csrf={csrf}"))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    let history = common::history(&world, "roux").await;
+    let by: Vec<&str> = history
+        .iter()
+        .filter(|e| e.kind.name() == "handoff_taken")
+        .map(|e| e.actor.0.as_str())
+        .collect();
+    assert_eq!(by, ["console:camille"]);
+
+    // A new address: mail flows again, and the to-do is clear.
+    let fixed = world.email("gone-fixed");
+    let (status, _, page) = call(
+        &app,
+        "POST",
+        "/customers/gone/email",
+        Some(&session),
+        Some(&format!("csrf={csrf}&email={}", fixed.replace('@', "%40"))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let profile = world
+        .store
+        .get_customer(&gone)
+        .await
+        .expect("read")
+        .expect("there")
+        .value;
+    assert_eq!(
+        (profile.email.as_str(), profile.email_suppressed),
+        (fixed.as_str(), false)
+    );
+    assert!(
+        profile.links_valid_from.is_some(),
+        "links to the old address stop opening"
+    );
+    let (_, _, page) = call(&app, "GET", "/?done=email_changed", Some(&session), None).await;
+    assert!(page.contains("Adresse enregistrée"), "{page}");
+    assert!(
+        !page.contains("Adresse email en échec") && !page.contains("prend le relais"),
+        "{page}"
+    );
+    let (status, _, _) = call(&app, "GET", "/?done=no_such_word", Some(&session), None).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "an unknown word says nothing, and fails nothing"
+    );
+}

@@ -82,6 +82,15 @@ fn feedback_events(history: &[HistoryEvent]) -> Vec<(String, Action)> {
         .collect()
 }
 
+/// The customers the to-do lists for a failing address, and since when.
+async fn bounced_on_todo(world: &World) -> Vec<(String, DateTime<Utc>)> {
+    let list = world.store.todo().await.expect("to-do");
+    list.into_iter()
+        .filter(|t| t.kind == relance::domain::todo::TodoKind::BouncedAddress)
+        .map(|t| (t.customer_id.unwrap_or_default(), t.since))
+        .collect()
+}
+
 async fn customer(world: &World, id: &str) -> relance::domain::Customer {
     world
         .store
@@ -128,6 +137,13 @@ async fn a_hard_bounce_suppresses_the_address_once_then_finance_is_alerted_until
         .count();
     assert_eq!((applied, duplicates), (1, 2), "{outcomes:?}");
     assert!(customer(&world, "gone").await.email_suppressed);
+    // The to-do asks for another address, counted from the notification.
+    let bounced = bounced_on_todo(&world).await;
+    assert_eq!(
+        bounced,
+        [("gone".to_string(), now)],
+        "one to-do entry for three deliveries"
+    );
     let id = CustomerId::parse("gone").expect("id");
     let history = world.store.full_history(&id).await.expect("history");
     assert_eq!(
@@ -166,6 +182,7 @@ async fn a_hard_bounce_suppresses_the_address_once_then_finance_is_alerted_until
     let (status, _) = world.call("PUT", "/customers/gone", &[], Some(&body)).await;
     assert_eq!(status, 200);
     assert!(!customer(&world, "gone").await.email_suppressed);
+    assert_eq!(bounced_on_todo(&world).await, [], "a new address clears the to-do");
     let summary = pass(&world, "2026-04-06").await;
     assert_eq!(summary.by_stage.get("help_first"), Some(&1));
     assert_eq!(world.mailbox.to(&fixed).await.expect("mailbox").len(), 1);

@@ -352,6 +352,32 @@ async fn a_survey_get_records_nothing_the_post_records_once_and_a_detractor_aler
         &e.kind,
         EventKind::FinanceAlerted { reason, .. } if reason.starts_with("nps answer 3")
     )));
+
+    // The unhappy answer waits on the to-do, once (the second answer did
+    // not add one), with the help request's 48 hours; answering the
+    // customer takes it off.
+    let detractors = || async {
+        let list = world.store.todo().await.expect("to-do");
+        list.into_iter()
+            .filter(|t| t.kind == relance::domain::todo::TodoKind::DetractorAlert)
+            .map(|t| (t.customer_id.unwrap_or_default(), t.reference, t.deadline))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        detractors().await,
+        [("acme".to_string(), paid_event.id.to_string(), at(2026, 3, 12, 11))]
+    );
+    let actor = relance::domain::Actor("console:camille".into());
+    relance::help::person_replied(
+        &world.store,
+        &id,
+        &actor,
+        "Appelée, excuses faites.".into(),
+        at(2026, 3, 10, 15),
+    )
+    .await
+    .expect("replied");
+    assert_eq!(detractors().await, [], "answered: off the to-do");
 }
 
 #[tokio::test]

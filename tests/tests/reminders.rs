@@ -124,6 +124,35 @@ async fn a_late_invoice_walks_through_every_stage_once_then_a_person_takes_over(
             assert!(!reason.is_empty());
         }
     }
+
+    // The hand-off waits on the to-do, once, until a person takes it over;
+    // taking it twice records once.
+    let handoffs = || async {
+        let list = world.store.todo().await.expect("to-do");
+        list.into_iter()
+            .filter(|t| t.kind == relance::domain::todo::TodoKind::Handoff)
+            .map(|t| (t.customer_id.unwrap_or_default(), t.reference))
+            .collect::<Vec<_>>()
+    };
+    let number = invoice["number"].as_str().expect("number").to_string();
+    assert_eq!(handoffs().await, [("late".to_string(), number.clone())]);
+    let number = relance::domain::InvoiceNumber::parse(&number).expect("number");
+    let camille = relance::domain::Actor("console:camille".into());
+    let now = world.state.now();
+    let (first, second) = tokio::join!(
+        world.store.take_over(&id, &number, &camille, now),
+        world.store.take_over(&id, &number, &camille, now)
+    );
+    let taken = [first, second].into_iter().filter(|t| matches!(t, Ok(true))).count();
+    assert_eq!(taken, 1, "one of two presses at once takes it over");
+    assert_eq!(handoffs().await, [], "taken over: off the to-do");
+    let history = world.store.full_history(&id).await.expect("history");
+    let taken: Vec<&str> = history
+        .iter()
+        .filter(|e| e.kind.name() == "handoff_taken")
+        .map(|e| e.actor.0.as_str())
+        .collect();
+    assert_eq!(taken, ["console:camille"]);
 }
 
 #[tokio::test]

@@ -13,9 +13,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use relance::context::Call;
 use relance::credits::{CreditContext, CreditError};
 use relance::domain::invoice::DisputeChange;
-use relance::domain::{CustomerId, InvoiceNumber};
+use relance::domain::{Customer, CustomerId, Email, InvoiceNumber};
 use relance::invoicing::InvoicingError;
 use relance::staff::Role;
+use relance::store::StoreError;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -247,6 +248,113 @@ pub async fn refuse(
         match credits(&state).cancel(&id, &credit, &reason, &call).await {
             Ok(_) => Ok(back("refused")),
             Err(err) => Err(credit_refused(&state, &staff, err)),
+        }
+    };
+    result.await.unwrap_or_else(|page| page)
+}
+
+/// "I am taking it over": the hand-off after the last reminder stage
+/// leaves the to-do, recorded with who took it. A second press finds
+/// nothing waiting and writes nothing.
+pub async fn take_over(
+    State(state): State<Arc<AppState>>,
+    Path((id, number)): Path<(String, String)>,
+    staff: Staff,
+    form: Result<Form<ActionForm>, FormRejection>,
+) -> Response {
+    let person = Some(&staff.person);
+    let result = async {
+        let form = checked(&state, &staff, form)?;
+        let id = customer(&state, &staff, &id)?;
+        let number = InvoiceNumber::parse(&number).map_err(|_| page::missing(&state, person))?;
+        match state
+            .store
+            .take_over(&id, &number, &staff.person.actor(), state.now())
+            .await
+        {
+            Ok(true) if form.back.as_deref() == Some("invoice") => {
+                Ok(Redirect::to(&format!("/customers/{id}/invoices/{number}?done=taken_over")).into_response())
+            }
+            Ok(true) => Ok(back("taken_over")),
+            Ok(false) => Err(page::message(
+                &state,
+                person,
+                StatusCode::CONFLICT,
+                "moved_title",
+                "moved_body",
+            )),
+            Err(err) => Err(page::failed(&state, person, &err)),
+        }
+    };
+    result.await.unwrap_or_else(|page| page)
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    csrf: Option<String>,
+    email: Option<String>,
+    back: Option<String>,
+}
+
+/// A new address for a customer whose address bounced (or changed): mail
+/// flows again, the links mailed to the old address stop opening anything,
+/// and the history says who changed it.
+pub async fn change_email(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    staff: Staff,
+    form: Result<Form<EmailForm>, FormRejection>,
+) -> Response {
+    let person = Some(&staff.person);
+    let result = async {
+        let form = page::checked_form(&state, &staff, form, |f: &EmailForm| f.csrf.as_deref())?;
+        let id = customer(&state, &staff, &id)?;
+        let email = Email::parse(form.email.as_deref().unwrap_or_default().trim()).map_err(|_| {
+            page::message(
+                &state,
+                person,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "email_title",
+                "email_body",
+            )
+        })?;
+        let current = match state.store.get_customer(&id).await {
+            Ok(Some(found)) => found.value,
+            Ok(None) => return Err(page::missing(&state, person)),
+            Err(err) => return Err(page::failed(&state, person, &err)),
+        };
+        if current.email == email {
+            return Err(page::message(
+                &state,
+                person,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "email_same_title",
+                "email_same_body",
+            ));
+        }
+        let changed = Customer {
+            email,
+            email_suppressed: false,
+            email_suppressed_at: None,
+            ..current
+        };
+        match state
+            .store
+            .save_customer(&changed, &staff.person.actor(), state.now())
+            .await
+        {
+            Ok(_) if form.back.as_deref() == Some("customer") => {
+                Ok(Redirect::to(&format!("/customers/{id}?done=email_changed")).into_response())
+            }
+            Ok(_) => Ok(back("email_changed")),
+            Err(StoreError::Contention(_)) => Err(page::message(
+                &state,
+                person,
+                StatusCode::CONFLICT,
+                "moved_title",
+                "moved_body",
+            )),
+            Err(err) => Err(page::failed(&state, person, &err)),
         }
     };
     result.await.unwrap_or_else(|page| page)

@@ -14,6 +14,7 @@ use relance::domain::dunning::decide_tone;
 use relance::domain::facts::customer_facts;
 use relance::domain::message::{Message, MessageStatus};
 use relance::domain::pass_plan::{NextReminder, next_reminder};
+use relance::domain::todo::TodoKind;
 use relance::domain::{CustomerId, EventKind, HistoryEvent, InvoiceNumber, InvoiceStatus, Locale, Money};
 use relance::view::InvoiceView;
 use relance::view::timeline::sentence;
@@ -96,6 +97,7 @@ pub async fn page(
     State(state): State<Arc<AppState>>,
     Path((id, number)): Path<(String, String)>,
     staff: Staff,
+    done: axum::extract::Query<crate::todo::Done>,
 ) -> Response {
     let person = &staff.person;
     let locale = person.locale;
@@ -111,12 +113,13 @@ pub async fn page(
     let (Ok(id), Ok(number)) = (CustomerId::parse(&id), InvoiceNumber::parse(&number)) else {
         return not_found();
     };
-    let (customer, invoice, (dunning, history)) = match futures::try_join!(
+    let (customer, invoice, (dunning, history), handoffs) = match futures::try_join!(
         state.store.get_customer(&id),
         state.store.get_invoice(&id, &number),
         state.store.dunning_and_history(&id, false),
+        state.store.waiting_for(&id, TodoKind::Handoff),
     ) {
-        Ok((Some(c), Some(i), found)) => (c.value, i.value, found),
+        Ok((Some(c), Some(i), found, handoffs)) => (c.value, i.value, found, handoffs),
         Ok(_) => return not_found(),
         Err(err) => return page::failed(&state, Some(person), &err),
     };
@@ -294,6 +297,10 @@ pub async fn page(
             "emails": emails,
             "reminders": reminders,
             "next": next,
+            // The hand-off waiting on this invoice, for its "I am taking
+            // it over" button.
+            "done": done.word(),
+            "handed_off": handoffs.iter().any(|h| h.reference == number.as_str()),
             "events": events,
         }),
     )

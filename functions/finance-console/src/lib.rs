@@ -101,6 +101,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/customers/{id}/invoices/{number}", get(invoice::page))
         .route("/customers/{id}/reply", post(actions::reply))
         .route("/customers/{id}/reminders", post(actions::pause))
+        .route("/customers/{id}/email", post(actions::change_email))
+        .route("/customers/{id}/invoices/{number}/take-over", post(actions::take_over))
         .route(
             "/customers/{id}/invoices/{number}/dispute",
             post(customer::open_dispute),

@@ -54,12 +54,23 @@ struct Row {
     credit_invoice: Option<String>,
     requested_by: Option<String>,
     may_approve: bool,
+    /// A detractor's answer: "NPS 3/10".
+    answer: Option<String>,
 }
 
 /// What the last action did, said once on the page it lands on.
 #[derive(Deserialize, Default)]
 pub struct Done {
     done: Option<String>,
+}
+
+impl Done {
+    /// The word, if it is one (it names a key of the words file).
+    pub fn word(&self) -> Option<&str> {
+        self.done
+            .as_deref()
+            .filter(|d| d.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+    }
 }
 
 pub async fn page(State(state): State<Arc<AppState>>, staff: Staff, done: Query<Done>) -> Response {
@@ -87,7 +98,22 @@ pub async fn page(State(state): State<Arc<AppState>>, staff: Staff, done: Query<
             credit_invoice: None,
             requested_by: None,
             may_approve: false,
+            answer: None,
         };
+        if t.kind == TodoKind::DetractorAlert
+            && let Some(customer) = t.customer_id.as_deref().and_then(|c| CustomerId::parse(c).ok())
+        {
+            match state.store.get_survey(&customer, &t.reference).await {
+                Ok(Some(survey)) => {
+                    row.answer = survey.answer.map(|score| {
+                        let top = survey.question.scores().end().to_owned();
+                        format!("{} {score}/{top}", survey.question.name().to_uppercase())
+                    });
+                }
+                Ok(None) => {}
+                Err(err) => return page::failed(&state, Some(person), &err),
+            }
+        }
         if t.kind == TodoKind::CreditApproval
             && let Some(customer) = t.customer_id.as_deref().and_then(|c| CustomerId::parse(c).ok())
         {
@@ -116,7 +142,7 @@ pub async fn page(State(state): State<Arc<AppState>>, staff: Staff, done: Query<
             "csrf": staff.csrf,
             "rows": rows,
             "late": late,
-            "done": done.done.as_deref().filter(|d| d.chars().all(|c| c.is_ascii_lowercase() || c == '_')),
+            "done": done.word(),
         }),
     )
 }

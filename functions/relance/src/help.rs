@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::help::{HELP_NOTE_DAYS, HELP_NOTE_MAX_CHARS, HelpChoice};
 use crate::domain::message::{Message, Purpose};
+use crate::domain::todo::TodoKind;
 use crate::domain::validation::text;
 use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent, Invoice, InvoiceNumber, InvoiceStatus};
 use crate::retry::Retry;
@@ -145,8 +146,9 @@ pub async fn person_replied(
                 },
             ));
         }
+        let alerts = store.waiting_for(customer, TodoKind::DetractorAlert).await?;
         let versions: Vec<(&Invoice, u64)> = waiting.iter().map(|v| (&v.value, v.version)).collect();
-        match store.update_invoices(&versions, &events, None, None, now).await? {
+        match store.person_replied(customer, &versions, &events, &alerts).await? {
             TxOutcome::Committed => return Ok(events),
             _ => retry.again().await.map_err(|_| StoreError::Contention("reply"))?,
         }

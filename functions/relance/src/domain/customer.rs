@@ -47,6 +47,9 @@ pub struct Customer {
     /// The address bounced or complained: relance must not mail it.
     #[serde(default)]
     pub email_suppressed: bool,
+    /// When the mail system told us: the to-do's deadline counts from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_suppressed_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The customer unsubscribed from surveys (one click in any survey).
     #[serde(default)]
     pub surveys_opted_out: bool,
@@ -105,7 +108,16 @@ impl Customer {
         self.surveys_opted_out |= current.surveys_opted_out;
         // The suppression belongs to the address that bounced: when
         // finance records another one, mail flows again.
-        self.email_suppressed |= current.email_suppressed && current.email == self.email;
+        let same_address = current.email == self.email;
+        self.email_suppressed |= current.email_suppressed && same_address;
+        self.email_suppressed_at = if self.email_suppressed {
+            current
+                .email_suppressed_at
+                .filter(|_| same_address)
+                .or(self.email_suppressed_at)
+        } else {
+            None
+        };
         self.links_valid_from = if current.email == self.email {
             current.links_valid_from
         } else {
@@ -290,6 +302,7 @@ impl CustomerInput {
                 customer_since: self.customer_since,
                 paused: self.paused,
                 email_suppressed: false,
+                email_suppressed_at: None,
                 surveys_opted_out: false,
                 links_valid_from: None,
                 service_code,

@@ -171,6 +171,11 @@ pub enum EventKind {
     RemindersPaused,
     /// Finance resumed the customer's reminders.
     RemindersResumed,
+    /// A person took over the hand-off that starts at this invoice (the
+    /// call, the letter): it leaves the to-do.
+    HandoffTaken {
+        number: InvoiceNumber,
+    },
     /// Every link mailed to the customer until now was revoked.
     LinksRevoked {
         reason: String,
@@ -380,6 +385,7 @@ impl EventKind {
             EventKind::SurveysOptedOut => "surveys_opted_out",
             EventKind::RemindersPaused => "reminders_paused",
             EventKind::RemindersResumed => "reminders_resumed",
+            EventKind::HandoffTaken { .. } => "handoff_taken",
             EventKind::LinksRevoked { .. } => "links_revoked",
             EventKind::HelpRequested { .. } => "help_requested",
             EventKind::HelpRequestAnswered { .. } => "help_request_answered",

@@ -9,6 +9,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::credit::{Credit, CreditStatus};
+use super::customer::Customer;
+use super::event::{EventKind, HistoryEvent};
+use super::ids::CustomerId;
 use super::invoice::Invoice;
 
 /// What a person has to do.
@@ -19,10 +22,20 @@ pub enum TodoKind {
     /// page makes). Answering (`POST /customers/{id}/replies`) resumes the
     /// reminders.
     HelpRequest,
+    /// A customer answered a survey as a detractor: a person answers them
+    /// within 48 hours, the promise a help request makes. Answering the
+    /// customer clears it.
+    DetractorAlert,
     /// A dispute is open on an invoice: no reminder until it is settled.
     Dispute,
+    /// The last reminder stage passed: automatic reminders stopped and a
+    /// person takes over (a call). Taking it over clears it.
+    Handoff,
     /// A goodwill credit above the threshold waits for a second person.
     CreditApproval,
+    /// The customer's address bounced or complained: nothing reaches them
+    /// until finance records another address.
+    BouncedAddress,
     /// A bank entry relance could not match with certainty.
     BankReview,
 }
@@ -31,8 +44,11 @@ impl TodoKind {
     pub fn name(self) -> &'static str {
         match self {
             TodoKind::HelpRequest => "help_request",
+            TodoKind::DetractorAlert => "detractor_alert",
             TodoKind::Dispute => "dispute",
+            TodoKind::Handoff => "handoff",
             TodoKind::CreditApproval => "credit_approval",
+            TodoKind::BouncedAddress => "bounced_address",
             TodoKind::BankReview => "bank_review",
         }
     }
@@ -40,8 +56,11 @@ impl TodoKind {
     pub fn parse(name: &str) -> Option<Self> {
         [
             TodoKind::HelpRequest,
+            TodoKind::DetractorAlert,
             TodoKind::Dispute,
+            TodoKind::Handoff,
             TodoKind::CreditApproval,
+            TodoKind::BouncedAddress,
             TodoKind::BankReview,
         ]
         .into_iter()
@@ -52,10 +71,13 @@ impl TodoKind {
     /// help request's 48 hours is the promise printed on the page; a
     /// dispute deserves an answer within a working week; a credit's
     /// approval and a bank entry within a working day, so neither the
-    /// customer's gesture nor the books wait.
+    /// customer's gesture nor the books wait. An unhappy customer gets the
+    /// help request's 48 hours; a hand-off's call and a bounced address
+    /// two days, before the customer is left without news for long.
     pub fn allowed(self) -> Duration {
         match self {
-            TodoKind::HelpRequest => Duration::hours(48),
+            TodoKind::HelpRequest | TodoKind::DetractorAlert => Duration::hours(48),
+            TodoKind::Handoff | TodoKind::BouncedAddress => Duration::hours(48),
             TodoKind::Dispute => Duration::days(5),
             TodoKind::CreditApproval | TodoKind::BankReview => Duration::hours(24),
         }
@@ -121,6 +143,47 @@ pub fn for_credit(credit: &Credit) -> Option<Todo> {
             credit.requested_at,
         )
     })
+}
+
+/// A customer whose address bounced waits for a new one. Suppressions
+/// recorded before the moment was kept count from the customer's start:
+/// late, which is what they are.
+pub fn for_customer(customer: &Customer) -> Option<Todo> {
+    customer.email_suppressed.then(|| {
+        let since = customer
+            .email_suppressed_at
+            .unwrap_or_else(|| customer.customer_since.and_time(chrono::NaiveTime::MIN).and_utc());
+        Todo::new(
+            TodoKind::BouncedAddress,
+            Some(customer.id.as_str().to_string()),
+            customer.id.as_str().to_string(),
+            since,
+        )
+    })
+}
+
+/// The hand-off the last stage's events announce, if they do: one entry
+/// for the customer, named after the first invoice handed off.
+pub fn for_handoff(events: &[HistoryEvent]) -> Option<Todo> {
+    events.iter().find_map(|e| match &e.kind {
+        EventKind::HandedOff { number, .. } => Some(Todo::new(
+            TodoKind::Handoff,
+            Some(e.customer_id.as_str().to_string()),
+            number.as_str().to_string(),
+            e.at,
+        )),
+        _ => None,
+    })
+}
+
+/// A detractor's answer to survey `survey`, alerted at `at`.
+pub fn for_detractor(customer: &CustomerId, survey: &str, at: DateTime<Utc>) -> Todo {
+    Todo::new(
+        TodoKind::DetractorAlert,
+        Some(customer.as_str().to_string()),
+        survey.to_string(),
+        at,
+    )
 }
 
 /// Most urgent first: the earliest deadline, then the kind, customer and

@@ -12,6 +12,7 @@ fn profile_item(customer: &Customer, version: u64) -> Envelope<&Customer> {
     Envelope::new(keys::customer_pk(&customer.id), keys::PROFILE_SK, "customer", customer)
         .at_version(version)
         .listed(keys::customer_list_keys(&customer.id))
+        .waiting(crate::domain::todo::for_customer(customer).as_ref())
 }
 
 const CUSTOMERS: Sharded = Sharded {

@@ -188,6 +188,9 @@ impl Store {
         for event in events {
             self.put_event(&mut tx, event)?;
         }
+        if let Some(handoff) = crate::domain::todo::for_handoff(events) {
+            self.put_waiting(&mut tx, customer, &handoff)?;
+        }
         tx.commit(self).await
     }
 

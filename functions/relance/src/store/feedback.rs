@@ -61,7 +61,11 @@ impl Store {
         )?;
         let mut changed = customer.value.clone();
         match action {
-            Action::SuppressAddress => changed.email_suppressed = true,
+            Action::SuppressAddress if !changed.email_suppressed => {
+                changed.email_suppressed = true;
+                changed.email_suppressed_at = Some(now);
+            }
+            Action::SuppressAddress => {}
             Action::StopSurveys => changed.surveys_opted_out = true,
             Action::RecordOnly => {}
         }

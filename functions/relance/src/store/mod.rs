@@ -21,6 +21,7 @@ mod surveys;
 mod todo;
 mod tokens;
 pub mod tx;
+mod waiting;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;

@@ -174,6 +174,8 @@ impl Store {
         self.put_event(&mut tx, event)?;
         if let Some(alert) = alert {
             self.put_message(&mut tx, alert)?;
+            let todo = crate::domain::todo::for_detractor(&survey.customer_id, &survey.id, now);
+            self.put_waiting(&mut tx, &survey.customer_id, &todo)?;
         }
         tx.commit(self).await
     }

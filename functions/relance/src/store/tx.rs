@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use serde::Serialize;
 
 use super::{Store, StoreError};
@@ -31,6 +31,7 @@ pub enum Part {
     Dunning,
     BankEntry,
     BankMark,
+    Waiting,
 }
 
 #[derive(Debug)]
@@ -125,6 +126,23 @@ impl Tx {
         }
         self.items
             .push(TransactWriteItem::builder().update(update.build()?).build());
+        self.parts.push(part);
+        Ok(())
+    }
+
+    pub fn delete(&mut self, store: &Store, part: Part, key: Item, cond: Cond<'_>) -> Result<(), StoreError> {
+        let mut delete = Delete::builder().table_name(&store.table).set_key(Some(key));
+        if !cond.expression.is_empty() {
+            delete = delete.condition_expression(cond.expression);
+        }
+        for (k, v) in cond.values {
+            delete = delete.expression_attribute_values(k, v);
+        }
+        for (k, v) in cond.names {
+            delete = delete.expression_attribute_names(k, v);
+        }
+        self.items
+            .push(TransactWriteItem::builder().delete(delete.build()?).build());
         self.parts.push(part);
         Ok(())
     }

@@ -221,6 +221,10 @@ pub fn sentence(event: &HistoryEvent, locale: Locale) -> String {
             "Relances reprises pour ce client.".into(),
             "Reminders resumed for this customer.".into(),
         ),
+        EventKind::HandoffTaken { number } => pick(
+            format!("Suivi de {number} pris en main par une personne."),
+            format!("A person took over {number} after the last reminder."),
+        ),
         EventKind::LinksRevoked { reason } => pick(
             format!("Tous les liens envoyés jusqu'ici au client sont révoqués : {reason}"),
             format!("Every link sent to the customer so far was revoked: {reason}"),
