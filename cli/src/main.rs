@@ -8,7 +8,6 @@ use clap::{Parser, Subcommand};
 use relance::domain::Locale;
 use relance::domain::dunning::Tone;
 use relance::render::Renderer;
-use relance::view::sample;
 use relance_cli::api::{Answer, Api};
 use relance_cli::import::import;
 use reqwest::Method;
@@ -235,7 +234,8 @@ enum Command {
         #[command(subcommand)]
         command: BankCommand,
     },
-    /// Render an email with sample data: invoice, or reminder.
+    /// Render any email with sample data: invoice, reminder, thanks,
+    /// survey, credit, help_alert, survey_alert, finance_alert, book_copy.
     Render {
         template: String,
         #[arg(long, default_value = "fr")]
@@ -420,33 +420,33 @@ fn print(answer: &Answer) -> Result<()> {
 }
 
 fn render(template: &str, locale: &str, part: &str, stage: &str, tone: &str) -> Result<()> {
+    use relance::view::preview;
     let locale = match locale {
         "fr" => Locale::Fr,
         "en" => Locale::En,
         other => bail!("locale: `{other}` is not fr or en"),
     };
     let renderer = Renderer::new()?;
-    let email = match template {
-        "invoice" => renderer.email("invoice", locale, &sample::invoice_email(locale)?)?,
-        "reminder" => {
-            let policy = relance::domain::dunning::Policy::configured().map_err(anyhow::Error::msg)?;
-            let stages: Vec<&str> = policy
-                .stages
-                .iter()
-                .filter(|s| s.email)
-                .map(|s| s.name.as_str())
-                .collect();
-            if !stages.contains(&stage) {
-                bail!("stage: `{stage}` is not one of the emailed stages {stages:?}");
-            }
-            let tone = Tone::ALL
-                .into_iter()
-                .find(|t| t.name() == tone)
-                .with_context(|| format!("tone: one of {:?}", Tone::ALL.map(Tone::name)))?;
-            renderer.email("reminder", locale, &sample::reminder_email(locale, stage, tone, 2)?)?
-        }
-        other => bail!("template: `{other}` has no sample data yet (invoice, reminder)"),
+    let policy = relance::domain::dunning::Policy::configured().map_err(anyhow::Error::msg)?;
+    let stages: Vec<&str> = policy
+        .stages
+        .iter()
+        .filter(|s| s.email)
+        .map(|s| s.name.as_str())
+        .collect();
+    if template == "reminder" && !stages.contains(&stage) {
+        bail!("stage: `{stage}` is not one of the emailed stages {stages:?}");
+    }
+    let tone = Tone::ALL
+        .into_iter()
+        .find(|t| t.name() == tone)
+        .with_context(|| format!("tone: one of {:?}", Tone::ALL.map(Tone::name)))?;
+    let variant = preview::Variant {
+        stage,
+        tone,
+        ..preview::Variant::default()
     };
+    let email = preview::render(&renderer, &preview::Subject::sample()?, template, locale, variant)?;
     match part {
         "subject" => println!("{}", email.subject),
         "html" => println!("{}", email.html),

@@ -384,7 +384,7 @@ async fn a_person_answers_a_help_request_and_a_second_person_approves_a_credit_i
     screenshot(&client, "console-invoice").await;
     let text = page_text(&client).await;
     assert!(
-        text.contains("La prochaine relance") && text.contains("Ses e-mails"),
+        text.contains("La prochaine relance") && text.contains("Ses emails"),
         "{text}"
     );
 
@@ -426,6 +426,32 @@ async fn a_person_answers_a_help_request_and_a_second_person_approves_a_credit_i
     screenshot(&client, "console-credit").await;
     let text = page_text(&client).await;
     assert!(text.contains("Ce que propose la politique"), "{text}");
+
+    // The emails the customer would get, before they get them.
+    client
+        .find(Locator::LinkText("Emails"))
+        .await
+        .expect("the previews' link")
+        .click()
+        .await
+        .expect("previews");
+    heading_becomes(&client, "Aperçu des emails").await;
+    client
+        .goto(&format!("{base}/emails?kind=reminder&lang=fr&customer=roux&stage=firm"))
+        .await
+        .expect("a customer's reminder");
+    heading_becomes(&client, "Aperçu des emails").await;
+    client.enter_frame(0).await.expect("the email's frame");
+    let framed = client
+        .find(Locator::Css("body"))
+        .await
+        .expect("the email's body")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(framed.contains("Anne Roux"), "the email drawn in its frame: {framed}");
+    client.enter_parent_frame().await.expect("back to the page");
+    screenshot(&client, "console-emails").await;
     client.close().await.expect("closed");
 }
 
@@ -1358,4 +1384,210 @@ async fn a_hand_off_is_taken_over_once_and_a_failing_address_is_replaced_from_th
         StatusCode::OK,
         "an unknown word says nothing, and fails nothing"
     );
+}
+
+#[tokio::test]
+async fn every_email_previews_in_both_languages_from_the_sample_or_a_customer_writing_nothing() {
+    let world = World::new("console-emails").await;
+    world
+        .create_customer("roux", json!({ "contact_name": "Anne Roux" }))
+        .await;
+    world.create_customer("neuf", json!({})).await;
+    let (status, invoice) = world.issue("r1", &invoice_body("roux")).await;
+    assert_eq!(status, 201, "{invoice}");
+    let number = invoice["number"].as_str().expect("number").to_string();
+    let app = finance_console::router(state(&world, true));
+    let (session, _) = signed_in(&app, "camille").await;
+    let items = world.item_count().await;
+
+    for kind in relance::view::preview::KINDS {
+        for lang in ["fr", "en"] {
+            let uri = format!("/emails?kind={kind}&lang={lang}");
+            let (status, _, page) = call(&app, "GET", &uri, Some(&session), None).await;
+            assert_eq!(status, StatusCode::OK, "{uri}: {page}");
+            assert!(page.contains("<iframe class=\"email\""), "{uri}");
+            assert!(page.contains("Boulangerie Martin"), "{uri}: the sample data");
+            let frame = format!("/emails/html?kind={kind}&lang={lang}");
+            let response = app
+                .clone()
+                .oneshot(
+                    Request::get(frame.as_str())
+                        .header("cookie", &session)
+                        .body(Body::empty())
+                        .expect("request"),
+                )
+                .await
+                .expect("answer");
+            assert_eq!(response.status(), StatusCode::OK, "{frame}");
+            let policy = response
+                .headers()
+                .get("content-security-policy")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            assert!(
+                policy.contains("sandbox") && policy.contains("frame-ancestors 'self'") && !policy.contains("script"),
+                "{frame}: {policy}"
+            );
+            let body = response.into_body().collect().await.expect("body").to_bytes();
+            let html = String::from_utf8_lossy(&body);
+            assert!(html.contains("<html") || html.contains("<table"), "{frame}: {html}");
+        }
+    }
+    // The words follow the language; the customer's own data when asked.
+    let (_, _, fr) = call(
+        &app,
+        "GET",
+        "/emails?kind=reminder&lang=fr&customer=roux",
+        Some(&session),
+        None,
+    )
+    .await;
+    let (_, _, en) = call(
+        &app,
+        "GET",
+        "/emails?kind=reminder&lang=en&customer=roux",
+        Some(&session),
+        None,
+    )
+    .await;
+    assert!(fr.contains(&world.email("roux")) && fr.contains(&number), "{fr}");
+    assert!(
+        fr.contains("Bonjour Anne Roux") && en.contains("Anne Roux") && !en.contains("Bonjour"),
+        "{en}"
+    );
+    assert!(fr.contains("preview.invalid"), "links lead nowhere: {fr}");
+    let (_, _, thanks) = call(
+        &app,
+        "GET",
+        "/emails?kind=thanks&lang=fr&customer=roux",
+        Some(&session),
+        None,
+    )
+    .await;
+    assert!(thanks.contains(&number), "{thanks}");
+
+    let refused = [
+        ("/emails?kind=newsletter", StatusCode::BAD_REQUEST),
+        ("/emails?lang=de", StatusCode::BAD_REQUEST),
+        ("/emails?kind=reminder&stage=handoff", StatusCode::BAD_REQUEST),
+        ("/emails?kind=reminder&tone=sarcastic", StatusCode::BAD_REQUEST),
+        ("/emails?customer=nobody", StatusCode::NOT_FOUND),
+        ("/emails?kind=invoice&customer=neuf", StatusCode::UNPROCESSABLE_ENTITY),
+        ("/emails/html?kind=newsletter", StatusCode::BAD_REQUEST),
+    ];
+    for (uri, expected) in refused {
+        let (status, _, page) = call(&app, "GET", uri, Some(&session), None).await;
+        assert_eq!(status, expected, "{uri}: {page}");
+    }
+    let (status, _, _) = call(&app, "GET", "/emails", None, None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "signed out: to the sign-in");
+    assert_eq!(
+        world.item_count().await,
+        items,
+        "a preview writes nothing: no token, no message"
+    );
+}
+
+#[tokio::test]
+async fn a_plan_agreed_on_an_invoice_page_splits_what_is_left_and_the_pass_follows_it() {
+    let world = World::new("console-plan").await;
+    world.create_customer("roux", json!({})).await;
+    let (status, invoice) = world.issue("r1", &invoice_body("roux")).await;
+    assert_eq!(status, 201, "{invoice}");
+    let number = invoice["number"].as_str().expect("number").to_string();
+    let due = invoice["totals"]["gross_minor"].as_i64().expect("a total");
+    world.set_now(common::at(2026, 4, 6, 9));
+    let app = finance_console::router(state(&world, true));
+    let (session, csrf) = signed_in(&app, "camille").await;
+    let plan = format!("/customers/roux/invoices/{number}/plan");
+    let (_, _, page) = call(
+        &app,
+        "GET",
+        &format!("/customers/roux/invoices/{number}"),
+        Some(&session),
+        None,
+    )
+    .await;
+    assert!(
+        page.contains(&format!("action=\"{plan}\"")),
+        "the plan's form is offered"
+    );
+
+    let items = world.item_count().await;
+    for (form, expected) in [
+        (
+            "csrf=forged&count=3&first=2026-04-15".to_string(),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            format!("csrf={csrf}&count=1&first=2026-04-15"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            format!("csrf={csrf}&count=30&first=2026-04-15"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            format!("csrf={csrf}&count=3&first=demain"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            format!("csrf={csrf}&count=3&first=2026-03-01"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let (status, _, page) = call(&app, "POST", &plan, Some(&session), Some(&form)).await;
+        assert_eq!(status, expected, "{form}: {page}");
+    }
+    assert_eq!(world.item_count().await, items, "nothing written by a refused plan");
+
+    let (status, _, page) = call(
+        &app,
+        "POST",
+        &plan,
+        Some(&session),
+        Some(&format!("csrf={csrf}&count=3&first=2026-04-30")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let stored = world
+        .store
+        .get_invoice(
+            &CustomerId::parse("roux").expect("id"),
+            &InvoiceNumber::parse(&number).expect("n"),
+        )
+        .await
+        .expect("read")
+        .expect("issued")
+        .value;
+    let dates: Vec<String> = stored.dunning.plan.iter().map(|(d, _)| d.to_string()).collect();
+    assert_eq!(dates, ["2026-04-30", "2026-05-30", "2026-06-30"]);
+    assert_eq!(
+        stored.dunning.plan.iter().map(|(_, a)| a).sum::<i64>(),
+        due,
+        "adds up to what is due"
+    );
+    let history = common::history(&world, "roux").await;
+    let by: Vec<&str> = history
+        .iter()
+        .filter(|e| e.kind.name() == "payment_plan_agreed")
+        .map(|e| e.actor.0.as_str())
+        .collect();
+    assert_eq!(by, ["console:camille"]);
+    let (_, _, page) = call(
+        &app,
+        "GET",
+        &format!("/customers/roux/invoices/{number}?done=planned"),
+        Some(&session),
+        None,
+    )
+    .await;
+    assert!(
+        page.contains("Échéancier convenu") && page.contains("30 mai 2026"),
+        "{page}"
+    );
+    // The first instalment is not due yet: the day's pass leaves Roux alone.
+    let summary = common::pass_on(&world, common::date("2026-04-07")).await;
+    assert_eq!(summary.emails_sent, 0, "{summary:?}");
 }

@@ -102,7 +102,7 @@ async fn a_late_invoice_walks_through_every_stage_once_then_a_person_takes_over(
             .any(|t| t.contains("claire.fontaine@atelier-durand.fr"))
     );
     assert!(
-        alert.body.text.as_deref().unwrap_or("").contains("reminder sent"),
+        alert.body.text.as_deref().unwrap_or("").contains("Relance envoyée"),
         "with the recent history"
     );
     let emails = world.mailbox.to(&world.email("late")).await.expect("mailbox");

@@ -301,3 +301,76 @@ pub async fn promise(
         Err(err) => refused(&state, &staff, err),
     }
 }
+
+#[derive(Deserialize)]
+pub struct PlanForm {
+    csrf: Option<String>,
+    /// How many monthly instalments.
+    count: Option<String>,
+    /// The first instalment's date.
+    first: Option<String>,
+}
+
+/// Agrees a payment plan: what is left in equal monthly instalments from
+/// the first date (`PlanInput::monthly`); reminders then follow the plan.
+/// The plan's rules (2 to 24 instalments, from today on, adding up to what
+/// is due) answer with their own words, and nothing is written.
+pub async fn plan(
+    State(state): State<Arc<AppState>>,
+    Path((id, number)): Path<(String, String)>,
+    staff: Staff,
+    form: Result<Form<PlanForm>, FormRejection>,
+) -> Response {
+    let person = Some(&staff.person);
+    let form = match page::checked_form(&state, &staff, form, |f: &PlanForm| f.csrf.as_deref()) {
+        Ok(form) => form,
+        Err(page) => return page,
+    };
+    let (customer, number) = match page::invoice_of(&state, &staff, &id, &number) {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let refused_field = |field: &str| {
+        page::message_with(
+            &state,
+            person,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "refused_title",
+            "refused_body",
+            field,
+        )
+    };
+    let Some(count) = form
+        .count
+        .as_deref()
+        .and_then(|c| c.trim().parse::<u32>().ok())
+        .filter(|c| (2..=24).contains(c))
+    else {
+        return refused_field("count: 2 to 24 monthly instalments");
+    };
+    let Some(first) = form.first.as_deref().and_then(|d| d.parse::<chrono::NaiveDate>().ok()) else {
+        return refused_field("first: the first instalment's date");
+    };
+    let invoice = match state.store.get_invoice(&customer, &number).await {
+        Ok(Some(found)) => found.value,
+        Ok(None) => return page::missing(&state, person),
+        Err(err) => return page::failed(&state, person, &err),
+    };
+    let Some(plan) = relance::invoicing::PlanInput::monthly(invoice.remaining_minor(), count, first) else {
+        return refused_field("the invoice owes nothing any more");
+    };
+    let actor = staff.person.actor();
+    let call = Call::at(&actor, state.now());
+    match relance::invoicing::arrange(
+        &state.store,
+        &customer,
+        &number,
+        relance::invoicing::Arrangement::Plan(plan),
+        call,
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/customers/{customer}/invoices/{number}?done=planned")).into_response(),
+        Err(err) => refused(&state, &staff, err),
+    }
+}

@@ -293,6 +293,11 @@ pub async fn page(
             "disputed": invoice.open_dispute().is_some(),
             "help": invoice.dunning.help_request_open,
             "promise": invoice.dunning.promise_to_pay.map(|d| relance::view::format_date(d, locale)),
+            // The agreed instalments, what was paid before the plan first.
+            "plan": invoice.dunning.plan.iter().map(|(on, minor)| json!({
+                "on": relance::view::format_date(*on, locale),
+                "amount": Money::new(*minor, invoice.currency).format(locale),
+            })).collect::<Vec<_>>(),
             "documents": documents,
             "emails": emails,
             "reminders": reminders,

@@ -21,6 +21,7 @@ mod balance;
 mod chart;
 mod credit;
 mod customer;
+mod emails;
 mod invoice;
 pub mod oidc;
 mod page;
@@ -85,7 +86,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         None => "'self'".to_string(),
     };
     let csp = HeaderValue::from_str(&format!(
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; form-action 'self'"));
     Router::new()
@@ -94,6 +95,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/receivables.csv", get(receivables::csv))
         .route("/balance", get(balance::page))
         .route("/reminders", get(reminders::page))
+        .route("/emails", get(emails::page))
+        .route("/emails/html", get(emails::html))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
         .route("/sign-out", post(auth::sign_out))
         .route("/auth/callback", get(auth::callback))
@@ -113,6 +116,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(customer::record_payment),
         )
         .route("/customers/{id}/invoices/{number}/promise", post(customer::promise))
+        .route("/customers/{id}/invoices/{number}/plan", post(customer::plan))
         .route(
             "/customers/{id}/invoices/{number}/credit",
             get(credit::quote).post(credit::request),
@@ -137,7 +141,10 @@ fn with_security_headers(mut response: Response, https: bool, csp: HeaderValue) 
             HeaderValue::from_static("max-age=63072000; includeSubDomains"),
         );
     }
-    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    // A page that set its own policy keeps it (an email preview's frame).
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));

@@ -27,6 +27,8 @@ async fn main() -> Result<(), Error> {
         Set::Console("balance"),
         Set::Console("reminders"),
         Set::Console("invoice"),
+        Set::Console("credit"),
+        Set::Console("emails"),
         Set::Console("sign_in"),
         Set::Console("message"),
     ])?);

@@ -41,8 +41,8 @@ impl FinanceAlert {
             customer_name: customer.legal_name().to_string(),
             contact_name: customer.contact_name.clone(),
             email: customer.email.to_string(),
-            stage: stage.to_string(),
-            reason: reason.to_string(),
+            stage: super::timeline::stage_name(stage, locale),
+            reason: super::timeline::alert_reason(reason, locale),
             invoices: invoices
                 .iter()
                 .map(|i| AlertLine {
@@ -67,7 +67,7 @@ pub fn recent_lines(history: &[crate::domain::HistoryEvent], locale: Locale) -> 
             format!(
                 "{} — {}",
                 format_date(e.at.date_naive(), locale),
-                e.kind.name().replace('_', " ")
+                super::timeline::sentence(e, locale)
             )
         })
         .collect()

@@ -5,6 +5,7 @@ mod alert;
 mod books;
 mod credit;
 mod invoice;
+pub mod preview;
 pub mod qr;
 mod reminder;
 pub mod sample;

@@ -24,6 +24,111 @@ fn date(d: chrono::NaiveDate, locale: Locale) -> String {
     super::format_date(d, locale)
 }
 
+/// Why finance was alerted or an invoice handed to a person, in the
+/// reader's language: the pass writes its few reasons in English
+/// (`reminders.rs`), and they are read back here; anything else is shown
+/// as written.
+pub fn alert_reason(reason: &str, locale: Locale) -> String {
+    if locale != Locale::Fr {
+        return reason.to_string();
+    }
+    let late = |rest: &str| -> Option<String> {
+        let n = rest
+            .strip_prefix("no payment ")?
+            .strip_suffix(" days after the due date")?;
+        n.chars()
+            .all(|c| c.is_ascii_digit())
+            .then(|| format!("aucun paiement {n} jours après l'échéance"))
+    };
+    if let Some(said) = late(reason) {
+        return said;
+    }
+    if let Some(said) = reason
+        .strip_suffix(": automatic reminders have stopped; a call from a person is the next step")
+        .and_then(late)
+    {
+        return format!(
+            "{said} : les relances automatiques se sont arrêtées ; un appel d'une personne est la prochaine étape"
+        );
+    }
+    if let Some(address) = reason
+        .strip_prefix("the address ")
+        .and_then(|r| r.strip_suffix(" bounced or complained; please reach the customer another way"))
+    {
+        return format!(
+            "l'adresse {address} est en échec (rejetée ou signalée) ; joignez le client par un autre moyen"
+        );
+    }
+    reason.to_string()
+}
+
+/// A reminder stage as a person says it; a stage of another policy is
+/// shown by its name.
+pub fn stage_name(stage: &str, locale: Locale) -> String {
+    let fr = locale == Locale::Fr;
+    let said = match stage {
+        "courtesy" => {
+            if fr {
+                "rappel de courtoisie (avant l'échéance)"
+            } else {
+                "courtesy reminder (before the due date)"
+            }
+        }
+        "help_first" => {
+            if fr {
+                "proposition d'aide"
+            } else {
+                "offer of help"
+            }
+        }
+        "check_in" => {
+            if fr {
+                "point sur la situation"
+            } else {
+                "check-in"
+            }
+        }
+        "firm" => {
+            if fr {
+                "relance ferme"
+            } else {
+                "firm reminder"
+            }
+        }
+        "final_notice" => {
+            if fr {
+                "dernière relance"
+            } else {
+                "final reminder"
+            }
+        }
+        "handoff" => {
+            if fr {
+                "passage à une personne"
+            } else {
+                "hand-off to a person"
+            }
+        }
+        other => other,
+    };
+    said.to_string()
+}
+
+/// A tone as a person says it.
+pub fn tone_name(tone: &str, locale: Locale) -> String {
+    if locale != Locale::Fr {
+        return tone.to_string();
+    }
+    match tone {
+        "warm" => "chaleureux",
+        "standard" => "habituel",
+        "attentive" => "attentionné",
+        "direct" => "direct",
+        other => other,
+    }
+    .to_string()
+}
+
 /// Why a reminder took its tone, in the reader's language. The history
 /// keeps the reason as `domain::dunning::decide_tone` wrote it, in
 /// English; its few forms are read back here, and anything else (a
@@ -112,11 +217,11 @@ pub fn sentence(event: &HistoryEvent, locale: Locale) -> String {
             format!("{number} archived as issued ({} documents).", documents.len()),
         ),
         EventKind::InvoiceEmailed { number, .. } => pick(
-            format!("Facture {number} envoyée par e-mail."),
+            format!("Facture {number} envoyée par email."),
             format!("Invoice {number} emailed."),
         ),
         EventKind::DeliveryFailed { about, reason, .. } => pick(
-            format!("Un e-mail ({about}) n'a pas pu partir : {reason}. Il sera renvoyé."),
+            format!("Un email ({about}) n'a pas pu partir : {reason}. Il sera renvoyé."),
             format!("An email ({about}) could not be sent: {reason}. It will be sent again."),
         ),
         EventKind::ReminderSent {
@@ -136,12 +241,15 @@ pub fn sentence(event: &HistoryEvent, locale: Locale) -> String {
             });
             pick(
                 format!(
-                    "Relance « {stage} » envoyée pour {}, ton {tone} ({}){with}.",
+                    "Relance envoyée ({}) pour {}, ton {} ({}){with}.",
+                    stage_name(stage, locale),
                     list(numbers),
+                    tone_name(tone, locale),
                     tone_reason(reason, locale)
                 ),
                 format!(
-                    "Reminder “{stage}” sent for {}, {tone} tone ({reason}){with}.",
+                    "Reminder sent ({}) for {}, {tone} tone ({reason}){with}.",
+                    stage_name(stage, locale),
                     list(numbers)
                 ),
             )
@@ -163,15 +271,22 @@ pub fn sentence(event: &HistoryEvent, locale: Locale) -> String {
             ),
         ),
         EventKind::MessageWithdrawn { reason, .. } => pick(
-            format!("Un e-mail prévu a été retiré avant l'envoi : {reason}."),
+            format!("Un email prévu a été retiré avant l'envoi : {reason}."),
             format!("A planned email was withdrawn before it went out: {reason}."),
         ),
         EventKind::HandedOff { number, reason } => pick(
-            format!("{number} confiée à une personne : plus de relance automatique ({reason})."),
+            format!(
+                "{number} confiée à une personne : plus de relance automatique ({}).",
+                alert_reason(reason, Locale::Fr)
+            ),
             format!("{number} handed to a person: no more automatic reminders ({reason})."),
         ),
         EventKind::FinanceAlerted { numbers, reason, .. } => pick(
-            format!("L'équipe finance a été prévenue ({reason}) pour {}.", list(numbers)),
+            format!(
+                "L'équipe finance a été prévenue ({}) pour {}.",
+                alert_reason(reason, Locale::Fr),
+                list(numbers)
+            ),
             format!("The finance team was alerted ({reason}) about {}.", list(numbers)),
         ),
         EventKind::ThanksSent { number, .. } => pick(
@@ -385,7 +500,7 @@ pub fn sentence(event: &HistoryEvent, locale: Locale) -> String {
             ),
         ),
         EventKind::CreditEmailed { number, .. } => pick(
-            format!("Avoir {number} envoyé par e-mail."),
+            format!("Avoir {number} envoyé par email."),
             format!("Credit note {number} emailed."),
         ),
         EventKind::BookCopySent { number, .. } => pick(
@@ -398,14 +513,14 @@ pub fn sentence(event: &HistoryEvent, locale: Locale) -> String {
         ),
         EventKind::EmailBounced { address, permanent, .. } => match (fr, permanent) {
             (true, true) => {
-                format!("L'adresse {address} n'existe plus : plus d'e-mail, l'équipe finance prend le relais.")
+                format!("L'adresse {address} n'existe plus : plus d'email, l'équipe finance prend le relais.")
             }
-            (true, false) => format!("Un e-mail vers {address} est revenu (temporairement)."),
+            (true, false) => format!("Un email vers {address} est revenu (temporairement)."),
             (false, true) => format!("The address {address} no longer exists: no more email, finance takes over."),
             (false, false) => format!("An email to {address} bounced (temporarily)."),
         },
         EventKind::EmailComplained { address, .. } => pick(
-            format!("{address} a signalé un e-mail comme indésirable."),
+            format!("{address} a signalé un email comme indésirable."),
             format!("{address} reported an email as spam."),
         ),
         EventKind::DisputeOpened { number, reason } => pick(

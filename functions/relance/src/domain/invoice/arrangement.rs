@@ -34,6 +34,33 @@ pub struct InstalmentInput {
     pub amount_minor: i64,
 }
 
+impl PlanInput {
+    /// `what is due` in `count` monthly instalments from `first`, as a
+    /// person agrees it on the phone: equal parts in minor units, the
+    /// remainder spread one unit at a time over the first instalments so
+    /// they add up exactly; a date past the end of a shorter month falls
+    /// on its last day (31 January, then 28 February). The plan's own
+    /// rules (count, dates, total) are checked when it is recorded.
+    pub fn monthly(due_minor: i64, count: u32, first: NaiveDate) -> Option<Self> {
+        if count == 0 || due_minor <= 0 {
+            return None;
+        }
+        let parts = i64::from(count);
+        let (base, rest) = (due_minor / parts, due_minor % parts);
+        let instalments = (0..count)
+            .map(|i| {
+                let due_date = first.checked_add_months(chrono::Months::new(i))?;
+                let extra = i64::from(i64::from(i) < rest);
+                Some(InstalmentInput {
+                    due_date,
+                    amount_minor: base + extra,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Self { instalments })
+    }
+}
+
 pub enum Arrangement {
     Promise(PromiseInput),
     Plan(PlanInput),
@@ -126,6 +153,29 @@ impl Invoice {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_monthly_plan_adds_up_to_what_is_due_and_keeps_to_short_months() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        let plan = PlanInput::monthly(100_001, 3, day(2027, 1, 31)).unwrap_or_else(|| panic!("a plan"));
+        let parts: Vec<(NaiveDate, i64)> = plan.instalments.iter().map(|i| (i.due_date, i.amount_minor)).collect();
+        assert_eq!(
+            parts,
+            [
+                (day(2027, 1, 31), 33_334),
+                (day(2027, 2, 28), 33_334),
+                (day(2027, 3, 31), 33_333)
+            ]
+        );
+        for (due, count) in [(1, 1), (7, 7), (i64::MAX, 24), (5, 24)] {
+            let plan = PlanInput::monthly(due, count, day(2027, 1, 1)).unwrap_or_else(|| panic!("a plan"));
+            let total = checked_sum(plan.instalments.iter().map(|i| i.amount_minor));
+            assert_eq!(total, Some(due), "{due} in {count}");
+            assert_eq!(plan.instalments.len(), count as usize);
+        }
+        assert!(PlanInput::monthly(0, 3, day(2027, 1, 1)).is_none());
+        assert!(PlanInput::monthly(100, 0, day(2027, 1, 1)).is_none());
+    }
     use crate::domain::Actor;
     use crate::domain::fixtures;
     use crate::domain::invoice::Payment;
