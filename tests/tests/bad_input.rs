@@ -223,6 +223,21 @@ async fn each_bad_customer_names_its_field_and_writes_nothing() {
         let fields = error_fields(&answer);
         assert!(fields.contains(&field), "{name}: expected {field}, got {answer}");
     }
+    // JSON sent as text or as a form is refused before anything reads it.
+    for (uri, method) in [
+        ("/customers/c1", "PUT"),
+        ("/invoices", "POST"),
+        ("/customers/c1/credits/quote", "POST"),
+        ("/bank-entries/BE-0123456789abcdef01234567/assignment", "POST"),
+    ] {
+        for media in ["text/plain", "application/x-www-form-urlencoded"] {
+            let (status, answer) = world
+                .call_raw(method, uri, &[("content-type", media)], Some(good.to_string()))
+                .await;
+            assert_eq!(status, 415, "{method} {uri} as {media}: {answer}");
+            assert_eq!(answer["errors"][0]["field"], "content-type", "{answer}");
+        }
+    }
     let (status, answer) = world.call("PUT", "/customers/bad%20id", &[], Some(&good)).await;
     assert_eq!(
         (status.as_u16(), answer["errors"][0]["field"].as_str()),

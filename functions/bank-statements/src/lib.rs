@@ -82,7 +82,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/bank-entries/review", get(routes::review))
         .route("/bank-entries/{id}", get(routes::entry))
-        .route("/bank-entries/{id}/assignment", post(routes::assign))
+        .route(
+            "/bank-entries/{id}/assignment",
+            post(routes::assign).layer(axum::middleware::from_fn(finance_http::media::json_only)),
+        )
         .fallback(routes::not_found)
         .route_layer(axum::middleware::from_fn(finance_http::trace::request_span))
         .layer(DefaultBodyLimit::max(finance_http::MAX_BODY))

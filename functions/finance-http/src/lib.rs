@@ -4,6 +4,7 @@
 
 mod body;
 mod error;
+pub mod media;
 pub mod trace;
 
 use axum::Router;

@@ -62,6 +62,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/credits/portfolio", get(routes::portfolio))
         .route("/customers/{id}/invoices/{number}/credit-notes", post(routes::correct))
         .fallback(routes::not_found)
+        .route_layer(axum::middleware::from_fn(finance_http::media::json_only))
         .route_layer(axum::middleware::from_fn(finance_http::trace::request_span))
         .layer(DefaultBodyLimit::max(finance_http::MAX_BODY))
         .with_state(state)

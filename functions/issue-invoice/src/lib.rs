@@ -75,6 +75,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/balance", get(routes::balance))
         .route("/deliveries/retry", post(routes::retry_deliveries))
         .fallback(routes::not_found)
+        .route_layer(axum::middleware::from_fn(finance_http::media::json_only))
         .route_layer(axum::middleware::from_fn(finance_http::trace::request_span))
         .layer(DefaultBodyLimit::max(finance_http::MAX_BODY))
         .with_state(state)

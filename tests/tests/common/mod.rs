@@ -329,7 +329,7 @@ impl World {
         if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-relance-actor")) {
             request = request.header("x-relance-actor", "camille.finance");
         }
-        if body.is_some() {
+        if body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
             request = request.header("content-type", "application/json");
         }
         for (k, v) in headers {
