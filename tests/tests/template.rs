@@ -464,6 +464,15 @@ fn bounces_and_complaints_of_both_sets_reach_the_feedback_function_which_only_re
     assert_eq!(statement["Principal"]["Service"].as_str(), Some("ses.amazonaws.com"));
     assert_eq!(statement["Action"].as_str(), Some("sns:Publish"));
     assert!(!statement["Condition"]["StringEquals"]["AWS:SourceAccount"].is_null());
+    let sources = list(&statement["Condition"]["ArnLike"]["AWS:SourceArn"]);
+    assert_eq!(sources.len(), 2, "{sources:?}");
+    for set in ["${TransactionalConfigurationSet}", "${SurveyConfigurationSet}"] {
+        assert!(
+            sources.iter().any(|s| s.starts_with("!Sub arn:${AWS::Partition}:ses:")
+                && s.ends_with(&format!(":configuration-set/{set}"))),
+            "only relance's configuration sets publish: {sources:?}"
+        );
+    }
     // The function reads the profile and writes the profile, the event and
     // the marker (a transaction of puts): no query, no update, no email.
     let function = &resources["SesFeedbackFunction"]["Properties"];
