@@ -129,7 +129,6 @@ pub async fn answer(
             .and_then(|m| m.sent_at);
         let suspicious = suspicion(&survey, sent_at, now);
         let detractor = survey.question.is_detractor(score);
-        let alerted = detractor && !survey.alerted;
         let event = HistoryEvent::new(
             customer.clone(),
             now,
@@ -141,10 +140,9 @@ pub async fn answer(
                 detractor,
                 comment: comment.clone(),
                 suspicious,
-                alerted,
             },
         );
-        let alert = alerted.then(|| {
+        let alert = (detractor && !survey.alerted).then(|| {
             Message::new(
                 customer.clone(),
                 Purpose::SurveyAlert {

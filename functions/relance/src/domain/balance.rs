@@ -425,7 +425,6 @@ mod tests {
                 detractor: false,
                 comment: None,
                 suspicious: vec![],
-                alerted: false,
             },
         )
     }
