@@ -9,9 +9,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use super::SurveyEmail;
 use super::sample::{self, SampleError};
 use super::{BookCopyEmail, CreditEmail, CustomerAlert, FinanceAlert, InvoiceEmail, InvoiceView, ReminderEmail};
-use crate::domain::credit::{Credit, CreditStatus, Words, split_by_rate};
+use crate::domain::credit::{CheckedCredit, Credit, Grant, Words};
 use crate::domain::dunning::Tone;
-use crate::domain::goodwill::Situation;
+use crate::domain::goodwill::{Proposal, Situation};
 use crate::domain::help::HelpChoice;
 use crate::domain::survey::{Question, Trigger};
 use crate::domain::{Actor, Customer, EventKind, HistoryEvent, Invoice, InvoiceNumber, InvoiceStatus, Locale, Seller};
@@ -182,7 +182,8 @@ pub fn render(
             renderer.email("survey", locale, &context)?
         }
         "credit" => {
-            let credit = goodwill_credit(subject.latest("credit")?, &customer, &seller, subject.now);
+            let credit = goodwill_credit(subject.latest("credit")?, &customer, &seller, subject.now)
+                .ok_or(PreviewError::NoInvoice("credit"))?;
             let mut context = CreditEmail::new(&credit, &customer, &seller).ok_or(PreviewError::NoInvoice("credit"))?;
             context.attached = credit.number.as_ref().map(|n| format!("{n}.pdf")).unwrap_or_default();
             renderer.email("credit", locale, &context)?
@@ -264,44 +265,34 @@ fn sample_words(locale: Locale, kind: &str) -> String {
 }
 
 /// A goodwill credit of a tenth of `invoice`'s net for a late delivery,
-/// granted today: what the credit email is drawn from.
-fn goodwill_credit(invoice: &Invoice, customer: &Customer, seller: &Seller, now: DateTime<Utc>) -> Credit {
-    let net = (invoice.totals.net_minor / 10).max(1);
-    let by_rate = split_by_rate(net, &invoice.totals.by_rate);
-    let vat = by_rate.iter().map(|b| b.vat_minor).fold(0i64, i64::saturating_add);
-    let gross = net.saturating_add(vat);
-    Credit {
-        id: "preview".into(),
-        customer_id: customer.id.clone(),
-        status: CreditStatus::Granted,
+/// granted now: requested and granted as the credits flow does, so the
+/// email is drawn from a credit exactly as one is made.
+fn goodwill_credit(invoice: &Invoice, customer: &Customer, seller: &Seller, now: DateTime<Utc>) -> Option<Credit> {
+    let request = CheckedCredit {
         situation: Situation::LateDelivery,
         severity: None,
         invoice: invoice.number.clone(),
-        invoice_date: invoice.issue_date,
-        currency: invoice.currency,
-        proposed_net_minor: net,
-        reasons: Vec::new(),
-        net_minor: net,
-        by_rate,
-        vat_minor: vat,
-        gross_minor: gross,
         words: Words::default(),
-        requested_by: Actor::system("preview"),
-        requested_at: now,
-        approved_by: None,
-        number: Some(InvoiceNumber::new("AV-APERCU", 1)),
-        issue_date: Some(now.date_naive()),
-        granted_at: Some(now),
-        seller: Some(seller.clone()),
-        buyer: Some(customer.clone()),
-        remaining_minor: gross,
-        applications: Vec::new(),
-        cancelled: None,
-        email_message_id: None,
-        follow_up_on: None,
-        correction: None,
-        lines: Vec::new(),
-    }
+        net_minor: None,
+    };
+    let proposal = Proposal {
+        net_minor: (invoice.totals.net_minor / 10).max(1),
+        reasons: Vec::new(),
+    };
+    let by = Actor::system("preview");
+    let mut credit = request
+        .into_credit("preview".into(), invoice, proposal, &by, now)
+        .ok()?;
+    credit.grant(Grant {
+        number: InvoiceNumber::new("AV-APERCU", 1),
+        today: now.date_naive(),
+        now,
+        seller,
+        buyer: customer,
+        follow_up_days: 0,
+        by: &by,
+    });
+    Some(credit)
 }
 
 #[cfg(test)]
