@@ -82,6 +82,18 @@ async fn each_bad_invoice_request_names_its_field_and_writes_nothing() {
             "lines[0].vat_rate",
         ),
         (
+            "a rate no French law sets",
+            with(good.clone(), &["lines", "0", "vat_rate"], json!("21.7")),
+            422,
+            "lines[0].vat_rate",
+        ),
+        (
+            "an overseas rate for a mainland seller",
+            with(good.clone(), &["lines", "0", "vat_rate"], json!("8.5")),
+            422,
+            "lines[0].vat_rate",
+        ),
+        (
             "due before issue",
             without(with(good.clone(), &["due_date"], json!("2026-02-01")), "payment_terms"),
             422,
@@ -184,6 +196,26 @@ async fn each_bad_customer_names_its_field_and_writes_nothing() {
             "billing_address.country",
         ),
         ("unknown kind", with(good.clone(), &["kind"], json!("robot")), "kind"),
+        (
+            "two addresses in one field",
+            with(good.clone(), &["email"], json!("a@b.fr,c@d.fr")),
+            "email",
+        ),
+        (
+            "a name that reads backwards",
+            with(good.clone(), &["contact_name"], json!("Camille \u{202E}nitraM")),
+            "contact_name",
+        ),
+        (
+            "a company name on two lines",
+            with(good.clone(), &["company_name"], json!("Boulangerie\nRoux")),
+            "company_name",
+        ),
+        (
+            "a zero-width space in the city",
+            with(good.clone(), &["billing_address", "city"], json!("Ly\u{200B}on")),
+            "billing_address.city",
+        ),
     ];
     for (name, body, field) in cases {
         let (status, answer) = world.call("PUT", "/customers/c1", &[], Some(&body)).await;

@@ -90,7 +90,9 @@ fn issue(seller: Seller, buyer: Customer, position: u64, body: Value) -> Invoice
     body["issue_date"] = json!("2026-11-16");
     body["payment_terms"] = json!({ "days": 30 });
     let input: InvoiceInput = serde_json::from_value(body).unwrap_or_else(|e| panic!("{e}"));
-    let draft = input.parse_under(seller.vat_regime).unwrap_or_else(|e| panic!("{e:?}"));
+    let draft = input
+        .parse_under(seller.vat_regime, seller.vat_territory())
+        .unwrap_or_else(|e| panic!("{e:?}"));
     draft.check_buyer(&buyer).unwrap_or_else(|e| panic!("{e:?}"));
     let now = Utc.with_ymd_and_hms(2026, 11, 16, 9, 0, 0).single().unwrap_or_default();
     draft.issue(

@@ -108,7 +108,7 @@ pub async fn issue(
 ) -> Result<Issued, InvoicingError> {
     let draft = cmd
         .input
-        .parse_under(seller.vat_regime)
+        .parse_under(seller.vat_regime, seller.vat_territory())
         .map_err(InvoicingError::Invalid)?;
     if draft.issue_date > cmd.today {
         return Err(InvoicingError::field(

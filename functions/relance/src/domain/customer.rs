@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::ids::{CustomerId, Email, Locale, Siren, VatNumber};
-use super::validation::{FieldError, Problems, text};
+use super::validation::{FieldError, Problems, line};
 
 /// Business customers may be charged the 40 € recovery indemnity and get
 /// the legal identity mentions; consumers may not.
@@ -200,10 +200,10 @@ impl AddressInput {
             .lines
             .iter()
             .enumerate()
-            .filter_map(|(i, l)| problems.check(format!("{field}.lines[{i}]"), text(l, 120)))
+            .filter_map(|(i, l)| problems.check(format!("{field}.lines[{i}]"), line(l, 120)))
             .collect();
-        let postal_code = problems.check(format!("{field}.postal_code"), text(&self.postal_code, 16));
-        let city = problems.check(format!("{field}.city"), text(&self.city, 80));
+        let postal_code = problems.check(format!("{field}.postal_code"), line(&self.postal_code, 16));
+        let city = problems.check(format!("{field}.city"), line(&self.city, 80));
         let country = self.country.trim().to_ascii_uppercase();
         let country = problems.check(
             format!("{field}.country"),
@@ -225,7 +225,7 @@ impl AddressInput {
 impl CustomerInput {
     pub fn parse(self, id: CustomerId) -> Result<Customer, Vec<FieldError>> {
         let mut p = Problems::default();
-        let contact_name = p.check("contact_name", text(&self.contact_name, 120));
+        let contact_name = p.check("contact_name", line(&self.contact_name, 120));
         let email = p.check("email", Email::parse(&self.email));
         let locale = p.check(
             "locale",
@@ -238,7 +238,7 @@ impl CustomerInput {
         let company_name = self
             .company_name
             .as_deref()
-            .and_then(|n| p.check("company_name", text(n, 160)));
+            .and_then(|n| p.check("company_name", line(n, 160)));
         let siren = self.siren.as_deref().and_then(|s| p.check("siren", Siren::parse(s)));
         let vat_number = self
             .vat_number
@@ -249,11 +249,11 @@ impl CustomerInput {
             .delivery_address
             .as_ref()
             .and_then(|a| a.parse("delivery_address", &mut p));
-        let segment = self.segment.as_deref().and_then(|s| p.check("segment", text(s, 60)));
+        let segment = self.segment.as_deref().and_then(|s| p.check("segment", line(s, 60)));
         let service_code = self
             .service_code
             .as_deref()
-            .and_then(|s| p.check("service_code", text(s, 100)));
+            .and_then(|s| p.check("service_code", line(s, 100)));
         if self.ibans.len() > 10 {
             p.push("ibans", "at most 10 accounts");
         }

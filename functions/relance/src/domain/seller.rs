@@ -30,6 +30,14 @@ pub struct Seller {
     pub locale: super::ids::Locale,
 }
 
+impl Seller {
+    /// Where the seller charges VAT, which sets the rates its lines may
+    /// carry (`VatTerritory`).
+    pub fn vat_territory(&self) -> super::vat::VatTerritory {
+        super::vat::VatTerritory::of(&self.address.postal_code)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {

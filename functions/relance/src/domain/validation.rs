@@ -57,6 +57,37 @@ impl Problems {
     }
 }
 
+/// A single-line field (a name, an address line, a reference): free text
+/// with no line break or tab, and none of the invisible characters that
+/// make one name look like another or reorder what a reader sees
+/// (zero-width spaces and joiners, bidirectional overrides and isolates,
+/// the byte-order mark, the soft hyphen).
+pub fn line(value: &str, max: usize) -> Result<String, String> {
+    let text = text(value, max)?;
+    if text.contains(['\n', '\r', '\t']) {
+        return Err("must be on one line".into());
+    }
+    if let Some(c) = text.chars().find(|c| invisible(*c)) {
+        return Err(format!(
+            "must not contain the invisible character U+{:04X}",
+            u32::from(c)
+        ));
+    }
+    Ok(text)
+}
+
+/// Unicode format characters (category Cf) a person never types.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206F}'
+        | '\u{FEFF}'
+        | '\u{FFF9}'..='\u{FFFB}')
+}
+
 /// Trims free text and enforces a length bound, so a name or a line
 /// description can neither be empty nor fill an email.
 pub fn text(value: &str, max: usize) -> Result<String, String> {
@@ -71,4 +102,28 @@ pub fn text(value: &str, max: usize) -> Result<String, String> {
         return Err("must not contain control characters".into());
     }
     Ok(trimmed.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_single_line_field_refuses_breaks_and_invisible_characters() {
+        assert_eq!(line("  Boulangerie Roux ", 60), Ok("Boulangerie Roux".into()));
+        assert_eq!(line("Café Élysée · Lyon 2e", 60), Ok("Café Élysée · Lyon 2e".into()));
+        for bad in [
+            "Roux\nBcc: x@y.fr",
+            "Roux\rX",
+            "Roux\tSARL",
+            "Ro\u{200B}ux",
+            "Roux\u{202E}lrs",
+            "\u{FEFF}Roux",
+            "Ro\u{2066}ux",
+            "Ro\u{00AD}ux",
+        ] {
+            assert!(line(bad, 60).is_err(), "{bad:?}");
+        }
+        assert!(text("Ligne 1\nLigne 2", 60).is_ok(), "free text keeps its lines");
+    }
 }

@@ -34,6 +34,61 @@ impl VatRate {
     }
 }
 
+/// Where in France the seller charges VAT, which sets the rates a line
+/// may carry (CGI art. 278 to 281 nonies, 297 for Corsica, 296 for the
+/// overseas departments where VAT applies). Told by the seller's postal
+/// code: 20xxx is Corsica, 971, 972 and 974 are Guadeloupe, Martinique and
+/// La Réunion (in Guyane and Mayotte VAT does not apply yet: their sellers
+/// use the `outside_scope` category).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VatTerritory {
+    Metropolitan,
+    Corsica,
+    Overseas,
+}
+
+impl VatTerritory {
+    pub fn of(postal_code: &str) -> Self {
+        let code = postal_code.trim();
+        if ["971", "972", "974"].iter().any(|p| code.starts_with(p)) {
+            VatTerritory::Overseas
+        } else if code.starts_with("20") {
+            VatTerritory::Corsica
+        } else {
+            VatTerritory::Metropolitan
+        }
+    }
+
+    /// The rates above 0 % a line may charge there, in basis points.
+    pub fn rates(self) -> &'static [u32] {
+        match self {
+            // Normal, intermediate, reduced, super-reduced.
+            VatTerritory::Metropolitan => &[2000, 1000, 550, 210],
+            // The mainland rates, and Corsica's own 13 % and 0.9 %.
+            VatTerritory::Corsica => &[2000, 1300, 1000, 550, 210, 90],
+            // Normal 8.5 %, reduced 2.1 %, and the special 1.75 % and 1.05 %.
+            VatTerritory::Overseas => &[850, 210, 175, 105],
+        }
+    }
+
+    /// `rate` (above 0 %) if it is one of this territory's, else why not.
+    pub fn check(self, rate: VatRate) -> Result<VatRate, String> {
+        if rate.0 == 0 || self.rates().contains(&rate.0) {
+            return Ok(rate);
+        }
+        let listed: Vec<String> = self.rates().iter().map(|bp| format_scaled(u64::from(*bp), 2)).collect();
+        Err(format!(
+            "{rate} % is not a French VAT rate{where_}: use one of {} (or 0 with a VAT category)",
+            listed.join(", "),
+            where_ = match self {
+                VatTerritory::Metropolitan => "",
+                VatTerritory::Corsica => " in Corsica",
+                VatTerritory::Overseas => " in the overseas departments",
+            }
+        ))
+    }
+}
+
 impl TryFrom<u32> for VatRate {
     type Error = String;
     fn try_from(value: u32) -> Result<Self, Self::Error> {
@@ -132,6 +187,31 @@ impl VatCategory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_territory_allows_its_own_rates_and_names_them_otherwise() {
+        let rate = |t: &str| VatRate::parse_percent(t).unwrap_or_else(|e| panic!("{e}"));
+        let cases = [
+            ("75011", "20", true),
+            ("75011", "5.5", true),
+            ("75011", "21.7", false),
+            ("75011", "19.6", false),
+            ("75011", "8.5", false),
+            ("75011", "0", true),
+            ("20000", "13", true),
+            ("20090", "0.9", true),
+            ("69002", "13", false),
+            ("97400", "8.5", true),
+            ("97200", "1.05", true),
+            ("97100", "20", false),
+        ];
+        for (postal, text, ok) in cases {
+            let checked = VatTerritory::of(postal).check(rate(text));
+            assert_eq!(checked.is_ok(), ok, "{postal} {text}: {checked:?}");
+        }
+        let refused = VatTerritory::Metropolitan.check(rate("21.7")).err().unwrap_or_default();
+        assert!(refused.contains("20, 10, 5.5, 2.1"), "{refused}");
+    }
 
     #[test]
     fn parses_french_rates() {

@@ -16,7 +16,8 @@ use crate::domain::ids::{Actor, CustomerId, InvoiceNumber};
 use crate::domain::money::{Currency, MAX_AMOUNT_MINOR};
 use crate::domain::seller::Seller;
 use crate::domain::unit::UnitCode;
-use crate::domain::validation::{FieldError, Problems, text};
+use crate::domain::validation::{FieldError, Problems, line, text};
+use crate::domain::vat::VatTerritory;
 
 /// An invoice request as finance submits it (`POST /invoices`).
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -96,13 +97,14 @@ pub struct InvoiceDraft {
 }
 
 impl InvoiceInput {
-    /// The request checked for a seller who charges VAT normally.
+    /// The request checked for a mainland seller who charges VAT normally.
     pub fn parse(&self) -> Result<InvoiceDraft, Vec<FieldError>> {
-        self.parse_under(VatRegime::Normal)
+        self.parse_under(VatRegime::Normal, VatTerritory::Metropolitan)
     }
 
-    /// The request checked field by field, under the seller's VAT regime.
-    pub fn parse_under(&self, regime: VatRegime) -> Result<InvoiceDraft, Vec<FieldError>> {
+    /// The request checked field by field, under the seller's VAT regime
+    /// and the rates of the territory the seller charges VAT in.
+    pub fn parse_under(&self, regime: VatRegime, territory: VatTerritory) -> Result<InvoiceDraft, Vec<FieldError>> {
         let mut p = Problems::default();
         let customer_id = p.check("customer_id", CustomerId::parse(&self.customer_id));
         let currency = p.check("currency", Currency::parse(self.currency.trim()));
@@ -114,7 +116,7 @@ impl InvoiceInput {
         let purchase_order = self
             .purchase_order
             .as_deref()
-            .and_then(|po| p.check("purchase_order", text(po, 60)));
+            .and_then(|po| p.check("purchase_order", line(po, 60)));
         if self.lines.is_empty() {
             p.push("lines", "an invoice needs at least one line");
         }
@@ -125,7 +127,7 @@ impl InvoiceInput {
             .lines
             .iter()
             .enumerate()
-            .filter_map(|(i, line)| line.parse(&format!("lines[{i}]"), regime, &mut p))
+            .filter_map(|(i, line)| line.parse(&format!("lines[{i}]"), (regime, territory), &mut p))
             .collect();
         vat_case::check_lines(&lines, &mut p);
         let delivery_address = self
@@ -204,7 +206,12 @@ impl InvoiceInput {
 }
 
 impl LineInput {
-    fn parse(&self, field: &str, regime: VatRegime, p: &mut Problems) -> Option<InvoiceLine> {
+    fn parse(
+        &self,
+        field: &str,
+        (regime, territory): (VatRegime, VatTerritory),
+        p: &mut Problems,
+    ) -> Option<InvoiceLine> {
         let description = p.check(format!("{field}.description"), text(&self.description, 300));
         let quantity = p.check(
             format!("{field}.quantity"),
@@ -241,7 +248,7 @@ impl LineInput {
             category: self.vat_category.as_deref().map(str::trim),
             exemption: self.vat_exemption.as_deref().map(str::trim),
         }
-        .resolve(regime, field, p);
+        .resolve(regime, territory, field, p);
         let discount_bp = p.check(
             format!("{field}.discount"),
             match self.discount.as_deref() {

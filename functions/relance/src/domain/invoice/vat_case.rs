@@ -10,7 +10,7 @@ use super::lines::{InvoiceLine, OperationCategory};
 use crate::domain::customer::{Address, Customer, CustomerKind};
 use crate::domain::exemption::Exemption;
 use crate::domain::validation::Problems;
-use crate::domain::vat::{VatCategory, VatRate};
+use crate::domain::vat::{VatCategory, VatRate, VatTerritory};
 
 /// How the seller charges VAT: normally, or not at all under the
 /// franchise en base of small businesses (art. 293 B du CGI).
@@ -34,10 +34,19 @@ pub(super) type Resolved = (VatRate, VatCategory, Option<Exemption>);
 
 impl LineVat<'_> {
     /// The line's VAT under the seller's regime, or the fields' problems.
-    pub(super) fn resolve(&self, regime: VatRegime, field: &str, p: &mut Problems) -> Option<Resolved> {
+    pub(super) fn resolve(
+        &self,
+        regime: VatRegime,
+        territory: VatTerritory,
+        field: &str,
+        p: &mut Problems,
+    ) -> Option<Resolved> {
         let rate = match self.rate {
             None => None,
-            Some(text) => Some(p.check(format!("{field}.vat_rate"), VatRate::parse_percent(text))?),
+            Some(text) => Some(p.check(
+                format!("{field}.vat_rate"),
+                VatRate::parse_percent(text).and_then(|r| territory.check(r)),
+            )?),
         };
         let category = match self.category {
             None => None,
@@ -264,7 +273,7 @@ mod tests {
             category,
             exemption,
         };
-        match vat.resolve(regime, "lines[0]", &mut p) {
+        match vat.resolve(regime, VatTerritory::Metropolitan, "lines[0]", &mut p) {
             Some((rate, category, exemption)) => {
                 Ok((rate.basis_points(), category.code(), exemption.map(Exemption::code)))
             }
