@@ -14,7 +14,9 @@ use relance::domain::money::{MAX_AMOUNT_MINOR, checked_sum, div_round_half_away}
 use relance::domain::{Actor, Currency, CustomerId, CustomerInput, Invoice, InvoiceInput, InvoiceNumber};
 use serde_json::json;
 
-const RATES: [&str; 6] = ["20", "10", "5.5", "2.1", "0", "8.5"];
+// The mainland rates (the seller of these tests is in Paris): any other is
+// refused by the territory check, which has its own test.
+const RATES: [&str; 5] = ["20", "10", "5.5", "2.1", "0"];
 
 fn line_strategy() -> impl Strategy<Value = LineInput> {
     (
