@@ -367,6 +367,15 @@ async fn a_survey_get_records_nothing_the_post_records_once_and_a_detractor_aler
         detractors().await,
         [("acme".to_string(), paid_event.id.to_string(), at(2026, 3, 12, 11))]
     );
+    // Meanwhile the chase waits: an invoice past due gets no reminder.
+    let (status, body) = world.issue("k2", &invoice_body("acme")).await;
+    assert_eq!(status, 201, "{body}");
+    let waiting = common::pass_on(&world, common::date("2026-04-06")).await;
+    assert_eq!(waiting.emails_sent, 0, "{waiting:?}");
+    assert_eq!(
+        waiting.skipped.get(&relance::reminders::Skip::DetractorWaiting),
+        Some(&1)
+    );
     let actor = relance::domain::Actor("console:camille".into());
     relance::help::person_replied(
         &world.store,
@@ -378,6 +387,8 @@ async fn a_survey_get_records_nothing_the_post_records_once_and_a_detractor_aler
     .await
     .expect("replied");
     assert_eq!(detractors().await, [], "answered: off the to-do");
+    let resumed = common::pass_on(&world, common::date("2026-04-06")).await;
+    assert_eq!(resumed.emails_sent, 1, "answered: the chase resumes {resumed:?}");
 }
 
 #[tokio::test]

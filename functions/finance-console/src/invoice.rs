@@ -210,6 +210,8 @@ pub async fn page(
         json!({ "state": "closed" })
     } else if customer.paused {
         json!({ "state": "held", "why": crate::reminders::word(locale, "skip_", "customer_paused") })
+    } else if facts.detractor_waiting {
+        json!({ "state": "held", "why": crate::reminders::word(locale, "skip_", "detractor_waiting") })
     } else {
         match next_reminder(&state.dunning, &invoice, last, facts.reminded_before, today) {
             NextReminder::Due { stage, on } => {

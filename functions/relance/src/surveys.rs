@@ -129,6 +129,7 @@ pub async fn answer(
             .and_then(|m| m.sent_at);
         let suspicious = suspicion(&survey, sent_at, now);
         let detractor = survey.question.is_detractor(score);
+        let alerted = detractor && !survey.alerted;
         let event = HistoryEvent::new(
             customer.clone(),
             now,
@@ -140,9 +141,10 @@ pub async fn answer(
                 detractor,
                 comment: comment.clone(),
                 suspicious,
+                alerted,
             },
         );
-        let alert = (detractor && !survey.alerted).then(|| {
+        let alert = alerted.then(|| {
             Message::new(
                 customer.clone(),
                 Purpose::SurveyAlert {

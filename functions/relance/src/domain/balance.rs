@@ -425,6 +425,7 @@ mod tests {
                 detractor: false,
                 comment: None,
                 suspicious: vec![],
+                alerted: false,
             },
         )
     }

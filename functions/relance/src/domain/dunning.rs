@@ -164,6 +164,10 @@ pub struct CustomerFacts {
     pub reminded_before: bool,
     /// The last email relance sent, or the last reply from a person.
     pub last_contact: Option<DateTime<Utc>>,
+    /// An unhappy answer alerted finance and no person has answered the
+    /// customer since: the chase waits, as it does for a help request.
+    /// An answer that looks like a mail scanner's does not count.
+    pub detractor_waiting: bool,
 }
 
 /// Picks the tone and says why, in words finance can read in the history.

@@ -163,6 +163,10 @@ pub enum EventKind {
         /// deleted: a person may read them differently).
         #[serde(default)]
         suspicious: Vec<String>,
+        /// This answer alerted finance (the survey's first unhappy one):
+        /// the customer's reminders wait until a person answers them.
+        #[serde(default)]
+        alerted: bool,
     },
     /// The customer asked for no more surveys (invoices still come).
     SurveysOptedOut,

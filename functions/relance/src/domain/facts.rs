@@ -30,7 +30,16 @@ pub fn customer_facts(customer: &Customer, history: &[HistoryEvent], today: Naiv
                 facts.revenue_12m_minor = facts.revenue_12m_minor.saturating_add(*gross_minor)
             }
             EventKind::DisputeOpened { .. } => facts.days_since_complaint = Some(age),
-            EventKind::SurveyAnswered { detractor: true, .. } => facts.days_since_detractor = Some(age),
+            EventKind::SurveyAnswered {
+                detractor: true,
+                alerted,
+                suspicious,
+                ..
+            } => {
+                facts.days_since_detractor = Some(age);
+                facts.detractor_waiting |= *alerted && suspicious.is_empty();
+            }
+            EventKind::PersonReplied { .. } => facts.detractor_waiting = false,
             EventKind::ReminderSent { numbers, .. } => {
                 facts.reminded_before = true;
                 if age <= 365 {
@@ -101,6 +110,47 @@ mod tests {
                 notice: None,
             },
         )
+    }
+
+    #[test]
+    fn an_alerting_unhappy_answer_waits_for_a_persons_reply_and_a_scanner_s_does_not() {
+        let customer: Customer = serde_json::from_value(serde_json::json!({
+            "id": "c", "contact_name": "C", "email": "c@example.fr", "locale": "fr", "kind": "consumer",
+            "billing_address": { "lines": ["1 rue"], "postal_code": "1", "city": "X", "country": "FR" },
+            "customer_since": "2020-01-01"
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let answer = |day, alerted, suspicious: &[&str]| {
+            event(
+                day,
+                EventKind::SurveyAnswered {
+                    survey_id: "s".into(),
+                    question: "nps".into(),
+                    score: 2,
+                    detractor: true,
+                    comment: None,
+                    suspicious: suspicious.iter().map(|s| s.to_string()).collect(),
+                    alerted,
+                },
+            )
+        };
+        let replied = event(12, EventKind::PersonReplied { note: "Appelé".into() });
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 20).unwrap_or_default();
+        let waiting = |history: &[HistoryEvent]| customer_facts(&customer, history, today).detractor_waiting;
+        assert!(waiting(&[answer(10, true, &[])]), "alerted, nobody answered");
+        assert!(!waiting(&[answer(10, true, &[]), replied.clone()]), "answered");
+        assert!(
+            !waiting(&[answer(10, true, &[]), replied.clone(), answer(14, false, &[])]),
+            "the same survey answered again raises no new alert, and no pause"
+        );
+        assert!(
+            waiting(&[answer(10, true, &[]), replied, answer(14, true, &[])]),
+            "a new survey's alert"
+        );
+        assert!(
+            !waiting(&[answer(10, true, &["seconds_after_delivery"])]),
+            "a scanner's answer"
+        );
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub enum Skip {
     PromiseToPay,
     PaymentPlan,
     CustomerPaused,
+    /// An unhappy survey answer waits for a person's answer.
+    DetractorWaiting,
     EmailSuppressed,
     ContactBudget,
     NotYetDue,
@@ -48,6 +50,7 @@ impl Skip {
             Skip::PromiseToPay => "promise_to_pay",
             Skip::PaymentPlan => "payment_plan",
             Skip::CustomerPaused => "customer_paused",
+            Skip::DetractorWaiting => "detractor_waiting",
             Skip::EmailSuppressed => "email_suppressed",
             Skip::ContactBudget => "contact_budget",
             Skip::NotYetDue => "not_yet_due",
@@ -218,8 +221,13 @@ pub struct Plan {
 pub fn plan(s: &Situation<'_>) -> Plan {
     let mut skipped: BTreeMap<Skip, usize> = BTreeMap::new();
     let mut skip = |reason: Skip, n: usize| *skipped.entry(reason).or_default() += n;
-    if s.paused {
-        skip(Skip::CustomerPaused, s.invoices.len());
+    if s.paused || s.facts.detractor_waiting {
+        let why = if s.paused {
+            Skip::CustomerPaused
+        } else {
+            Skip::DetractorWaiting
+        };
+        skip(why, s.invoices.len());
         return Plan {
             action: Action::Nothing,
             skipped,
@@ -398,6 +406,7 @@ mod tests {
         name: &'static str,
         as_of: NaiveDate,
         paused: bool,
+        detractor: bool,
         suppressed: bool,
         last_contact_hours_ago: Option<i64>,
         change: fn(&mut Invoice),
@@ -419,6 +428,7 @@ mod tests {
         let now = morning(case.as_of.month0() + 1, case.as_of.day0() + 1);
         let facts = CustomerFacts {
             last_contact: case.last_contact_hours_ago.map(|h| now - chrono::Duration::hours(h)),
+            detractor_waiting: case.detractor,
             ..CustomerFacts::default()
         };
         let seen = [
@@ -463,6 +473,7 @@ mod tests {
             name: "",
             as_of: day(4, 6),
             paused: false,
+            detractor: false,
             suppressed: false,
             last_contact_hours_ago: None,
             change: NOTHING,
@@ -492,6 +503,14 @@ mod tests {
                 want_action: "nothing",
                 want_stage: None,
                 want_skips: &[(Skip::CustomerPaused, 2)],
+                ..base
+            },
+            Case {
+                name: "an unhappy answer nobody has answered: the chase waits, every invoice counted",
+                detractor: true,
+                want_action: "nothing",
+                want_stage: None,
+                want_skips: &[(Skip::DetractorWaiting, 2)],
                 ..base
             },
             Case {
