@@ -5,6 +5,7 @@
 
 use anyhow::{Context, Result, ensure};
 use chrono::{Duration, NaiveDate};
+use relance::domain::survey::Question;
 use relance::domain::{EventKind, HistoryEvent};
 use serde_json::json;
 
@@ -157,6 +158,16 @@ impl Run<'_> {
                     ));
                 }
             }
+            Todo::CallBackAfterUnhappyAnswer => {
+                self.local.set(d, 11, 0);
+                let note = "Appel : délai de correction des factures expliqué, excuses présentées.";
+                self.post(&format!("/customers/{id}/replies"), &json!({ "note": note }))
+                    .await?;
+                self.say(format!(
+                    "{when}  finance calls {} about the unhappy answer; reminders may speak again",
+                    self.names[i]
+                ));
+            }
             Todo::PromiseToPay(numbers) => {
                 let mut on = d + Duration::days(10);
                 while !business_day(on) {
@@ -202,6 +213,15 @@ impl Run<'_> {
         let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let sent = browser.submit("/survey", &fields).await?;
         ensure!(sent.status.is_success(), "the survey form answered {}", sent.status);
+        let unhappy = serde_json::from_value::<Question>(json!(question)).is_ok_and(|q| q.is_detractor(score));
+        if unhappy {
+            // An unhappy answer alerts finance and holds the reminders until
+            // a person answers: finance calls the next business day.
+            self.todo
+                .entry(next_business_day(d))
+                .or_default()
+                .push((i, Todo::CallBackAfterUnhappyAnswer));
+        }
         if played {
             self.say(format!(
                 "{}  {} answers “{}” with {score}{}",

@@ -76,7 +76,13 @@ enum Todo {
     AskForAPlan(Vec<String>),
     PromiseToPay(Vec<String>),
     CallBackAboutAPlan(Vec<String>),
-    Pay { number: String, amount_minor: Option<i64> },
+    /// Finance answers an unhappy survey answer, which holds the
+    /// customer's reminders until a person does.
+    CallBackAfterUnhappyAnswer,
+    Pay {
+        number: String,
+        amount_minor: Option<i64>,
+    },
 }
 
 struct Run<'a> {

@@ -103,6 +103,7 @@ fn figures(b: &Balance, locale: Locale, names: &[(String, String)]) -> Value {
         "answer_hours": b.answer_hours_median.map(|h| number(h, 0, locale)),
         "surveys_sent": b.surveys_sent,
         "surveys_answered": b.surveys_answered,
+        "scanner_answers": b.scanner_answers,
         "csat": percent(b.csat, locale),
         "nps": b.nps.map_or_else(|| "—".into(), |v| format!("{}{}", if v > 0.0 { "+" } else { "" }, number(v, 0, locale))),
         "ces": b.ces.map_or_else(|| "—".into(), |v| number(v, 1, locale)),

@@ -142,6 +142,17 @@ struct CompanyFile {
     seller: Seller,
     books: Option<Email>,
     payout_names: Vec<String>,
+    escalation: Option<Escalation>,
+}
+
+/// `[escalation]` of the company file: the second person told when a
+/// customer's help request or unhappy answer is still unanswered after
+/// the 48 hours promised.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    pub name: String,
+    pub email: Email,
 }
 
 /// `[bank]` of the company file: how the card provider's payouts read on
@@ -170,6 +181,10 @@ fn company_file() -> Result<CompanyFile, ConfigError> {
             Some(books) => Some(books.try_into::<Books>().map_err(|e| format!("[books]: {e}"))?.inbox),
             None => None,
         };
+        let escalation = match table.remove("escalation") {
+            Some(e) => Some(e.try_into::<Escalation>().map_err(|e| format!("[escalation]: {e}"))?),
+            None => None,
+        };
         let bank = match table.remove("bank") {
             Some(bank) => bank.try_into::<Bank>().map_err(|e| format!("[bank]: {e}"))?,
             None => Bank::default(),
@@ -185,6 +200,7 @@ fn company_file() -> Result<CompanyFile, ConfigError> {
             seller,
             books,
             payout_names: bank.payout_names,
+            escalation,
         })
     });
     FILE.clone().map_err(ConfigError::Company)
@@ -202,6 +218,11 @@ pub fn books_inbox() -> Result<Option<Email>, ConfigError> {
     company_file().map(|file| file.books)
 }
 
+/// Who hears of a promise missed (`[escalation]`), if anyone.
+pub fn escalation_contact() -> Result<Option<Escalation>, ConfigError> {
+    company_file().map(|file| file.escalation)
+}
+
 /// How card providers' payouts read on the company's bank statements
 /// (`[bank] payout_names`).
 pub fn payout_names() -> Result<Vec<String>, ConfigError> {
@@ -216,5 +237,7 @@ mod tests {
         assert!(seller.is_ok(), "{seller:?}");
         let books = super::books_inbox();
         assert!(matches!(books, Ok(Some(_))), "{books:?}");
+        let escalation = super::escalation_contact();
+        assert!(matches!(escalation, Ok(Some(_))), "{escalation:?}");
     }
 }

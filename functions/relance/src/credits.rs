@@ -193,7 +193,7 @@ impl CreditContext<'_> {
                 severity: checked.severity,
                 invoice_net_minor: invoice.totals.net_minor,
                 already_credited_minor: already_credited(earlier.iter().map(|c| &c.value), number),
-                revenue_12m_minor: facts.revenue_12m_minor,
+                revenue_12m_minor: facts.revenue_12m_in(self.policy.currency.code()),
                 tenure_years: facts.tenure_years,
             })
             .map_err(|e| invalid(e.field, e.reason))?;

@@ -16,6 +16,7 @@ pub mod context;
 pub mod credits;
 pub mod delivery;
 pub mod domain;
+pub mod escalations;
 pub mod feedback;
 pub mod help;
 pub mod invoicing;

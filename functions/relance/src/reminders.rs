@@ -66,6 +66,9 @@ pub struct PassSummary {
     /// Final notices with a formal notice to pay: claimed now, sent with
     /// the letter once the archive has stored it.
     pub formal_notices: usize,
+    /// Help requests and unhappy answers still unanswered past their 48
+    /// hours, told to the second person by this pass (each once ever).
+    pub escalations: usize,
     pub by_stage: BTreeMap<String, usize>,
     pub by_tone: BTreeMap<String, usize>,
     pub skipped: BTreeMap<Skip, usize>,

@@ -112,7 +112,12 @@ pub mod startup {
         Set::Email("book_copy"),
     ];
     pub const DISPATCH_SURVEY: &[Set<'static>] = &[Set::Email("survey")];
-    pub const SEND_REMINDERS: &[Set<'static>] = &[Set::Email("reminder"), Set::Email("finance_alert")];
+    /// The pass's reminders and hand-offs, and the morning's escalations.
+    pub const SEND_REMINDERS: &[Set<'static>] = &[
+        Set::Email("reminder"),
+        Set::Email("finance_alert"),
+        Set::Email("escalation"),
+    ];
     /// The pages, and the alert to finance when a customer asks for help
     /// or answers a survey badly.
     pub const CUSTOMER_LINKS: &[Set<'static>] = &[

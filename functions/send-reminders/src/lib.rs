@@ -102,7 +102,7 @@ impl<M: Mailer> Function<M> {
             resume_after: request.resume_after.clone(),
             ..Pass::new(&self.store, &self.deliverer, &self.policy, as_of, now, &pace)
         };
-        let summary = pass.run().await?;
+        let mut summary = pass.run().await?;
         if !request.dry_run {
             // Kept for the console's "last passes"; the pass itself is done,
             // so a failure here is logged, not a failed pass to retry.
@@ -116,6 +116,9 @@ impl<M: Mailer> Function<M> {
             // due (the survey dispatcher decides whether to ask it).
             let follow_ups = relance::credits::follow_up_credits(&self.store, as_of, now).await?;
             tracing::info!(%as_of, follow_ups, "credit follow-ups written");
+            // Promises to customers past their 48 hours: the second person
+            // hears of each, once.
+            summary.escalations = relance::escalations::escalate(&self.store, &self.deliverer, now).await?;
         }
         tracing::info!(
             %as_of,

@@ -9,6 +9,7 @@ use crate::domain::dunning::Tone;
 use crate::domain::help::HelpChoice;
 use crate::domain::message::{Message, NoticeRef, Purpose};
 use crate::domain::survey::Question;
+use crate::domain::todo::TodoKind;
 use crate::domain::{Customer, CustomerId, Email, EventKind, HistoryEvent, Invoice, InvoiceNumber};
 use crate::links::{self, LinkGrant, LinkPurpose};
 use crate::mail::{Attachment, Mailer, OutgoingEmail};
@@ -151,6 +152,10 @@ impl<M: Mailer> Deliverer<M> {
                 choice,
             } => {
                 self.help_alert_email(message, &customer, numbers, request_id, *choice, now, known)
+                    .await?
+            }
+            Purpose::Escalation { kind, reference, since } => {
+                self.escalation_email(&customer, *kind, reference, *since, known)
                     .await?
             }
         };
@@ -428,6 +433,57 @@ impl<M: Mailer> Deliverer<M> {
         context.comment = self.store.help_note(&customer.id, request_id, now).await?;
         let rendered = self.renderer.email("customer_alert", seller.locale, &context)?;
         Ok(Composed::to_finance(rendered, &seller))
+    }
+}
+
+impl<M: Mailer> Deliverer<M> {
+    /// To the second person, if the promise still waits: answered since it
+    /// was queued, there is nothing to escalate (the message is withdrawn).
+    async fn escalation_email(
+        &self,
+        customer: &Customer,
+        kind: TodoKind,
+        reference: &str,
+        since: DateTime<Utc>,
+        known: Option<&Known<'_>>,
+    ) -> Result<Composed, ComposeError> {
+        let contact = crate::config::escalation_contact()?.ok_or(ComposeError::Orphan)?;
+        let seller = company()?;
+        let (what, invoices) = match kind {
+            TodoKind::HelpRequest => {
+                let number = InvoiceNumber::parse(reference).map_err(|_| ComposeError::Orphan)?;
+                let invoice = self.invoice(&customer.id, &number, known).await?;
+                if !invoice.dunning.help_request_open {
+                    return Err(ComposeError::Moot);
+                }
+                ("help", vec![invoice])
+            }
+            TodoKind::DetractorAlert => {
+                let waiting = self.store.waiting_for(&customer.id, kind).await?;
+                if !waiting.iter().any(|t| t.reference == reference) {
+                    return Err(ComposeError::Moot);
+                }
+                ("survey", Vec::new())
+            }
+            _ => return Err(ComposeError::Orphan),
+        };
+        let history = self.history(&customer.id, known).await?;
+        let context = crate::view::EscalationEmail::new(
+            &contact.name,
+            &seller.contact.name,
+            what,
+            customer,
+            &invoices,
+            (since, since + kind.allowed()),
+            &history,
+            seller.locale,
+        );
+        let rendered = self.renderer.email("escalation", seller.locale, &context)?;
+        Ok(Composed {
+            rendered,
+            to: Some(contact.email),
+            headers: Vec::new(),
+        })
     }
 }
 

@@ -32,6 +32,10 @@ pub struct Balance {
     pub disputes_opened: u32,
     pub surveys_sent: u32,
     pub surveys_answered: u32,
+    /// Of those, answers that looked like a mail scanner's (too soon after
+    /// delivery, from a known scanner): recorded, never counted in CSAT,
+    /// NPS or CES.
+    pub scanner_answers: u32,
     /// % of satisfaction answers at 4 or 5 (of 5).
     pub csat: Option<f64>,
     /// % promoters (9–10) minus % detractors (0–6).
@@ -187,7 +191,9 @@ struct Tally {
     /// in the invoice's currency.
     owed: HashMap<String, (String, i64)>,
     /// The last answer to each survey counts (answering again replaces).
-    answers: HashMap<String, (String, u8)>,
+    /// Each survey's last answer: question, score, and whether it looked
+    /// like a scanner's.
+    answers: HashMap<String, (String, u8, bool)>,
     /// Hours from an alert raised in the period to a person's answer.
     answer_hours: Vec<f64>,
 }
@@ -284,9 +290,11 @@ impl Tally {
                 survey_id,
                 question,
                 score,
+                suspicious,
                 ..
             } => {
-                self.answers.insert(key(survey_id), (question.clone(), *score));
+                self.answers
+                    .insert(key(survey_id), (question.clone(), *score, !suspicious.is_empty()));
             }
             EventKind::FinanceAlerted { .. } => self.b.finance_alerts += 1,
             EventKind::CreditGranted {
@@ -329,8 +337,14 @@ impl Tally {
         b.answer_hours_median = answer_hours.get(answer_hours.len() / 2).copied();
         b.silent_churn.sort_unstable();
         b.surveys_answered = u32::try_from(answers.len()).unwrap_or(u32::MAX);
+        b.scanner_answers =
+            u32::try_from(answers.values().filter(|(.., scanner)| *scanner).count()).unwrap_or(u32::MAX);
         let scores = |q: &str| -> Vec<u8> {
-            let mut s: Vec<u8> = answers.values().filter(|(k, _)| k == q).map(|(_, s)| *s).collect();
+            let mut s: Vec<u8> = answers
+                .values()
+                .filter(|(k, _, scanner)| k == q && !scanner)
+                .map(|(_, s, _)| *s)
+                .collect();
             s.sort_unstable();
             s
         };
@@ -524,6 +538,31 @@ mod tests {
         assert_eq!(got.nps.map(f64::round), Some(0.0));
         assert_eq!(got.csat, Some(50.0));
         assert_eq!(got.ces, Some(3.0));
+    }
+
+    #[test]
+    fn a_scanner_s_answers_are_recorded_but_not_scored() {
+        let scanned = |mut e: HistoryEvent| {
+            if let EventKind::SurveyAnswered { suspicious, .. } = &mut e.kind {
+                suspicious.push("seconds_after_delivery".into());
+            }
+            e
+        };
+        let a = vec![
+            answer("a", at(11, 5), "s1", "nps", 10),
+            scanned(answer("a", at(11, 6), "s2", "nps", 0)),
+            scanned(answer("a", at(11, 7), "s3", "csat", 1)),
+            scanned(answer("a", at(11, 8), "s4", "ces", 1)),
+            // A scanner first, then the person: the person's answer counts.
+            scanned(answer("a", at(11, 9), "s5", "ces", 1)),
+            answer("a", at(11, 10), "s5", "ces", 5),
+        ];
+        let got = balance([a.as_slice()], day(11, 1), day(11, 30));
+        assert_eq!(got.surveys_answered, 5);
+        assert_eq!(got.scanner_answers, 3);
+        assert_eq!(got.nps, Some(100.0), "the scanner's 0 is not a detractor");
+        assert_eq!(got.csat, None, "the only CSAT answer was a scanner's");
+        assert_eq!(got.ces, Some(5.0));
     }
 
     #[test]

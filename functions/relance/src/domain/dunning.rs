@@ -151,8 +151,9 @@ pub struct CustomerFacts {
     pub late_payments: u32,
     /// The worst lateness in the last 24 months, in days.
     pub max_days_late: i64,
-    /// Invoiced in the last 12 months, minor units.
-    pub revenue_12m_minor: i64,
+    /// Invoiced in the last 12 months, minor units, per currency code:
+    /// amounts in different currencies are never added.
+    pub revenue_12m: std::collections::BTreeMap<String, i64>,
     /// Days since the last dispute was opened, if any.
     pub days_since_complaint: Option<i64>,
     /// Days since the last detractor survey answer, if any.
@@ -168,6 +169,13 @@ pub struct CustomerFacts {
     /// customer since: the chase waits, as it does for a help request.
     /// An answer that looks like a mail scanner's does not count.
     pub detractor_waiting: bool,
+}
+
+impl CustomerFacts {
+    /// Invoiced in the last 12 months in `currency`, minor units.
+    pub fn revenue_12m_in(&self, currency: &str) -> i64 {
+        self.revenue_12m.get(currency).copied().unwrap_or(0)
+    }
 }
 
 /// Picks the tone and says why, in words finance can read in the history.

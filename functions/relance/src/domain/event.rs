@@ -180,6 +180,16 @@ pub enum EventKind {
     HandoffTaken {
         number: InvoiceNumber,
     },
+    /// A help request (`help_request`) or an unhappy answer
+    /// (`detractor_alert`) was still unanswered 48 hours later: the
+    /// second person of `[escalation]` was told, once per promise.
+    AlertEscalated {
+        kind: String,
+        /// The invoice number (help request) or the survey id.
+        reference: String,
+        since: DateTime<Utc>,
+        message_id: String,
+    },
     /// Every link mailed to the customer until now was revoked.
     LinksRevoked {
         reason: String,
@@ -390,6 +400,7 @@ impl EventKind {
             EventKind::RemindersPaused => "reminders_paused",
             EventKind::RemindersResumed => "reminders_resumed",
             EventKind::HandoffTaken { .. } => "handoff_taken",
+            EventKind::AlertEscalated { .. } => "alert_escalated",
             EventKind::LinksRevoked { .. } => "links_revoked",
             EventKind::HelpRequested { .. } => "help_requested",
             EventKind::HelpRequestAnswered { .. } => "help_request_answered",

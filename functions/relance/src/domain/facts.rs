@@ -26,8 +26,11 @@ pub fn customer_facts(customer: &Customer, history: &[HistoryEvent], today: Naiv
                     facts.max_days_late = facts.max_days_late.max(*days_late);
                 }
             }
-            EventKind::InvoiceIssued { gross_minor, .. } if age <= 365 => {
-                facts.revenue_12m_minor = facts.revenue_12m_minor.saturating_add(*gross_minor)
+            EventKind::InvoiceIssued {
+                gross_minor, currency, ..
+            } if age <= 365 => {
+                let sum = facts.revenue_12m.entry(currency.clone()).or_insert(0);
+                *sum = sum.saturating_add(*gross_minor);
             }
             EventKind::DisputeOpened { .. } => facts.days_since_complaint = Some(age),
             EventKind::SurveyAnswered {
@@ -110,6 +113,37 @@ mod tests {
                 notice: None,
             },
         )
+    }
+
+    #[test]
+    fn revenue_is_counted_in_each_currency_never_added_across() {
+        let customer: Customer = serde_json::from_value(serde_json::json!({
+            "id": "c", "contact_name": "C", "email": "c@example.fr", "locale": "fr", "kind": "consumer",
+            "billing_address": { "lines": ["1 rue"], "postal_code": "1", "city": "X", "country": "FR" },
+            "customer_since": "2020-01-01"
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let issued = |day, number: &str, gross_minor, currency: &str| {
+            event(
+                day,
+                EventKind::InvoiceIssued {
+                    number: InvoiceNumber::parse(number).unwrap_or_else(|e| panic!("{e}")),
+                    gross_minor,
+                    currency: currency.into(),
+                    due_date: chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default(),
+                },
+            )
+        };
+        let history = [
+            issued(2, "F2026-000001", 120_000, "EUR"),
+            issued(3, "F2026-000002", 50_000, "USD"),
+            issued(4, "F2026-000003", 30_000, "EUR"),
+        ];
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 20).unwrap_or_default();
+        let facts = customer_facts(&customer, &history, today);
+        assert_eq!(facts.revenue_12m_in("EUR"), 150_000);
+        assert_eq!(facts.revenue_12m_in("USD"), 50_000);
+        assert_eq!(facts.revenue_12m_in("GBP"), 0);
     }
 
     #[test]

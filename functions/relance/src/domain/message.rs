@@ -87,6 +87,15 @@ pub enum Purpose {
         request_id: String,
         choice: super::help::HelpChoice,
     },
+    /// To the second person of `[escalation]`: a help request or an
+    /// unhappy answer still waits past its 48 hours. Its id derives from
+    /// what waits (`escalation::message_id`), so it is queued once.
+    Escalation {
+        kind: super::todo::TodoKind,
+        /// The invoice number (help request) or the survey id.
+        reference: String,
+        since: DateTime<Utc>,
+    },
 }
 
 /// A formal notice to pay: its reference (printed on the letter, the
@@ -171,6 +180,7 @@ impl Purpose {
             Purpose::Credit { .. } => "credit",
             Purpose::BookCopy { .. } => "book_copy",
             Purpose::SurveyAlert { .. } | Purpose::HelpAlert { .. } => "customer_alert",
+            Purpose::Escalation { .. } => "escalation",
         }
     }
 
@@ -187,7 +197,10 @@ impl Purpose {
     pub fn to_finance(&self) -> bool {
         matches!(
             self,
-            Purpose::FinanceAlert { .. } | Purpose::SurveyAlert { .. } | Purpose::HelpAlert { .. }
+            Purpose::FinanceAlert { .. }
+                | Purpose::SurveyAlert { .. }
+                | Purpose::HelpAlert { .. }
+                | Purpose::Escalation { .. }
         )
     }
 
@@ -259,6 +272,12 @@ impl Purpose {
                 ),
                 message_id,
             },
+            Purpose::Escalation { kind, reference, since } => EventKind::AlertEscalated {
+                kind: kind.name().to_string(),
+                reference: reference.clone(),
+                since: *since,
+                message_id,
+            },
         }
     }
     /// A short description for the history ("invoice F2026-000001").
@@ -287,6 +306,9 @@ impl Purpose {
                     choice.name(),
                     list.join(", ")
                 )
+            }
+            Purpose::Escalation { kind, reference, .. } => {
+                format!("escalation: {} {reference} unanswered after 48 hours", kind.name())
             }
         }
     }
@@ -418,6 +440,16 @@ mod tests {
                     choice: HelpChoice::PaymentPlan,
                 },
                 "customer_alert",
+                Stream::Transactional,
+                true,
+            ),
+            (
+                Purpose::Escalation {
+                    kind: super::super::todo::TodoKind::HelpRequest,
+                    reference: "F2026-000001".into(),
+                    since: DateTime::<Utc>::default(),
+                },
+                "escalation",
                 Stream::Transactional,
                 true,
             ),

@@ -8,6 +8,7 @@ pub mod customer;
 pub mod decimal;
 pub mod dunning;
 pub mod dunning_state;
+pub mod escalation;
 pub mod event;
 pub mod exemption;
 pub mod facts;

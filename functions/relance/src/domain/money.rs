@@ -118,6 +118,20 @@ pub fn checked_sum(amounts: impl IntoIterator<Item = i64>) -> Option<i64> {
     amounts.into_iter().try_fold(0i64, i64::checked_add)
 }
 
+/// One total per currency, in the order each currency first appears:
+/// amounts in different currencies are never added together. Sums
+/// saturate (each amount is bounded far below `i64`).
+pub fn totals_by_currency(amounts: impl IntoIterator<Item = Money>) -> Vec<Money> {
+    let mut totals: Vec<Money> = Vec::new();
+    for amount in amounts {
+        match totals.iter_mut().find(|t| t.currency == amount.currency) {
+            Some(total) => total.minor = total.minor.saturating_add(amount.minor),
+            None => totals.push(amount),
+        }
+    }
+    totals
+}
+
 /// Whether an amount is within relance's bounds (0 ..= `MAX_AMOUNT_MINOR`).
 pub fn within_bounds(minor: i64) -> bool {
     (0..=MAX_AMOUNT_MINOR).contains(&minor)

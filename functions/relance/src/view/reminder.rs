@@ -78,10 +78,6 @@ impl ReminderEmail {
             })
             .collect();
         let first = invoices.first().map(|(inv, _)| InvoiceView::new(inv, locale));
-        let currency = invoices
-            .first()
-            .map_or(crate::domain::Currency::EUR, |(inv, _)| inv.currency);
-        let total: i64 = invoices.iter().map(|(inv, _)| inv.remaining_minor()).sum();
         Self {
             contact_name: customer.contact_name.clone(),
             stage: stage.to_string(),
@@ -92,7 +88,12 @@ impl ReminderEmail {
                 .map(|(i, _)| i.number.to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
-            total_due: Money::new(total, currency).format(locale),
+            total_due: super::format_totals(
+                invoices
+                    .iter()
+                    .map(|(inv, _)| Money::new(inv.remaining_minor(), inv.currency)),
+                locale,
+            ),
             days_late: lines.iter().map(|l| l.days_late).max().unwrap_or(0),
             invoices: lines,
             help_link,

@@ -80,6 +80,16 @@ pub struct CustomerAlert {
     pub recent: Vec<String>,
 }
 
+/// "12 novembre 2026 à 09:30", "12 November 2026 at 09:30", Paris time.
+pub(super) fn date_time(at: chrono::DateTime<chrono::Utc>, locale: Locale) -> String {
+    let paris = at.with_timezone(&crate::domain::calendar::ZONE);
+    let day = format_date(paris.date_naive(), locale);
+    match locale {
+        Locale::Fr => format!("{day} à {}", paris.format("%H:%M")),
+        Locale::En => format!("{day} at {}", paris.format("%H:%M")),
+    }
+}
+
 impl CustomerAlert {
     pub fn new(
         kind: &'static str,
@@ -89,19 +99,7 @@ impl CustomerAlert {
         respond_by: chrono::DateTime<chrono::Utc>,
         locale: Locale,
     ) -> Self {
-        let paris = respond_by.with_timezone(&crate::domain::calendar::ZONE);
-        let respond_by = match locale {
-            Locale::Fr => format!(
-                "{} à {}",
-                format_date(paris.date_naive(), locale),
-                paris.format("%H:%M")
-            ),
-            Locale::En => format!(
-                "{} at {}",
-                format_date(paris.date_naive(), locale),
-                paris.format("%H:%M")
-            ),
-        };
+        let respond_by = date_time(respond_by, locale);
         Self {
             kind,
             customer_name: customer.legal_name().to_string(),

@@ -340,6 +340,18 @@ pub fn sentence(event: &HistoryEvent, locale: Locale) -> String {
             format!("Suivi de {number} pris en main par une personne."),
             format!("A person took over {number} after the last reminder."),
         ),
+        EventKind::AlertEscalated { kind, reference, .. } => match kind.as_str() {
+            "help_request" => pick(
+                format!(
+                    "Demande d'aide sur {reference} sans réponse après 48 heures : signalée à la personne de recours."
+                ),
+                format!("Help request on {reference} unanswered after 48 hours: escalated to the second contact."),
+            ),
+            _ => pick(
+                "Réponse insatisfaite sans réponse après 48 heures : signalée à la personne de recours.".into(),
+                "Unhappy answer unanswered after 48 hours: escalated to the second contact.".into(),
+            ),
+        },
         EventKind::LinksRevoked { reason } => pick(
             format!("Tous les liens envoyés jusqu'ici au client sont révoqués : {reason}"),
             format!("Every link sent to the customer so far was revoked: {reason}"),
