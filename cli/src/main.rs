@@ -235,7 +235,8 @@ enum Command {
         command: BankCommand,
     },
     /// Render any email with sample data: invoice, reminder, thanks,
-    /// survey, credit, help_alert, survey_alert, finance_alert, book_copy.
+    /// survey, credit, help_alert, survey_alert, finance_alert, escalation,
+    /// book_copy.
     Render {
         template: String,
         #[arg(long, default_value = "fr")]

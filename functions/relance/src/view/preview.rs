@@ -21,7 +21,7 @@ use crate::render::{RenderError, RenderedEmail, Renderer};
 const NOWHERE: &str = "https://preview.invalid";
 
 /// Every kind of email, in the order a relationship meets them.
-pub const KINDS: [&str; 9] = [
+pub const KINDS: [&str; 10] = [
     "invoice",
     "reminder",
     "thanks",
@@ -30,12 +30,16 @@ pub const KINDS: [&str; 9] = [
     "help_alert",
     "survey_alert",
     "finance_alert",
+    "escalation",
     "book_copy",
 ];
 
 /// Who reads it: the customer, or the company (finance, the books).
 pub fn to_company(kind: &str) -> bool {
-    matches!(kind, "help_alert" | "survey_alert" | "finance_alert" | "book_copy")
+    matches!(
+        kind,
+        "help_alert" | "survey_alert" | "finance_alert" | "escalation" | "book_copy"
+    )
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -212,6 +216,25 @@ pub fn render(
             };
             let context = FinanceAlert::new(&customer, &invoices, "handoff", reason, &subject.history, locale);
             renderer.email("finance_alert", locale, &context)?
+        }
+        "escalation" => {
+            let invoices: Vec<Invoice> = subject.asked()?.into_iter().cloned().collect();
+            let asked = subject.now - Duration::hours(50);
+            let second = crate::config::escalation_contact()
+                .ok()
+                .flatten()
+                .map_or_else(|| seller.contact.name.clone(), |e| e.name);
+            let context = crate::view::EscalationEmail::new(
+                &second,
+                &seller.contact.name,
+                "help",
+                &customer,
+                &invoices,
+                (asked, asked + Duration::hours(48)),
+                &subject.history,
+                locale,
+            );
+            renderer.email("escalation", locale, &context)?
         }
         "book_copy" => {
             let invoice = subject.latest("book_copy")?;
