@@ -101,6 +101,10 @@ fn balance_rows(b: &Balance) -> Vec<(&'static str, String)> {
         ("CES (of 5)", b.ces.map_or_else(|| "—".into(), |v| format!("{v:.1}"))),
         ("finance alerts", b.finance_alerts.to_string()),
         (
+            "  answered in 48 h",
+            format!("{} of {} answered", b.alerts_answered_within_48h, b.alerts_answered),
+        ),
+        (
             "credits granted",
             format!("{}, {} excl. VAT", b.credits_granted, euros(b.eur().credits_net_minor)),
         ),

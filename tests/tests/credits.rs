@@ -373,6 +373,91 @@ async fn a_thank_you_in_english_and_the_follow_up_question_days_later() {
     );
 }
 
+/// "Was the gesture enough?" meets another survey's cooling-off: it waits
+/// in the outbox until the period ends and is sent then, once.
+#[tokio::test]
+async fn a_follow_up_inside_the_cooling_off_waits_for_its_end_and_is_sent_once() {
+    let world = World::new("credit-wait").await;
+    let credits = credit_state(&world, GoodwillPolicy::configured().expect("policy"));
+    world
+        .create_customer(
+            "wayne",
+            json!({ "locale": "en", "contact_name": "Bruce Wayne", "customer_since": "2019-05-02" }),
+        )
+        .await;
+    world.issue("w1", &invoice_body("wayne")).await;
+    let thanks = json!({ "situation": "loyalty_thanks", "invoice": "F2026-000001" });
+    let (status, credit) = credit_call(
+        &credits,
+        "camille",
+        "POST",
+        "/customers/wayne/credits",
+        Some("w-thanks"),
+        Some(&thanks),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{credit}");
+    let customer = CustomerId::parse("wayne").expect("id");
+    let deps = survey_deps(&world);
+
+    // 5 March: a help request answered, and its effort question asked.
+    let answered = HistoryEvent::new(
+        customer.clone(),
+        at(2026, 3, 5, 8),
+        relance::domain::Actor("claire".into()),
+        EventKind::HelpRequestAnswered { numbers: vec![] },
+    );
+    world.store.append_event(&answered).await.expect("event");
+    let response = dispatch_survey::handle(&deps, stream_record(&world, &answered).await, at(2026, 3, 5, 8)).await;
+    assert!(response.batch_item_failures.is_empty());
+    let asked = |mail: &[relance_e2e::mailbox::StoredEmail]| {
+        mail.iter()
+            .filter(|m| m.subject == "Your credit note AV2026-000001: just one question")
+            .count()
+    };
+    let inbox = || async { world.mailbox.to(&world.email("wayne")).await.expect("mailbox") };
+    let before = inbox().await.len();
+
+    // 9 March: the follow-up is due, four days into the cooling-off.
+    let day = at(2026, 3, 9, 8);
+    world.set_now(day);
+    assert_eq!(
+        follow_up_credits(&world.store, day.date_naive(), day)
+            .await
+            .expect("pass"),
+        1
+    );
+    let due = history(&world, "wayne")
+        .await
+        .into_iter()
+        .find(|e| matches!(e.kind, EventKind::CreditFollowUpDue { .. }))
+        .expect("follow-up event");
+    let record = stream_record(&world, &due).await;
+    let response = dispatch_survey::handle(&deps, record.clone(), day).await;
+    assert!(response.batch_item_failures.is_empty());
+    // Delivered twice: still one survey.
+    let response = dispatch_survey::handle(&deps, record, day).await;
+    assert!(response.batch_item_failures.is_empty());
+    let mail = inbox().await;
+    assert_eq!((mail.len(), asked(&mail)), (before, 0), "not during the cooling-off");
+
+    // The outbox sweep the day before the end sends nothing; after it, the
+    // question goes once, however often the sweep runs.
+    let deliverer = &deps.deliverer;
+    let sweep = |now| async move { deliverer.deliver_due(now).await.expect("sweep") };
+    sweep(at(2026, 4, 4, 7)).await;
+    assert_eq!(asked(&inbox().await), 0, "the cooling-off ends 4 April, 08:00 UTC");
+    sweep(at(2026, 4, 4, 9)).await;
+    sweep(at(2026, 4, 4, 10)).await;
+    assert_eq!(asked(&inbox().await), 1);
+    let sent: Vec<_> = history(&world, "wayne")
+        .await
+        .into_iter()
+        .filter(|e| matches!(&e.kind, EventKind::SurveySent { survey_id, .. } if *survey_id == due.id.to_string()))
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+}
+
 #[tokio::test]
 async fn above_the_threshold_a_second_person_approves() {
     let world = World::new("credit-approval").await;

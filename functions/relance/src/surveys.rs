@@ -57,12 +57,13 @@ impl Dispatcher<'_> {
                 },
                 crate::domain::calendar::business_date(now),
             );
-            let question = match survey::decide(self.policy, &trigger, &facts, now) {
+            let (question, at) = match survey::decide(self.policy, &trigger, &facts, now) {
                 SurveyDecision::Drop(reason) => return Ok(Dispatch::Dropped(reason)),
-                SurveyDecision::Ask(question) => question,
+                SurveyDecision::Ask(question) => (question, now),
+                SurveyDecision::Postpone { question, until } => (question, until),
             };
             let survey_id = event.id.to_string();
-            let message = Message::new(
+            let mut message = Message::new(
                 customer_id.clone(),
                 Purpose::Survey {
                     survey_id: survey_id.clone(),
@@ -70,10 +71,13 @@ impl Dispatcher<'_> {
                 },
                 now,
             );
+            // A postponed question waits in the outbox: nothing claims it
+            // before `at`, and the cooling-off counts from then.
+            message.next_attempt_at = at;
             let record = Survey::asked(trigger.clone(), survey_id, question, &message);
             match self
                 .store
-                .claim_survey(&record, &message, now - self.policy.cooling_off, now)
+                .claim_survey(&record, &message, at - self.policy.cooling_off, at)
                 .await?
             {
                 TxOutcome::Committed => return Ok(Dispatch::Claimed(Box::new(message))),

@@ -276,6 +276,11 @@ impl<M: Mailer> Deliverer<M> {
         question: Question,
         now: DateTime<Utc>,
     ) -> Result<Composed, ComposeError> {
+        // A postponed question meets the customer as they are now: opted
+        // out or paused since it was decided, it is withdrawn unsent.
+        if customer.surveys_opted_out || customer.paused {
+            return Err(ComposeError::Moot);
+        }
         let survey = self
             .store
             .get_survey(&customer.id, survey_id)

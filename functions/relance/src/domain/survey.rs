@@ -163,7 +163,6 @@ pub enum Drop {
     OptedOut,
     Unreachable,
     InCollection,
-    RecentReminder,
     CoolingOff,
     /// An on-time payment that is not the periodic NPS moment: paying
     /// took no effort worth asking about, and a question after every
@@ -174,8 +173,24 @@ pub enum Drop {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SurveyDecision {
     Ask(Question),
-    /// Dropped, not postponed: a late question is worse than none.
+    /// Asked later: only time stands in the way (another contact within
+    /// the 48-hour budget, or — for a goodwill follow-up — the cooling-off
+    /// period). The email waits in the outbox until `until`.
+    Postpone {
+        question: Question,
+        until: DateTime<Utc>,
+    },
+    /// Dropped: the moment will not come back (opted out, unreachable, in
+    /// collection, routine), or a question about a moment would come too
+    /// late (a payment's or a dispute's survey inside the cooling-off).
     Drop(Drop),
+}
+
+/// Whether a survey's question keeps its meaning a month later: "was the
+/// gesture enough?" does (it is about the credit, not a moment); "how easy
+/// was paying?" asked weeks later does not, and is dropped.
+fn waits_out_cooling_off(trigger: &Trigger) -> bool {
+    matches!(trigger, Trigger::CreditGranted { .. })
 }
 
 pub fn decide(policy: &SurveyPolicy, trigger: &Trigger, facts: &SurveyFacts, now: DateTime<Utc>) -> SurveyDecision {
@@ -189,16 +204,7 @@ pub fn decide(policy: &SurveyPolicy, trigger: &Trigger, facts: &SurveyFacts, now
     if facts.invoices_past_first_reminder > 0 {
         return D(Drop::InCollection);
     }
-    if facts
-        .last_reminder_at
-        .is_some_and(|at| now - at < policy.after_reminder)
-    {
-        return D(Drop::RecentReminder);
-    }
-    if facts.last_survey_at.is_some_and(|at| now - at < policy.cooling_off) {
-        return D(Drop::CoolingOff);
-    }
-    SurveyDecision::Ask(match trigger {
+    let question = match trigger {
         Trigger::DisputeSettled { .. } | Trigger::CreditGranted { .. } => Question::Csat,
         Trigger::HelpAnswered => Question::Ces,
         Trigger::InvoicePaid { days_late, .. } => {
@@ -217,7 +223,24 @@ pub fn decide(policy: &SurveyPolicy, trigger: &Trigger, facts: &SurveyFacts, now
                 Question::Ces
             }
         }
-    })
+    };
+    // What time alone holds back: the contact budget after a reminder
+    // (every survey waits it out), the cooling-off after another survey
+    // (only a question that keeps its meaning does).
+    let mut until: Option<DateTime<Utc>> = None;
+    if let Some(at) = facts.last_reminder_at.filter(|at| now - *at < policy.after_reminder) {
+        until = Some(at + policy.after_reminder);
+    }
+    if let Some(at) = facts.last_survey_at.filter(|at| now - *at < policy.cooling_off) {
+        if !waits_out_cooling_off(trigger) {
+            return D(Drop::CoolingOff);
+        }
+        until = until.max(Some(at + policy.cooling_off));
+    }
+    match until {
+        Some(until) => SurveyDecision::Postpone { question, until },
+        None => SurveyDecision::Ask(question),
+    }
 }
 
 /// One question sent to one customer after one interaction. Its id is the
@@ -503,13 +526,56 @@ mod tests {
                 D(Drop::InCollection),
             ),
             (
-                "a reminder 47 hours ago",
+                "a reminder 47 hours ago: asked an hour later",
                 paid(3),
                 SurveyFacts {
                     last_reminder_at: Some(now - Duration::hours(47)),
                     ..calm()
                 },
-                D(Drop::RecentReminder),
+                SurveyDecision::Postpone {
+                    question: Ces,
+                    until: now + Duration::hours(1),
+                },
+            ),
+            (
+                "a goodwill follow-up 10 days after another survey: waits out the cooling-off",
+                Trigger::CreditGranted {
+                    number: "AV2026-000001".into(),
+                },
+                SurveyFacts {
+                    last_survey_at: Some(now - Duration::days(10)),
+                    ..calm()
+                },
+                SurveyDecision::Postpone {
+                    question: Csat,
+                    until: now + Duration::days(20),
+                },
+            ),
+            (
+                "a goodwill follow-up inside both waits: the later end",
+                Trigger::CreditGranted {
+                    number: "AV2026-000001".into(),
+                },
+                SurveyFacts {
+                    last_survey_at: Some(now - Duration::days(29) - Duration::hours(23)),
+                    last_reminder_at: Some(now - Duration::hours(1)),
+                    ..calm()
+                },
+                SurveyDecision::Postpone {
+                    question: Csat,
+                    until: now + Duration::hours(47),
+                },
+            ),
+            (
+                "a goodwill follow-up once the cooling-off is over",
+                Trigger::CreditGranted {
+                    number: "AV2026-000001".into(),
+                },
+                SurveyFacts {
+                    last_survey_at: Some(now - Duration::days(30)),
+                    ..calm()
+                },
+                Ask(Csat),
             ),
             (
                 "a reminder 49 hours ago",
