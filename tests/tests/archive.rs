@@ -7,7 +7,7 @@
 //! (checked in its MIME source), and the accounting inbox gets one copy;
 //! a locked original cannot be deleted.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

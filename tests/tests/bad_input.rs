@@ -1,7 +1,7 @@
 //! Bad input gets a 4xx whose JSON names the field and the reason, and
 //! writes nothing.
 
-mod common;
+use crate::common;
 
 use common::error_fields;
 

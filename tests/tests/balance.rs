@@ -4,7 +4,7 @@
 //! to figures counted here by hand; the portfolio is read from the
 //! customers index, and a period that means nothing is refused.
 
-mod common;
+use crate::common;
 
 use common::{World, at};
 use relance::domain::help::HelpChoice;

@@ -4,7 +4,7 @@
 //! the review queue; importing both again changes nothing; a person's
 //! assignment pays what it names and nothing more.
 
-mod common;
+use crate::common;
 
 use common::{World, date, error_fields, history, invoice_body, pass_on};
 use relance::domain::bank::CreditorReference;

@@ -2,7 +2,7 @@
 //! local stack: no reminder goes out after the import recorded its
 //! invoice's payment, and each payment is recorded once.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! invoice page, the portal, a help request from a reminder, a survey
 //! answer. A screenshot of each page is kept in `target/screenshots/`.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -5,7 +5,7 @@
 //! signature answers 400 and writes nothing; the bank's later payout of
 //! it is not taken for a customer's transfer.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

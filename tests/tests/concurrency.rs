@@ -2,7 +2,7 @@
 //! twice at once: exactly the expected invoices, numbered without gap or
 //! repeat, and one email each.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -7,7 +7,7 @@
 //! a request without a session — each refused with a page that says why,
 //! and nothing written. Screenshots in `target/screenshots/console-*.png`.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

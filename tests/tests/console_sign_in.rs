@@ -9,7 +9,7 @@
 //! another pool, another client, tampered with or expired — each is
 //! refused and no session is written.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

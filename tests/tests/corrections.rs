@@ -5,7 +5,7 @@
 //! replays write nothing new; a reminder decided on the old amount cannot
 //! be claimed.
 
-mod common;
+use crate::common;
 
 use common::{World, date, history, invoice_body, morning, pass_on};
 use relance::domain::{CustomerId, EventKind, InvoiceNumber};

@@ -1,7 +1,7 @@
 //! Goodwill credits against the local stack: the grant-credit API on the
 //! same table as the finance API, real SES endpoint, a clock the test sets.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

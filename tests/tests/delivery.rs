@@ -3,7 +3,7 @@
 //! archive's sweep (never bare by the ordinary one); a sender that dies
 //! between the claim and the SES call is replaced once its lease expires.
 
-mod common;
+use crate::common;
 
 use aws_sdk_sesv2::operation::send_email::SendEmailError;
 use aws_sdk_sesv2::types::error::TooManyRequestsException;

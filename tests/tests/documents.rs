@@ -4,7 +4,7 @@
 //! checked by the official EN 16931 rules and the factur-x library; the same request answers the same bytes; a
 //! refused VAT case writes nothing.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -4,7 +4,7 @@
 //! answered in time is not. Through the real `send-reminders` function,
 //! DynamoDB Local and the SES endpoint.
 
-mod common;
+use crate::common;
 
 use common::{World, at, date, invoice_body, morning};
 use relance::domain::help::HelpChoice;

@@ -3,7 +3,7 @@
 //! finance), surveys stop on a survey complaint, each notification counts
 //! once, and a corrected address mails again.
 
-mod common;
+use crate::common;
 
 use aws_lambda_events::event::sns::{SnsEvent, SnsMessage, SnsRecord};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};

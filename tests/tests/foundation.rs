@@ -2,7 +2,7 @@
 //! writes and reads a customer's history in order; an email rendered from
 //! the templates goes through the SES endpoint and reads back whole.
 
-mod common;
+use crate::common;
 
 use common::{World, at, invoice_body};
 use relance::domain::Email;

@@ -1,6 +1,6 @@
 //! Invoice issuance through the finance API, against the local stack.
 
-mod common;
+use crate::common;
 
 use common::{World, at, invoice_body};
 use relance::domain::{CustomerId, InvoiceNumber};

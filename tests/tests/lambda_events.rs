@@ -3,7 +3,7 @@
 //! conversion, into the router. The IAM caller is the actor; a header
 //! cannot pretend otherwise; a request without IAM context is refused.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -4,7 +4,7 @@
 //! final notice whose invoices were paid before it went out is withdrawn,
 //! whether the payment came before or after its letter was drawn.
 
-mod common;
+use crate::common;
 
 use archive_documents::sha256_hex;
 use chrono::Days;

@@ -1,7 +1,7 @@
 //! The OpenAPI document stays true: every documented route is exercised,
 //! and every status it answers is one the document lists for it.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -2,7 +2,7 @@
 //! GET may not do, one-time forms, rate limits, scanner signs, surveys
 //! dispatched from the stream, unsubscribe.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::pages::{Visitor, links_in, stream_record, survey_deps};

@@ -3,7 +3,7 @@
 //! one payment whoever recorded it first, an older status changes nothing,
 //! and a status is recorded once by its id.
 
-mod common;
+use crate::common;
 
 use chrono::Days;
 use common::{World, date, history, invoice_body, morning, pass_on};

@@ -1,7 +1,7 @@
 //! The reminder pass against the local stack: a 60-day walk through every
 //! stage, each reason to stay silent, and two passes at once.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! command line), a dry run that writes and sends nothing, a real pass
 //! that sends, and the metrics line its alarms read.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::{World, at, invoice_body};

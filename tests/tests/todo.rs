@@ -4,7 +4,7 @@
 //! from the to-do index, never by scanning — and acting on each (answer,
 //! settle, approve, assign) removes it.
 
-mod common;
+use crate::common;
 
 use common::{World, at, invoice_body};
 use relance::domain::help::HelpChoice;

@@ -1,6 +1,5 @@
 //! Each test gets its own world: a fresh table created from the SAM
 //! template, the real router, the real SES endpoint, and a clock it sets.
-#![allow(dead_code)] // each test binary uses a different part of this
 
 pub mod browser;
 pub mod pages;
@@ -227,11 +226,6 @@ impl World {
                 "the document mailer failed a record"
             );
         }
-    }
-
-    /// Tells `settle` about a customer created without the API.
-    pub fn follow(&self, id: &str) {
-        self.customers.lock().expect("customers").push(id.to_string());
     }
 
     /// Another instance of the function on the same table: its own
