@@ -173,6 +173,9 @@ enum Command {
         #[arg(long, default_value = "EUR")]
         currency: String,
     },
+    /// Take over the hand-off after the last reminder stage of an
+    /// invoice (the call, the letter): it leaves the to-do.
+    TakeOver { customer: String, number: String },
     /// Write down that a person spoke with the customer (answers an open
     /// help request: its reminders resume).
     Reply {
@@ -700,6 +703,10 @@ async fn main() -> Result<()> {
             let path = format!("/customers/{customer}/invoices/{number}/plan");
             let body = plan_body(&instalments, &currency)?;
             print(&api.call(Method::POST, &path, Some(&body), None).await?)
+        }
+        Command::TakeOver { customer, number } => {
+            let path = format!("/customers/{customer}/invoices/{number}/take-over");
+            print(&api.call(Method::POST, &path, None, None).await?)
         }
         Command::Reply { customer, note } => {
             let path = format!("/customers/{customer}/replies");

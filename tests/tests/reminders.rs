@@ -136,23 +136,41 @@ async fn a_late_invoice_walks_through_every_stage_once_then_a_person_takes_over(
     };
     let number = invoice["number"].as_str().expect("number").to_string();
     assert_eq!(handoffs().await, [("late".to_string(), number.clone())]);
+    // Through the finance API (as `relance take-over` calls it): two
+    // presses at once, one takes it over, the other is told 409.
+    let path = format!("/customers/late/invoices/{number}/take-over");
+    let headers = [("x-relance-actor", "camille")];
+    let (first, second) = tokio::join!(
+        world.call("POST", &path, &headers, None),
+        world.call("POST", &path, &headers, None)
+    );
+    let mut statuses = [first.0.as_u16(), second.0.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "{first:?} {second:?}");
+    let taken = if first.0 == 200 { &first.1 } else { &second.1 };
+    assert_eq!(taken["taken_over_by"], "local:camille", "{taken}");
+    assert_eq!(handoffs().await, [], "taken over: off the to-do");
+    let (status, _) = world
+        .call(
+            "POST",
+            "/customers/late/invoices/F2026-999999/take-over",
+            &headers,
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "an unknown invoice");
+    // And through the store, as the console does: nothing waits any more.
     let number = relance::domain::InvoiceNumber::parse(&number).expect("number");
     let camille = relance::domain::Actor("console:camille".into());
-    let now = world.state.now();
-    let (first, second) = tokio::join!(
-        world.store.take_over(&id, &number, &camille, now),
-        world.store.take_over(&id, &number, &camille, now)
-    );
-    let taken = [first, second].into_iter().filter(|t| matches!(t, Ok(true))).count();
-    assert_eq!(taken, 1, "one of two presses at once takes it over");
-    assert_eq!(handoffs().await, [], "taken over: off the to-do");
+    let again = world.store.take_over(&id, &number, &camille, world.state.now()).await;
+    assert!(matches!(again, Ok(false)), "{again:?}");
     let history = world.store.full_history(&id).await.expect("history");
     let taken: Vec<&str> = history
         .iter()
         .filter(|e| e.kind.name() == "handoff_taken")
         .map(|e| e.actor.0.as_str())
         .collect();
-    assert_eq!(taken, ["console:camille"]);
+    assert_eq!(taken, ["local:camille"]);
 }
 
 #[tokio::test]

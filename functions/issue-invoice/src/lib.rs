@@ -67,6 +67,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/customers/{id}/invoices/{number}/statuses",
             post(routes::platform_status),
         )
+        .route("/customers/{id}/invoices/{number}/take-over", post(routes::take_over))
         .route("/customers/{id}/replies", post(routes::person_replied))
         .route("/customers/{id}/links/revoke", post(routes::revoke_links))
         .route("/reminders/preview", get(routes::preview_reminders))

@@ -338,6 +338,37 @@ pub async fn person_replied(
     Ok((StatusCode::CREATED, Json(events)).into_response())
 }
 
+/// `POST /customers/{id}/invoices/{number}/take-over`: a person takes
+/// over the hand-off that starts at this invoice (after the last reminder
+/// stage): it leaves the to-do, recorded as `handoff_taken` with who. 409
+/// when nothing waits (taken already, or never handed off): nothing is
+/// written.
+pub async fn take_over(
+    State(state): State<Arc<AppState>>,
+    Path((id, number)): Path<(String, String)>,
+    parts: Parts,
+) -> Result<Response> {
+    let actor = state.actor(&parts)?;
+    let id = customer_id(&id)?;
+    let number = invoice_number(&number)?;
+    if state.store.get_invoice(&id, &number).await?.is_none() {
+        return Err(ApiError::not_found("invoice"));
+    }
+    if state.store.take_over(&id, &number, &actor, state.now()).await? {
+        Ok((
+            StatusCode::OK,
+            Json(serde_json::json!({ "number": number, "taken_over_by": actor.0 })),
+        )
+            .into_response())
+    } else {
+        Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "nothing_to_take_over",
+            format!("no hand-off waits on {number}: taken over already, or never handed off"),
+        ))
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeInput {
