@@ -16,6 +16,7 @@ mod card;
 mod concurrency;
 mod console;
 mod console_sign_in;
+mod contact;
 mod corrections;
 mod credits;
 mod delivery;

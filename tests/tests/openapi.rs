@@ -152,6 +152,22 @@ async fn every_documented_route_answers_as_documented() {
             vec![],
             Some(json!({ "note": " " })),
         ),
+        // No hand-off on this invoice yet (409), and no such invoice (404);
+        // `reminders.rs` takes a real hand-off over (200).
+        (
+            "POST",
+            "/customers/{id}/invoices/{number}/take-over",
+            "/customers/c1/invoices/F2026-000001/take-over".into(),
+            vec![],
+            None,
+        ),
+        (
+            "POST",
+            "/customers/{id}/invoices/{number}/take-over",
+            "/customers/c1/invoices/F2026-000999/take-over".into(),
+            vec![],
+            None,
+        ),
         (
             "POST",
             "/customers/{id}/invoices/{number}/credit-notes",

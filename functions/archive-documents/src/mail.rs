@@ -79,7 +79,12 @@ pub fn book_copy(archived: &HistoryEvent, number: InvoiceNumber, credit_id: Opti
 /// message waits in the outbox for the sweep.
 fn report(outcome: DeliveryOutcome, message: ulid::Ulid) {
     match outcome {
-        DeliveryOutcome::Sent { .. } | DeliveryOutcome::NotClaimed | DeliveryOutcome::Withdrawn { .. } => {}
+        // Documents are never held back by the contact budget; the arm
+        // keeps the match whole.
+        DeliveryOutcome::Sent { .. }
+        | DeliveryOutcome::NotClaimed
+        | DeliveryOutcome::Withdrawn { .. }
+        | DeliveryOutcome::Postponed { .. } => {}
         DeliveryOutcome::Failed { reason, .. } | DeliveryOutcome::Unknown { reason } => {
             tracing::warn!(message_id = %message, %reason, "document email not sent yet; the sweep will retry");
         }
@@ -254,6 +259,7 @@ pub async fn sweep<M: Mailer>(mail: &Mail<M>, now: DateTime<Utc>) -> Result<Deli
             DeliveryOutcome::Unknown { .. } => summary.unknown += 1,
             DeliveryOutcome::NotClaimed => summary.not_claimed += 1,
             DeliveryOutcome::Withdrawn { .. } => summary.withdrawn += 1,
+            DeliveryOutcome::Postponed { .. } => summary.postponed += 1,
         }
     }
     Ok(summary)

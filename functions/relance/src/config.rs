@@ -171,6 +171,18 @@ struct Books {
     inbox: Email,
 }
 
+/// The contact budget's gap (`contact_gap_hours` of `config/dunning.toml`),
+/// read once per process. The file is embedded at build time and its
+/// tests parse it, so the fallback is only the documented default.
+pub fn contact_gap() -> chrono::Duration {
+    static GAP: std::sync::LazyLock<chrono::Duration> = std::sync::LazyLock::new(|| {
+        chrono::Duration::hours(
+            crate::domain::dunning::Policy::configured().map_or(48, |policy| policy.contact_gap_hours),
+        )
+    });
+    *GAP
+}
+
 fn company_file() -> Result<CompanyFile, ConfigError> {
     // Parsed once per process: alerts and survey emails ask for it often.
     static FILE: std::sync::LazyLock<Result<CompanyFile, String>> = std::sync::LazyLock::new(|| {

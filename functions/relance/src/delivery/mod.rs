@@ -12,6 +12,7 @@ use compose::ComposeError;
 use chrono::{DateTime, Duration, Utc};
 use ulid::Ulid;
 
+use crate::domain::contact::{self, Contact};
 use crate::domain::message::{Home, LEASE, Lane, Message, retry_delay};
 use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent, Invoice};
 use crate::mail::{Attachment, Mailer, SendError};
@@ -48,6 +49,11 @@ pub enum DeliveryOutcome {
     Withdrawn {
         reason: String,
     },
+    /// Not sent yet: the customer heard from relance too recently (the
+    /// contact budget, `domain::contact`). It waits in the outbox.
+    Postponed {
+        until: DateTime<Utc>,
+    },
     /// The send may or may not have happened; the lease expires and a
     /// later attempt settles it.
     Unknown {
@@ -65,6 +71,9 @@ pub struct DeliverySummary {
     /// credited or contested since they were decided.
     #[serde(default)]
     pub withdrawn: usize,
+    /// Held back by the contact budget, to be sent when it allows.
+    #[serde(default)]
+    pub postponed: usize,
     /// Found in SENDING after their lease ended (a sender crashed between
     /// claim and record): sent again now, and counted so an alarm can say
     /// it happens.
@@ -210,6 +219,23 @@ impl<M: Mailer> Deliverer<M> {
         attachments: &[Attachment],
     ) -> Result<DeliveryOutcome, DeliveryError> {
         let id = message.id;
+        if let Some(until) = self.held_back(message, now).await? {
+            let event = HistoryEvent::new(
+                message.customer_id.clone(),
+                now,
+                Actor::system("mailer"),
+                EventKind::MessagePostponed {
+                    message_id: id.to_string(),
+                    kind: message.purpose.template().to_string(),
+                    until,
+                },
+            );
+            self.store
+                .release_message(home, message, "waits for the contact budget", until, &event)
+                .await?;
+            tracing::info!(message_id = %id, %until, "email postponed by the contact budget");
+            return Ok(DeliveryOutcome::Postponed { until });
+        }
         let email = match self.compose(message, now, known, attachments).await {
             Ok(email) => email,
             Err(ComposeError::Store(e)) => return Err(e.into()),
@@ -292,9 +318,31 @@ impl<M: Mailer> Deliverer<M> {
                 DeliveryOutcome::Unknown { .. } => summary.unknown += 1,
                 DeliveryOutcome::NotClaimed => summary.not_claimed += 1,
                 DeliveryOutcome::Withdrawn { .. } => summary.withdrawn += 1,
+                DeliveryOutcome::Postponed { .. } => summary.postponed += 1,
             }
         }
         Ok(summary)
+    }
+
+    /// When a message that can wait must: the customer's last contact was
+    /// less than the budget's gap ago. Reminders are not asked here: the
+    /// pass decides them with the same rule, over the history it reads.
+    async fn held_back(&self, message: &Message, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let Some(kind) = Contact::of_purpose(&message.purpose) else {
+            return Ok(None);
+        };
+        if !kind.can_wait() || kind == Contact::Reminder {
+            return Ok(None);
+        }
+        let gap = crate::config::contact_gap();
+        // Only the gap's worth of history: the cost does not grow with
+        // the length of the relationship.
+        let recent = self.store.history_since(&message.customer_id, now - gap).await?;
+        let last = contact::last_contact(recent.iter().map(|e| (&e.kind, e.at)));
+        Ok(match contact::decide(kind, last, gap, now) {
+            contact::Decision::Wait { until } => Some(until),
+            contact::Decision::Send => None,
+        })
     }
 
     /// Takes a message back unsent, saying why in the history.

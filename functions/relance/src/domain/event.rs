@@ -112,6 +112,14 @@ pub enum EventKind {
         message_id: String,
         reason: String,
     },
+    /// An email held back by the contact budget: the customer heard from
+    /// relance less than the gap ago. It goes out at `until`.
+    MessagePostponed {
+        message_id: String,
+        /// The message's kind (`Purpose::template`): `thanks`, `survey`.
+        kind: String,
+        until: DateTime<Utc>,
+    },
     /// No more automatic email for this invoice: a person takes over.
     HandedOff {
         number: InvoiceNumber,
@@ -387,6 +395,7 @@ impl EventKind {
             EventKind::FormalNoticeDue { .. } => "formal_notice_due",
             EventKind::NoticeArchived { .. } => "notice_archived",
             EventKind::MessageWithdrawn { .. } => "message_withdrawn",
+            EventKind::MessagePostponed { .. } => "message_postponed",
             EventKind::PaymentReceived { .. } => "payment_received",
             EventKind::HandedOff { .. } => "handed_off",
             EventKind::ThanksSent { .. } => "thanks_sent",

@@ -53,14 +53,8 @@ pub fn customer_facts(customer: &Customer, history: &[HistoryEvent], today: Naiv
             }
             _ => {}
         }
-        if matches!(
-            event.kind,
-            EventKind::InvoiceEmailed { .. }
-                | EventKind::ReminderSent { .. }
-                | EventKind::ThanksSent { .. }
-                | EventKind::SurveySent { .. }
-                | EventKind::PersonReplied { .. }
-        ) {
+        // Every message the customer received counts (`domain::contact`).
+        if super::contact::Contact::of_event(&event.kind).is_some() {
             facts.last_contact = Some(facts.last_contact.map_or(event.at, |t| t.max(event.at)));
         }
     }

@@ -3,6 +3,7 @@
 pub mod balance;
 pub mod bank;
 pub mod calendar;
+pub mod contact;
 pub mod credit;
 pub mod customer;
 pub mod decimal;

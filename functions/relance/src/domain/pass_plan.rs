@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use ulid::Ulid;
 
+use super::contact::{self, Contact};
 use super::dunning::{CustomerFacts, Policy, StageDecision, Tone, decide_stage, decide_tone};
 use super::dunning_state::Flight;
 use super::invoice::InvoiceStatus;
@@ -272,7 +273,10 @@ fn remind(s: &Situation<'_>, due: Vec<(InvoiceNumber, usize)>, skip: &mut impl F
         skip(Skip::EmailSuppressed, due.len());
     }
     let gap = chrono::Duration::hours(s.policy.contact_gap_hours);
-    let too_soon = s.facts.last_contact.is_some_and(|last| s.now - last < gap);
+    let too_soon = matches!(
+        contact::decide(Contact::Reminder, s.facts.last_contact, gap, s.now),
+        contact::Decision::Wait { .. }
+    );
     if emails && !suppressed && too_soon {
         skip(Skip::ContactBudget, due.len());
         return Action::Nothing;

@@ -1,6 +1,9 @@
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
 
 use super::envelope::Envelope;
 use super::keys;
@@ -150,6 +153,43 @@ impl Store {
             events: items.into_iter().map(|i| i.body).collect(),
             next,
         })
+    }
+
+    /// The events since `since`, oldest first: a range of the customer's
+    /// partition, as long as the period and no longer.
+    pub async fn history_since(
+        &self,
+        customer: &CustomerId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<HistoryEvent>, StoreError> {
+        let mut events = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(keys::customer_pk(customer)))
+                .expression_attribute_values(":from", s(keys::events_from(since)))
+                .expression_attribute_values(":to", s(keys::EVENTS_END))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| StoreError::sdk("Query", e))?;
+            let items: Vec<Envelope<HistoryEvent>> =
+                serde_dynamo::aws_sdk_dynamodb_1::from_items(out.items.unwrap_or_default()).map_err(|source| {
+                    StoreError::Decode {
+                        key: keys::customer_pk(customer),
+                        source,
+                    }
+                })?;
+            events.extend(items.into_iter().map(|i| i.body));
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(events),
+            }
+        }
     }
 
     /// The whole history, following every page.

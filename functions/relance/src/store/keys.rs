@@ -54,6 +54,14 @@ pub fn event_sk(at: DateTime<Utc>, id: ulid::Ulid) -> String {
     format!("{EVENT_PREFIX}{}#{id}", at.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
 }
 
+/// The first event key at or after `at` (every event at `at` sorts after it).
+pub fn events_from(at: DateTime<Utc>) -> String {
+    format!("{EVENT_PREFIX}{}", at.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+}
+
+/// After every event key: `~` sorts after the digits of any date.
+pub const EVENTS_END: &str = "EVT#~";
+
 /// Marks one bounce or complaint notification as recorded.
 pub fn feedback_sk(notification: &str) -> String {
     format!("FEEDBACK#{notification}")

@@ -270,6 +270,24 @@ pub fn sentence(event: &HistoryEvent, locale: Locale) -> String {
                 euros(*total_minor, locale)
             ),
         ),
+        EventKind::MessagePostponed { kind, until, .. } => {
+            let hours = crate::config::contact_gap().num_hours();
+            let (fr, en) = match kind.as_str() {
+                "thanks" => ("Le remerciement", "The thank-you"),
+                "survey" => ("La question de satisfaction", "The survey"),
+                _ => ("Un email", "An email"),
+            };
+            pick(
+                format!(
+                    "{fr} attend le {} : le client a reçu un autre message il y a moins de {hours} heures.",
+                    super::survey::date_time(*until, Locale::Fr)
+                ),
+                format!(
+                    "{en} waits until {}: the customer heard from us less than {hours} hours ago.",
+                    super::survey::date_time(*until, Locale::En)
+                ),
+            )
+        }
         EventKind::MessageWithdrawn { reason, .. } => pick(
             format!("Un email prévu a été retiré avant l'envoi : {reason}."),
             format!("A planned email was withdrawn before it went out: {reason}."),
