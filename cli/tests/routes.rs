@@ -112,6 +112,7 @@ async fn every_documented_route_has_a_command() {
         vec!["cancel", "c1", "01JD3X5B0Y7Q2W9E8R4T6Y1U3I", "--reason", "doublon"],
         vec!["portfolio"],
         vec!["todo"],
+        vec!["take-over", "c1", "F2026-000001"],
         vec!["revoke-links", "c1", "--reason", "adresse changée"],
         vec!["receivables", "--filter", "overdue"],
         vec!["balance", "--from", "2026-11-01", "--to", "2026-11-30"],

@@ -146,7 +146,8 @@ pub async fn person_replied(
                 },
             ));
         }
-        let alerts = store.waiting_for(customer, TodoKind::DetractorAlert).await?;
+        let mut alerts = store.waiting_for(customer, TodoKind::DetractorAlert).await?;
+        alerts.extend(store.waiting_for(customer, TodoKind::CustomerReply).await?);
         let versions: Vec<(&Invoice, u64)> = waiting.iter().map(|v| (&v.value, v.version)).collect();
         match store.person_replied(customer, &versions, &events, &alerts).await? {
             TxOutcome::Committed => return Ok(events),

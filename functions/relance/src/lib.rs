@@ -19,6 +19,7 @@ pub mod domain;
 pub mod escalations;
 pub mod feedback;
 pub mod help;
+pub mod inbound;
 pub mod invoicing;
 pub mod links;
 pub mod mail;

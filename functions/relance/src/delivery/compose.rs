@@ -170,7 +170,7 @@ impl<M: Mailer> Deliverer<M> {
             subject: composed.rendered.subject,
             html: composed.rendered.html,
             text: composed.rendered.text,
-            reply_to: self.reply_to.clone(),
+            reply_to: self.reply_to_of(message),
             // What a bounce or complaint notification needs to find its way
             // back: SES returns these tags with it.
             tags: vec![
@@ -183,6 +183,19 @@ impl<M: Mailer> Deliverer<M> {
             headers: composed.headers,
             attachments: attachments.to_vec(),
         })
+    }
+
+    /// Where the customer's answer goes: the configured address, tagged
+    /// with this message's id (`factures+r<id>@…`) so the reply is matched
+    /// to its customer and message. Finance's own emails keep it plain.
+    pub(super) fn reply_to_of(&self, message: &Message) -> Option<crate::domain::Email> {
+        let base = self.reply_to.as_ref()?;
+        if crate::domain::contact::Contact::of_purpose(&message.purpose).is_none() {
+            return Some(base.clone());
+        }
+        crate::domain::reply::reply_address(base.as_str(), message.id)
+            .and_then(|tagged| crate::domain::Email::parse(&tagged).ok())
+            .or_else(|| Some(base.clone()))
     }
 
     async fn invoice_email(

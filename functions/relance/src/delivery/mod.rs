@@ -278,6 +278,16 @@ impl<M: Mailer> Deliverer<M> {
                     },
                 }
                 tracing::info!(message_id = %message.id, provider_message_id = %provider_id, domain = email.to.domain(), "email sent");
+                if email.reply_to.as_ref() != self.reply_to.as_ref() {
+                    // Without it, a reply is still matched by its sender.
+                    if let Err(e) = self
+                        .store
+                        .remember_reply_address(message.id, &message.customer_id, now)
+                        .await
+                    {
+                        tracing::warn!(message_id = %message.id, error = %e, "reply address not remembered");
+                    }
+                }
                 Ok(DeliveryOutcome::Sent {
                     provider_message_id: provider_id,
                 })

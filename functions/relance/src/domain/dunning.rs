@@ -169,6 +169,12 @@ pub struct CustomerFacts {
     /// customer since: the chase waits, as it does for a help request.
     /// An answer that looks like a mail scanner's does not count.
     pub detractor_waiting: bool,
+    /// The customer wrote back by email and no person has answered since:
+    /// the chase waits, as for a help request.
+    pub reply_waiting: bool,
+    /// An automatic answer said the customer is away until this day: no
+    /// reminder before it.
+    pub away_until: Option<NaiveDate>,
 }
 
 impl CustomerFacts {

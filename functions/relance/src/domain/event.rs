@@ -112,6 +112,21 @@ pub enum EventKind {
         message_id: String,
         reason: String,
     },
+    /// The customer answered one of our emails by email. The text is not
+    /// kept here (it is kept 30 days apart, like a help comment).
+    /// `automatic` for an out-of-office or auto-reply, with the return date
+    /// it gave; `says_paid` when it says the invoice was already paid.
+    CustomerReplied {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_id: Option<String>,
+        from: String,
+        subject: String,
+        automatic: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        back_on: Option<NaiveDate>,
+        #[serde(default)]
+        says_paid: bool,
+    },
     /// An email held back by the contact budget: the customer heard from
     /// relance less than the gap ago. It goes out at `until`.
     MessagePostponed {
@@ -396,6 +411,7 @@ impl EventKind {
             EventKind::NoticeArchived { .. } => "notice_archived",
             EventKind::MessageWithdrawn { .. } => "message_withdrawn",
             EventKind::MessagePostponed { .. } => "message_postponed",
+            EventKind::CustomerReplied { .. } => "customer_replied",
             EventKind::PaymentReceived { .. } => "payment_received",
             EventKind::HandedOff { .. } => "handed_off",
             EventKind::ThanksSent { .. } => "thanks_sent",

@@ -42,7 +42,16 @@ pub fn customer_facts(customer: &Customer, history: &[HistoryEvent], today: Naiv
                 facts.days_since_detractor = Some(age);
                 facts.detractor_waiting |= *alerted && suspicious.is_empty();
             }
-            EventKind::PersonReplied { .. } => facts.detractor_waiting = false,
+            EventKind::PersonReplied { .. } => {
+                facts.detractor_waiting = false;
+                facts.reply_waiting = false;
+            }
+            EventKind::CustomerReplied { automatic, back_on, .. } => {
+                facts.reply_waiting |= !*automatic;
+                if let Some(day) = back_on {
+                    facts.away_until = Some(facts.away_until.map_or(*day, |d| d.max(*day)));
+                }
+            }
             EventKind::ReminderSent { numbers, .. } => {
                 facts.reminded_before = true;
                 if age <= 365 {

@@ -26,6 +26,7 @@ pub mod notice;
 pub mod numbering;
 pub mod pass_plan;
 pub mod receivables;
+pub mod reply;
 pub mod seller;
 pub mod survey;
 pub mod todo;

@@ -27,6 +27,10 @@ pub enum Skip {
     CustomerPaused,
     /// An unhappy survey answer waits for a person's answer.
     DetractorWaiting,
+    /// The customer wrote back by email and waits for a person's answer.
+    ReplyWaiting,
+    /// An automatic answer said the customer is away until a later day.
+    CustomerAway,
     EmailSuppressed,
     ContactBudget,
     NotYetDue,
@@ -52,6 +56,8 @@ impl Skip {
             Skip::PaymentPlan => "payment_plan",
             Skip::CustomerPaused => "customer_paused",
             Skip::DetractorWaiting => "detractor_waiting",
+            Skip::ReplyWaiting => "reply_waiting",
+            Skip::CustomerAway => "customer_away",
             Skip::EmailSuppressed => "email_suppressed",
             Skip::ContactBudget => "contact_budget",
             Skip::NotYetDue => "not_yet_due",
@@ -222,12 +228,19 @@ pub struct Plan {
 pub fn plan(s: &Situation<'_>) -> Plan {
     let mut skipped: BTreeMap<Skip, usize> = BTreeMap::new();
     let mut skip = |reason: Skip, n: usize| *skipped.entry(reason).or_default() += n;
-    if s.paused || s.facts.detractor_waiting {
-        let why = if s.paused {
-            Skip::CustomerPaused
-        } else {
-            Skip::DetractorWaiting
-        };
+    let away = s.facts.away_until.is_some_and(|day| s.as_of < day);
+    let held = if s.paused {
+        Some(Skip::CustomerPaused)
+    } else if s.facts.detractor_waiting {
+        Some(Skip::DetractorWaiting)
+    } else if s.facts.reply_waiting {
+        Some(Skip::ReplyWaiting)
+    } else if away {
+        Some(Skip::CustomerAway)
+    } else {
+        None
+    };
+    if let Some(why) = held {
         skip(why, s.invoices.len());
         return Plan {
             action: Action::Nothing,

@@ -26,6 +26,9 @@ pub enum TodoKind {
     /// within 48 hours, the promise a help request makes. Answering the
     /// customer clears it.
     DetractorAlert,
+    /// A customer wrote back to one of our emails: a person answers within
+    /// 48 hours, and the reminders wait until then. Answering clears it.
+    CustomerReply,
     /// A dispute is open on an invoice: no reminder until it is settled.
     Dispute,
     /// The last reminder stage passed: automatic reminders stopped and a
@@ -45,6 +48,7 @@ impl TodoKind {
         match self {
             TodoKind::HelpRequest => "help_request",
             TodoKind::DetractorAlert => "detractor_alert",
+            TodoKind::CustomerReply => "customer_reply",
             TodoKind::Dispute => "dispute",
             TodoKind::Handoff => "handoff",
             TodoKind::CreditApproval => "credit_approval",
@@ -57,6 +61,7 @@ impl TodoKind {
         [
             TodoKind::HelpRequest,
             TodoKind::DetractorAlert,
+            TodoKind::CustomerReply,
             TodoKind::Dispute,
             TodoKind::Handoff,
             TodoKind::CreditApproval,
@@ -76,7 +81,7 @@ impl TodoKind {
     /// two days, before the customer is left without news for long.
     pub fn allowed(self) -> Duration {
         match self {
-            TodoKind::HelpRequest | TodoKind::DetractorAlert => Duration::hours(48),
+            TodoKind::HelpRequest | TodoKind::DetractorAlert | TodoKind::CustomerReply => Duration::hours(48),
             TodoKind::Handoff | TodoKind::BouncedAddress => Duration::hours(48),
             TodoKind::Dispute => Duration::days(5),
             TodoKind::CreditApproval | TodoKind::BankReview => Duration::hours(24),
@@ -182,6 +187,16 @@ pub fn for_detractor(customer: &CustomerId, survey: &str, at: DateTime<Utc>) -> 
         TodoKind::DetractorAlert,
         Some(customer.as_str().to_string()),
         survey.to_string(),
+        at,
+    )
+}
+
+/// A customer's email reply (`reference`: its history event's id).
+pub fn for_reply(customer: &CustomerId, event: &str, at: DateTime<Utc>) -> Todo {
+    Todo::new(
+        TodoKind::CustomerReply,
+        Some(customer.as_str().to_string()),
+        event.to_string(),
         at,
     )
 }

@@ -15,6 +15,7 @@ mod invoices;
 pub mod keys;
 mod outbox;
 mod passes;
+mod replies;
 mod sessions;
 mod sharded;
 mod surveys;
@@ -36,6 +37,7 @@ pub use history::{HistoryPage, valid_cursor};
 pub use idempotency::{IdempotencyRecord, IdempotencyWrite};
 pub use invoices::{IssueOutcome, IssueWrite};
 pub use outbox::DueMessage;
+pub use replies::{REPLY_ADDRESS_LIFETIME, REPLY_TEXT_RETENTION, ReplyWrite, Unmatched};
 pub use surveys::SurveyState;
 pub use tx::{Part, TxOutcome};
 

@@ -270,6 +270,49 @@ pub fn sentence(event: &HistoryEvent, locale: Locale) -> String {
                 euros(*total_minor, locale)
             ),
         ),
+        EventKind::CustomerReplied {
+            from,
+            subject,
+            automatic: true,
+            back_on,
+            ..
+        } => match back_on {
+            Some(day) => pick(
+                format!(
+                    "Réponse automatique de {from} (« {subject} ») : absent, de retour le {} ; pas de relance avant.",
+                    date(*day, Locale::Fr)
+                ),
+                format!(
+                    "Automatic reply from {from} (“{subject}”): away, back on {}; no reminder before then.",
+                    date(*day, Locale::En)
+                ),
+            ),
+            None => pick(
+                format!("Réponse automatique de {from} (« {subject} ») : rien à répondre."),
+                format!("Automatic reply from {from} (“{subject}”): nothing to answer."),
+            ),
+        },
+        EventKind::CustomerReplied {
+            from,
+            subject,
+            says_paid,
+            ..
+        } => {
+            let (fr, en) = if *says_paid {
+                (
+                    " Le client dit avoir déjà payé : vérifiez les encaissements avant de répondre.",
+                    " The customer says it is already paid: check the payments before answering.",
+                )
+            } else {
+                ("", "")
+            };
+            pick(
+                format!(
+                    "{from} a répondu par email (« {subject} ») : les relances attendent qu'une personne lui réponde.{fr}"
+                ),
+                format!("{from} replied by email (“{subject}”): reminders wait until a person answers.{en}"),
+            )
+        }
         EventKind::MessagePostponed { kind, until, .. } => {
             let hours = crate::config::contact_gap().num_hours();
             let (fr, en) = match kind.as_str() {
