@@ -367,22 +367,7 @@ async fn a_statement_dropped_in_the_bucket_is_imported_once_and_a_bad_one_fails_
             .await
             .expect("put");
     }
-    let event = |key: &str| -> aws_lambda_events::event::s3::S3Event {
-        // The notification's documented shape (S3 event message structure 2.1).
-        serde_json::from_value(json!({ "Records": [{
-            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "eu-west-3",
-            "eventTime": "2026-03-21T06:00:00.000Z", "eventName": "ObjectCreated:Put",
-            "userIdentity": { "principalId": "AWS:AIDAEXAMPLE" },
-            "requestParameters": { "sourceIPAddress": "203.0.113.7" },
-            "responseElements": { "x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8" },
-            "s3": { "s3SchemaVersion": "1.0", "configurationId": "statements",
-                    "bucket": { "name": bucket, "ownerIdentity": { "principalId": "A3NL1KOZZKExample" },
-                                "arn": format!("arn:aws:s3:::{bucket}") },
-                    "object": { "key": key, "size": 1, "eTag": "d41d8cd98f00b204e9800998ecf8427e",
-                                "sequencer": "0055AED6DCD90281E5" } }
-        }]}))
-        .expect("an S3 event")
-    };
+    let event = |key: &str| common::s3_event(&bucket, key, 1);
     let clock = world.clock.clone();
     let deps = std::sync::Arc::new(import_statement::Deps {
         store: world.store.clone(),

@@ -32,6 +32,7 @@ mod openapi;
 mod pages;
 mod platform;
 mod reminders;
+mod replies;
 mod send_reminders;
 mod template;
 mod todo;

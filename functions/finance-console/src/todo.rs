@@ -56,6 +56,8 @@ struct Row {
     may_approve: bool,
     /// A detractor's answer: "NPS 3/10".
     answer: Option<String>,
+    /// What a customer wrote back, while it is kept.
+    reply_text: Option<String>,
 }
 
 /// What the last action did, said once on the page it lands on.
@@ -99,6 +101,7 @@ pub async fn page(State(state): State<Arc<AppState>>, staff: Staff, done: Query<
             requested_by: None,
             may_approve: false,
             answer: None,
+            reply_text: None,
         };
         if t.kind == TodoKind::DetractorAlert
             && let Some(customer) = t.customer_id.as_deref().and_then(|c| CustomerId::parse(c).ok())
@@ -111,6 +114,16 @@ pub async fn page(State(state): State<Arc<AppState>>, staff: Staff, done: Query<
                     });
                 }
                 Ok(None) => {}
+                Err(err) => return page::failed(&state, Some(person), &err),
+            }
+        }
+        // A reply's words, while they are kept (30 days).
+        if t.kind == TodoKind::CustomerReply
+            && let Some(customer) = t.customer_id.as_deref().and_then(|c| CustomerId::parse(c).ok())
+            && let Ok(event) = t.reference.parse::<ulid::Ulid>()
+        {
+            match state.store.reply_text(&customer, event, now).await {
+                Ok(text) => row.reply_text = text,
                 Err(err) => return page::failed(&state, Some(person), &err),
             }
         }

@@ -74,6 +74,24 @@ pub async fn pass_on(world: &World, as_of: chrono::NaiveDate) -> relance::remind
     .expect("pass runs")
 }
 
+/// The notification S3 sends when `key` is written to `bucket` (the
+/// documented shape, event message structure 2.1).
+pub fn s3_event(bucket: &str, key: &str, size: i64) -> aws_lambda_events::event::s3::S3Event {
+    serde_json::from_value(json!({ "Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "eu-west-3",
+        "eventTime": "2026-03-21T06:00:00.000Z", "eventName": "ObjectCreated:Put",
+        "userIdentity": { "principalId": "AWS:AIDAEXAMPLE" },
+        "requestParameters": { "sourceIPAddress": "203.0.113.7" },
+        "responseElements": { "x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8" },
+        "s3": { "s3SchemaVersion": "1.0", "configurationId": "uploads",
+                "bucket": { "name": bucket, "ownerIdentity": { "principalId": "A3NL1KOZZKExample" },
+                            "arn": format!("arn:aws:s3:::{bucket}") },
+                "object": { "key": key, "size": size, "eTag": "d41d8cd98f00b204e9800998ecf8427e",
+                            "sequencer": "0055AED6DCD90281E5" } }
+    }]}))
+    .expect("an S3 event")
+}
+
 /// A customer's history, oldest first.
 pub async fn history(world: &World, customer: &str) -> Vec<relance::domain::HistoryEvent> {
     world
