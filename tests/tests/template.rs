@@ -30,7 +30,10 @@ fn list(v: &Value) -> Vec<String> {
 
 /// Every (action, resource) the function's inline policies allow.
 fn grants(function: &str) -> BTreeSet<(String, String)> {
-    let t = template();
+    grants_in(&template(), function)
+}
+
+fn grants_in(t: &Value, function: &str) -> BTreeSet<(String, String)> {
     let policies = &t["Resources"][function]["Properties"]["Policies"];
     let mut out = BTreeSet::new();
     for policy in policies.as_sequence().expect("inline policies") {
@@ -584,4 +587,69 @@ fn every_function_logs_to_its_own_group_with_a_retention() {
         );
     }
     assert!(functions >= 12, "{functions} functions");
+}
+
+/// The receiving stack, deployed where SES receives mail.
+fn receiving() -> Value {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/receiving.yaml"))
+        .expect("infra/receiving.yaml");
+    serde_norway::from_str(&text).expect("infra/receiving.yaml is YAML")
+}
+
+#[test]
+fn replies_are_received_into_their_bucket_and_read_with_only_what_recording_them_needs() {
+    let t = receiving();
+    let table = "!Sub arn:${AWS::Partition}:dynamodb:${TableRegion}:${AWS::AccountId}:table/${TableName}";
+    let expected: BTreeSet<(String, String)> = [
+        (
+            "s3:GetObject",
+            "!Sub arn:${AWS::Partition}:s3:::relance-${Stage}-replies-${AWS::AccountId}-${AWS::Region}/replies/*",
+        ),
+        ("dynamodb:GetItem", table),
+        ("dynamodb:PutItem", table),
+        (
+            "dynamodb:Query",
+            "!Sub arn:${AWS::Partition}:dynamodb:${TableRegion}:${AWS::AccountId}:table/${TableName}/index/customers",
+        ),
+    ]
+    .iter()
+    .map(|(a, r)| (a.to_string(), r.to_string()))
+    .collect();
+    assert_eq!(grants_in(&t, "ReceiveReplyFunction"), expected);
+    let resources = &t["Resources"];
+    let function = &resources["ReceiveReplyFunction"];
+    assert_eq!(
+        function["Metadata"]["BuildProperties"]["Binary"].as_str(),
+        Some("receive-reply")
+    );
+    assert_eq!(text(&function["Properties"]["Architectures"][0]), "arm64");
+    let received = &function["Properties"]["Events"]["Received"]["Properties"];
+    assert_eq!(text(&received["Bucket"]), "!Ref RepliesBucket");
+    assert_eq!(
+        received["Filter"]["S3Key"]["Rules"][0]["Value"].as_str(),
+        Some("replies/")
+    );
+    // SES writes where the function reads, and only SES of this account.
+    let action = &resources["RepliesRule"]["Properties"]["Rule"]["Actions"][0]["S3Action"];
+    assert_eq!(text(&action["BucketName"]), "!Ref RepliesBucket");
+    assert_eq!(action["ObjectKeyPrefix"].as_str(), Some("replies/"));
+    let statements = &resources["RepliesBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"];
+    let ses = &statements[0];
+    assert_eq!(ses["Principal"]["Service"].as_str(), Some("ses.amazonaws.com"));
+    assert_eq!(ses["Action"].as_str(), Some("s3:PutObject"));
+    assert_eq!(
+        text(&ses["Condition"]["StringEquals"]["aws:SourceAccount"]),
+        "!Ref AWS::AccountId"
+    );
+    assert_eq!(statements[1]["Effect"].as_str(), Some("Deny"), "TLS only");
+    let bucket = &resources["RepliesBucket"]["Properties"];
+    assert_eq!(
+        bucket["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"].as_bool(),
+        Some(true)
+    );
+    assert_eq!(
+        bucket["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"].as_i64(),
+        Some(30),
+        "the raw messages are kept as long as their text"
+    );
 }
