@@ -220,6 +220,17 @@ async fn a_months_statement_in_both_formats_pays_each_invoice_once_and_stops_its
     }
     assert_eq!(count(&martin, "payment_recorded"), 2);
     assert_eq!(count(&martin, "invoice_paid"), 1);
+    // One of them was reminded the day before: its thank-you waited for
+    // the contact budget, and goes out once the gap has passed.
+    let held: usize = {
+        let mut n = 0;
+        for c in ["martin", "lefevre", "roux"] {
+            n += count(&history(&world, c).await, "message_postponed");
+        }
+        n
+    };
+    assert!(held >= 1, "a thank-you inside the contact gap waits");
+    assert_eq!(world.after_the_contact_gap().await.sent, held);
     let thanks: usize = {
         let mut n = 0;
         for c in ["martin", "lefevre", "roux"] {

@@ -147,6 +147,9 @@ async fn a_card_payment_delivered_twice_is_recorded_and_thanked_once_and_a_forge
         invoice.payments[0].method,
         relance::domain::invoice::PaymentMethod::Card
     );
+    // Paid the day after its reminder: the thank-you waits for the
+    // contact gap, then goes out once.
+    assert_eq!(world.after_the_contact_gap().await.sent, 1);
     let events = history(&world, "martin").await;
     let count = |name: &str| events.iter().filter(|e| e.kind.name() == name).count();
     assert_eq!(
@@ -257,8 +260,20 @@ async fn a_refund_makes_the_invoice_owe_again_once_and_a_card_dispute_stops_the_
         .count();
     assert_eq!(refunds, 1);
 
-    // What is owed again is reminded again, at the next stage.
-    assert_eq!(pass_on(&world, date("2026-04-13")).await.emails_sent, 1);
+    // What is owed again is reminded again, at the next stage; the
+    // thank-you that waited for the contact gap is not sent for a
+    // payment refunded since.
+    let summary = pass_on(&world, date("2026-04-13")).await;
+    assert_eq!((summary.emails_sent, summary.redelivered), (1, 0), "{summary:?}");
+    let withdrawn: Vec<String> = history(&world, "roux")
+        .await
+        .iter()
+        .filter_map(|e| match &e.kind {
+            relance::domain::EventKind::MessageWithdrawn { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(withdrawn, ["the payment it thanked for was refunded since"]);
 
     // The cardholder's bank disputes the payment: a dispute on the
     // invoice, once, and no reminder while it is open.

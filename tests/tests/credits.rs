@@ -649,7 +649,7 @@ async fn fifty_concurrent_grants_against_a_budget_for_twenty_grant_twenty() {
                     .request(customer, input, &format!("k{i}"), &format!("h{i}"), &call)
                     .await
                 {
-                    Err(CreditError::Busy) if tries < 5 => tries += 1,
+                    Err(CreditError::Busy) if tries < 30 => tries += 1,
                     settled => break settled,
                 }
             }

@@ -287,6 +287,15 @@ impl World {
         aws_sdk_dynamodb::Client::new(&self.config)
     }
 
+    /// Moves the clock just past the contact budget's gap and sends what
+    /// waited for it (a thank-you for a payment made the day after its
+    /// reminder).
+    pub async fn after_the_contact_gap(&self) -> relance::delivery::DeliverySummary {
+        let now = *self.clock.lock().expect("clock") + relance::config::contact_gap() + chrono::Duration::minutes(1);
+        self.set_now(now);
+        self.state.deliverer.deliver_due(now).await.expect("sweep")
+    }
+
     pub fn set_now(&self, now: DateTime<Utc>) {
         *self.clock.lock().expect("clock") = now;
     }

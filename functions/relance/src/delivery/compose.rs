@@ -208,6 +208,11 @@ impl<M: Mailer> Deliverer<M> {
         attached: String,
     ) -> Result<Composed, ComposeError> {
         let (invoice, link) = self.invoice_with_link(&customer.id, number, now, known).await?;
+        // A thank-you the contact budget held back, for a payment refunded
+        // since: there is nothing to thank for any more.
+        if matches!(message.purpose, Purpose::Thanks { .. }) && invoice.remaining_minor() > 0 {
+            return Err(ComposeError::Moot);
+        }
         let context = InvoiceEmail {
             invoice: InvoiceView::new(&invoice, customer.locale),
             link,

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use ulid::Ulid;
 
 use crate::domain::contact::{self, Contact};
-use crate::domain::message::{Home, LEASE, Lane, Message, retry_delay};
+use crate::domain::message::{Home, LEASE, Lane, Message, Purpose, retry_delay};
 use crate::domain::{Actor, Customer, CustomerId, EventKind, HistoryEvent, Invoice};
 use crate::mail::{Attachment, Mailer, SendError};
 use crate::render::Renderer;
@@ -241,7 +241,11 @@ impl<M: Mailer> Deliverer<M> {
             Err(ComposeError::Store(e)) => return Err(e.into()),
             Err(ComposeError::Orphan) => return Err(DeliveryError::Orphan(id)),
             Err(ComposeError::Moot) => {
-                let reason = "everything it asked for was paid, credited or contested since".to_string();
+                let reason = match message.purpose {
+                    Purpose::Thanks { .. } => "the payment it thanked for was refunded since",
+                    _ => "everything it asked for was paid, credited or contested since",
+                }
+                .to_string();
                 self.withdraw(home, message, &reason, now).await?;
                 return Ok(DeliveryOutcome::Withdrawn { reason });
             }

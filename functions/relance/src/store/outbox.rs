@@ -266,6 +266,7 @@ impl Store {
         struct Key {
             #[serde(rename = "SK")]
             sk: String,
+            outbox_sk: String,
             customer_id: CustomerId,
             id: Ulid,
             status: MessageStatus,
@@ -278,26 +279,29 @@ impl Store {
             projection: None,
         };
         let until = now.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-        let mut due = Vec::new();
+        let mut found: Vec<Key> = Vec::new();
         for shard in 0..keys::SHARDS {
-            let found: Vec<Key> = self.shard_items(index, shard, &until).await?;
-            for key in found
-                .into_iter()
-                .filter(|k| matches!(k.status, MessageStatus::Pending | MessageStatus::Sending))
-            {
-                let home = if key.sk == keys::DUNNING_SK {
+            found.extend(self.shard_items::<Key>(index, shard, &until).await?);
+        }
+        // Oldest due first across shards: two messages for one customer
+        // go out in the order they fell due (a thank-you postponed on
+        // Friday before Monday's survey), the same on every run.
+        found.sort_by(|a, b| a.outbox_sk.cmp(&b.outbox_sk));
+        let due = found
+            .into_iter()
+            .filter(|k| matches!(k.status, MessageStatus::Pending | MessageStatus::Sending))
+            .map(|key| DueMessage {
+                // A dunning item's message lives on the dunning item.
+                home: if key.sk == keys::DUNNING_SK {
                     Home::Dunning
                 } else {
                     Home::Own
-                };
-                due.push(DueMessage {
-                    customer_id: key.customer_id,
-                    id: key.id,
-                    status: key.status,
-                    home,
-                });
-            }
-        }
+                },
+                customer_id: key.customer_id,
+                id: key.id,
+                status: key.status,
+            })
+            .collect();
         Ok(due)
     }
 }
