@@ -16,18 +16,10 @@ use relance::store::Store;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("s3://{bucket}/{key}: {reason}")]
-    Refused {
-        bucket: String,
-        key: String,
-        reason: String,
-    },
-    #[error("s3://{bucket}/{key}: could not be read: {reason}")]
-    Read {
-        bucket: String,
-        key: String,
-        reason: String,
-    },
+    #[error("{object}: {reason}")]
+    Refused { object: String, reason: String },
+    #[error("{object}: could not be read: {reason}")]
+    Read { object: String, reason: String },
     #[error(transparent)]
     Bank(#[from] relance::bank::BankError),
 }
@@ -41,64 +33,19 @@ pub struct Deps {
     pub clock: relance::context::Clock,
 }
 
-/// S3 keys arrive URL-encoded, with `+` for spaces.
-fn decoded(key: &str) -> String {
-    let bytes = key.replace('+', " ").into_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (
-            bytes[i],
-            bytes.get(i + 1).copied().and_then(hex),
-            bytes.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Imports every statement the event names, one after the other.
 pub async fn handle(deps: Arc<Deps>, event: S3Event) -> Result<Vec<relance::bank::ImportSummary>, ImportError> {
     let mut done = Vec::new();
-    for record in event.records {
-        let (Some(bucket), Some(key)) = (record.s3.bucket.name, record.s3.object.key) else {
-            continue;
-        };
-        let key = decoded(&key);
-        let read_error = |reason: String| ImportError::Read {
-            bucket: bucket.clone(),
-            key: key.clone(),
+    for object in s3_object::notified(event) {
+        let body = object.read(&deps.s3).await.map_err(|reason| ImportError::Read {
+            object: object.source(),
             reason,
-        };
-        let object = deps
-            .s3
-            .get_object()
-            .bucket(&bucket)
-            .key(&key)
-            .send()
-            .await
-            .map_err(|e| read_error(aws_sdk_s3::error::DisplayErrorContext(&e).to_string()))?;
-        let body = object
-            .body
-            .collect()
-            .await
-            .map_err(|e| read_error(e.to_string()))?
-            .into_bytes();
+        })?;
         let refused = |reason: String| ImportError::Refused {
-            bucket: bucket.clone(),
-            key: key.clone(),
+            object: object.source(),
             reason,
         };
-        let actor = Actor(format!("bank-statement:{key}"));
+        let actor = Actor(format!("bank-statement:{}", object.key));
         let ctx = Call::at(&actor, (deps.clock)());
         let imported = bank_statements::import_file(
             &deps.store,
@@ -117,20 +64,8 @@ pub async fn handle(deps: Arc<Deps>, event: S3Event) -> Result<Vec<relance::bank
             }
             Err(bank_statements::ImportError::Bank(e)) => return Err(e.into()),
         };
-        tracing::info!(key = %key, "bank statement file imported");
+        tracing::info!(key = %object.key, "bank statement file imported");
         done.push(summary);
     }
     Ok(done)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn keys_are_url_decoded() {
-        assert_eq!(
-            super::decoded("statements/relev%C3%A9+novembre.xml"),
-            "statements/relevé novembre.xml"
-        );
-        assert_eq!(super::decoded("statements/a%2"), "statements/a%2");
-    }
 }

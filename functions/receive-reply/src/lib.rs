@@ -13,12 +13,8 @@ use relance::store::{Store, StoreError, Unmatched};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiveError {
-    #[error("s3://{bucket}/{key} could not be read: {reason}")]
-    Read {
-        bucket: String,
-        key: String,
-        reason: String,
-    },
+    #[error("{object} could not be read: {reason}")]
+    Read { object: String, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -32,26 +28,14 @@ pub struct Deps {
     pub clock: relance::context::Clock,
 }
 
-/// S3 keys arrive form-encoded (`+` for a space, `%XX` for the rest).
-fn decoded(key: &str) -> String {
-    form_urlencoded::parse(format!("k={key}").as_bytes())
-        .next()
-        .map_or_else(|| key.to_string(), |(_, v)| v.into_owned())
-}
-
 /// Records every message the notification names, one after the other.
 pub async fn handle(deps: Arc<Deps>, event: S3Event) -> Result<Vec<Received>, ReceiveError> {
     let mut done = Vec::new();
-    for record in event.records {
-        let (Some(bucket), Some(key)) = (record.s3.bucket.name, record.s3.object.key) else {
-            continue;
-        };
-        let key = decoded(&key);
+    for object in s3_object::notified(event) {
         let now = (deps.clock)();
-        let received = received_key(&bucket, &key);
-        let source = format!("s3://{bucket}/{key}");
-        let size = record.s3.object.size.unwrap_or(0).max(0) as u64;
-        if size > MAX_MESSAGE_BYTES {
+        let received = received_key(&object.bucket, &object.key);
+        let source = object.source();
+        if object.size > MAX_MESSAGE_BYTES {
             let unmatched = Unmatched {
                 source,
                 from: None,
@@ -65,25 +49,10 @@ pub async fn handle(deps: Arc<Deps>, event: S3Event) -> Result<Vec<Received>, Re
             });
             continue;
         }
-        let read_error = |reason: String| ReceiveError::Read {
-            bucket: bucket.clone(),
-            key: key.clone(),
+        let raw = object.read(&deps.s3).await.map_err(|reason| ReceiveError::Read {
+            object: source.clone(),
             reason,
-        };
-        let object = deps
-            .s3
-            .get_object()
-            .bucket(&bucket)
-            .key(&key)
-            .send()
-            .await
-            .map_err(|e| read_error(aws_sdk_s3::error::DisplayErrorContext(&e).to_string()))?;
-        let raw = object
-            .body
-            .collect()
-            .await
-            .map_err(|e| read_error(e.to_string()))?
-            .into_bytes();
+        })?;
         let outcome = receive(
             &deps.store,
             &raw,
@@ -97,13 +66,4 @@ pub async fn handle(deps: Arc<Deps>, event: S3Event) -> Result<Vec<Received>, Re
         done.push(outcome);
     }
     Ok(done)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn keys_are_form_decoded() {
-        assert_eq!(super::decoded("replies/r%C3%A9ponse+1.eml"), "replies/réponse 1.eml");
-        assert_eq!(super::decoded("replies/abc"), "replies/abc");
-    }
 }
