@@ -238,7 +238,7 @@ enum Command {
         command: BankCommand,
     },
     /// Render any email with sample data: invoice, reminder, thanks,
-    /// survey, credit, help_alert, survey_alert, finance_alert, escalation,
+    /// survey, credit, help_alert, reply_alert, survey_alert, finance_alert, escalation,
     /// book_copy.
     Render {
         template: String,

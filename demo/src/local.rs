@@ -26,6 +26,8 @@ use tokio::task::JoinHandle;
 
 pub const SENDER: &str = "Atelier Durand <factures@atelier-durand.fr>";
 pub const FINANCE_PERSON: &str = "claire.fontaine";
+/// Where customers' answers go; each email's reply address is a `+` tag of it.
+pub const REPLY_TO: &str = "claire.fontaine@atelier-durand.fr";
 
 /// Where the four HTTP functions listen; 0 picks a free port.
 #[derive(Debug, Clone, Copy)]
@@ -117,7 +119,7 @@ impl Local {
         let settings = Settings {
             table: table.into(),
             sender: SENDER.into(),
-            reply_to: Some(Email::parse("claire.fontaine@atelier-durand.fr").map_err(anyhow::Error::msg)?),
+            reply_to: Some(Email::parse(REPLY_TO).map_err(anyhow::Error::msg)?),
             transactional_configuration_set: None,
             survey_configuration_set: None,
             public_url: pages_url.clone(),
@@ -351,6 +353,18 @@ impl Local {
             }
             all.extend(fresh);
         }
+    }
+}
+
+impl Local {
+    /// An email a customer sent to a reply address, received as
+    /// `receive-reply` receives what SES stored (`key`, its object's
+    /// name): read, matched, recorded once, a person's words forwarded to
+    /// finance.
+    pub async fn receive_email(&self, key: &str, raw: &[u8]) -> Result<relance::inbound::Received> {
+        let source = format!("s3://demo-replies/{key}");
+        let received = relance::inbound::received_key("demo-replies", key);
+        Ok(relance::inbound::receive(&self.deliverer, raw, &source, &received, Some(REPLY_TO), self.now()).await?)
     }
 }
 

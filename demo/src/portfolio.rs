@@ -25,6 +25,18 @@ pub enum Reaction {
     Ignores,
 }
 
+/// How a customer answers the first reminder of the month played, by
+/// email, to the reply address it carries.
+#[derive(Debug, Clone, Copy)]
+pub enum WritesBack {
+    /// A person writes back the next business day; finance answers by
+    /// email that afternoon.
+    Person { words: &'static str, answer: &'static str },
+    /// Their mailbox answers at once: out of the office, back on this day
+    /// of the month played.
+    Away { back_on: u32 },
+}
+
 /// How a customer answers the one question a survey asks.
 #[derive(Debug, Clone, Copy)]
 pub struct Mood {
@@ -66,6 +78,7 @@ pub struct Profile {
     pub lines: fn(u32, u64) -> Value,
     pub habit: Habit,
     pub reaction: Reaction,
+    pub writes_back: Option<WritesBack>,
     pub mood: Option<Mood>,
     pub acts: Vec<(NaiveDate, Act)>,
 }
@@ -143,6 +156,7 @@ pub fn portfolio() -> Vec<Profile> {
             },
             habit: |m| (m != 10).then_some(-6),
             reaction: Reaction::PaysOnline,
+            writes_back: None,
             mood: Some(Mood {
                 ces_or_csat: 5,
                 nps: 10,
@@ -173,6 +187,7 @@ pub fn portfolio() -> Vec<Profile> {
             },
             habit: |m| Some(14 + i64::from(m % 3) * 4),
             reaction: Reaction::Ignores,
+            writes_back: Some(WritesBack::Away { back_on: 16 }),
             mood: None,
             acts: vec![],
         },
@@ -199,6 +214,7 @@ pub fn portfolio() -> Vec<Profile> {
             },
             habit: |m| (m != 10).then_some(-5),
             reaction: Reaction::Ignores,
+            writes_back: None,
             mood: None,
             acts: vec![(
                 day(2026, 11, 3),
@@ -240,6 +256,7 @@ pub fn portfolio() -> Vec<Profile> {
             },
             habit: |m| (m != 10).then_some(-4),
             reaction: Reaction::PaysOnline,
+            writes_back: None,
             mood: Some(Mood {
                 ces_or_csat: 2,
                 nps: 5,
@@ -286,6 +303,7 @@ pub fn portfolio() -> Vec<Profile> {
             },
             habit: |_| Some(-2),
             reaction: Reaction::Ignores,
+            writes_back: None,
             mood: Some(Mood {
                 ces_or_csat: 4,
                 nps: 8,
@@ -319,6 +337,7 @@ pub fn portfolio() -> Vec<Profile> {
             },
             habit: |m| (m != 10).then_some(-4),
             reaction: Reaction::AsksForAPlan,
+            writes_back: None,
             mood: Some(Mood {
                 ces_or_csat: 5,
                 nps: 9,
@@ -349,6 +368,7 @@ pub fn portfolio() -> Vec<Profile> {
             },
             habit: |_| Some(-6),
             reaction: Reaction::Ignores,
+            writes_back: None,
             mood: Some(Mood {
                 ces_or_csat: 5,
                 nps: 9,
@@ -384,6 +404,7 @@ pub fn portfolio() -> Vec<Profile> {
             },
             habit: |_| Some(-8),
             reaction: Reaction::Ignores,
+            writes_back: None,
             mood: Some(Mood {
                 ces_or_csat: 5,
                 nps: 9,
@@ -411,6 +432,7 @@ pub fn portfolio() -> Vec<Profile> {
             },
             habit: |_| Some(-1),
             reaction: Reaction::Ignores,
+            writes_back: None,
             mood: Some(Mood {
                 ces_or_csat: 4,
                 nps: 7,
@@ -444,6 +466,7 @@ pub fn portfolio() -> Vec<Profile> {
             },
             habit: |m| (m != 10).then_some(if m < 8 { 2 } else { -5 }),
             reaction: Reaction::PromisesToPay,
+            writes_back: None,
             mood: None,
             acts: vec![],
         },
@@ -470,6 +493,10 @@ pub fn portfolio() -> Vec<Profile> {
             },
             habit: |m| Some(if m == 8 || m == 10 { 6 } else { -5 }),
             reaction: Reaction::Ignores,
+            writes_back: Some(WritesBack::Person {
+                words: "Bonjour,\n\nLe virement a été effectué ce matin pour la facture d'octobre : désolée pour le retard, la fin de chantier a été chargée.\n\nBien cordialement,\nNathalie Girard",
+                answer: "Réponse par e-mail : virement bien reçu ce matin, merci, et bonne fin de chantier !",
+            }),
             mood: Some(Mood {
                 ces_or_csat: 4,
                 nps: 8,
@@ -500,6 +527,7 @@ pub fn portfolio() -> Vec<Profile> {
             },
             habit: |_| Some(-7),
             reaction: Reaction::Ignores,
+            writes_back: None,
             mood: Some(Mood {
                 ces_or_csat: 5,
                 nps: 10,

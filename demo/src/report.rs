@@ -37,7 +37,22 @@ fn short(kind: &EventKind) -> Option<String> {
         }
         EventKind::HelpRequested { choice, .. } => format!("asked for help: {choice}"),
         EventKind::HelpRequestAnswered { .. } => "help answered".into(),
-        EventKind::PersonReplied { .. } => "finance called".into(),
+        EventKind::PersonReplied { .. } => "finance answered".into(),
+        EventKind::CustomerReplied {
+            automatic: true,
+            back_on,
+            ..
+        } => match back_on {
+            Some(back) => format!("away until {}", back.format("%d/%m")),
+            None => "auto-reply".into(),
+        },
+        EventKind::CustomerReplied { says_paid, .. } => {
+            if *says_paid {
+                "wrote back: paid".into()
+            } else {
+                "wrote back".into()
+            }
+        }
         EventKind::PromiseToPayRecorded { date, .. } => format!("promised {}", date.format("%d/%m")),
         EventKind::PaymentPlanAgreed { instalments, .. } => format!("plan in {}", instalments.len()),
         EventKind::DisputeOpened { .. } => "dispute opened".into(),

@@ -197,6 +197,54 @@ async fn a_month_of_relance_keeps_every_story_and_the_same_seed_prints_the_same_
             .any(|(e, n, _)| e.at > promised.at && e.at < paid.at && n.iter().any(|n| n.as_str() == invoice))
     );
 
+    // An out-of-office answered the chronically late customer's first
+    // reminder: the next one waited for the return date.
+    let away = lefevre
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::CustomerReplied {
+                automatic: true,
+                back_on: Some(back),
+                ..
+            } => Some((e.at, *back)),
+            _ => None,
+        })
+        .expect("an out-of-office");
+    assert!(
+        !reminders(lefevre).any(|(e, _, _)| e.at > away.0 && day(e) < away.1),
+        "a reminder while they were away"
+    );
+    assert!(
+        reminders(lefevre).any(|(e, _, _)| day(e) >= away.1),
+        "reminded after the return"
+    );
+
+    // A person answered a reminder by email, saying it is paid: finance is
+    // alerted with the words, the reminders wait, finance answers that day.
+    let girard = events(&outcome, "menuiserie-girard");
+    let wrote = girard
+        .iter()
+        .find(|e| {
+            matches!(
+                e.kind,
+                EventKind::CustomerReplied {
+                    automatic: false,
+                    says_paid: true,
+                    ..
+                }
+            )
+        })
+        .expect("a reply by email");
+    let alerted = girard
+        .iter()
+        .find(|e| e.kind.name() == "finance_alerted" && e.at >= wrote.at)
+        .expect("finance alerted");
+    let answered = girard
+        .iter()
+        .find(|e| e.kind.name() == "person_replied" && e.at > alerted.at)
+        .expect("finance answered");
+    assert!(answered.at - wrote.at <= chrono::Duration::hours(48));
+
     // The balance adds up what the stories did.
     let b = &outcome.month_balance;
     assert_eq!(b.invoices_issued, 12);
@@ -208,6 +256,10 @@ async fn a_month_of_relance_keeps_every_story_and_the_same_seed_prints_the_same_
     );
     assert!(b.surveys_answered >= 2 && b.csat.is_some());
     assert!(b.on_time_rate.is_some() && b.eur().dso_days.is_some());
+    assert!(
+        b.alerts_answered_within_48h >= 2,
+        "the plan's call back and the email answered: {b:?}"
+    );
     // What the demo prints is what `GET /balance` reads from the table's
     // customers index: the same as the stories' own histories add up to.
     let month_start = NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");

@@ -19,6 +19,7 @@ use relance::reminders::{Pace, Skip};
 use serde_json::json;
 
 const REPLY_TO: &str = "factures@atelier-durand.fr";
+const FINANCE: &str = "claire.fontaine@atelier-durand.fr";
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/fixtures/replies/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -122,7 +123,14 @@ async fn replies_from_real_mail_clients_are_recorded_once_and_the_chase_obeys_th
     let s3 = aws_sdk_s3::Client::new(&world.config);
     let clock = world.clock.clone();
     let deps = Arc::new(Deps {
-        store: world.store.clone(),
+        deliverer: common::deliverer(
+            &world.store,
+            SesMailer::new(
+                aws_sdk_sesv2::Client::new(&world.config),
+                "Atelier Durand <factures@atelier-durand.fr>",
+                None,
+            ),
+        ),
         s3: s3.clone(),
         reply_address: Some(REPLY_TO.into()),
         clock: Arc::new(move || *clock.lock().expect("clock")),
@@ -192,6 +200,40 @@ async fn replies_from_real_mail_clients_are_recorded_once_and_the_chase_obeys_th
                 reply: Reply::Person { says_paid: false }
             },
         ]
+    );
+
+    // A person's words reach finance at once, in an alert that says
+    // whether they say it is paid; an automatic reply alerts nobody.
+    let finance = world.mailbox.to(FINANCE).await.expect("mailbox");
+    let alerts = |id: &str| -> Vec<relance_e2e::StoredEmail> {
+        finance
+            .iter()
+            .filter(|m| m.body.text.as_deref().is_some_and(|t| t.contains(&world.email(id))))
+            .cloned()
+            .collect()
+    };
+    for id in ["martin", "globex", "petit"] {
+        assert_eq!(alerts(id).len(), 1, "{id}: one alert");
+    }
+    for id in ["lune", "acme"] {
+        assert!(alerts(id).is_empty(), "{id}: an automatic reply alerts nobody");
+    }
+    let martin_alert = &alerts("martin")[0];
+    let text = martin_alert.body.text.clone().unwrap_or_default();
+    assert!(
+        martin_alert.subject.contains("a répondu par e-mail") && text.contains("Son message"),
+        "{}: {text}",
+        martin_alert.subject
+    );
+    assert!(
+        text.contains(&format!("Facture {}", numbers["martin"])) && !text.contains("a écrit"),
+        "the invoices waiting and the words without the quoted reminder: {text}"
+    );
+    let globex_alert = &alerts("globex")[0];
+    assert!(
+        globex_alert.subject.contains("dit avoir payé"),
+        "{}",
+        globex_alert.subject
     );
 
     // The same object notified again, and another copy of it: one record.

@@ -607,9 +607,19 @@ fn replies_are_received_into_their_bucket_and_read_with_only_what_recording_them
         ),
         ("dynamodb:GetItem", table),
         ("dynamodb:PutItem", table),
+        ("dynamodb:UpdateItem", table),
+        ("dynamodb:Query", table),
         (
             "dynamodb:Query",
             "!Sub arn:${AWS::Partition}:dynamodb:${TableRegion}:${AWS::AccountId}:table/${TableName}/index/customers",
+        ),
+        (
+            "ses:SendEmail",
+            "!Sub arn:${AWS::Partition}:ses:${TableRegion}:${AWS::AccountId}:identity/${SenderDomain}",
+        ),
+        (
+            "ses:SendEmail",
+            "!Sub arn:${AWS::Partition}:ses:${TableRegion}:${AWS::AccountId}:configuration-set/relance-${Stage}-transactional",
         ),
     ]
     .iter()

@@ -1,17 +1,18 @@
 //! What customers do with the emails they receive — and what finance
 //! does when they answer: pay online from a reminder, ask for a plan
 //! through "I have a difficulty", promise to pay, answer a survey, all
-//! through the real customer pages.
+//! through the real customer pages; answer a reminder by email, or let an
+//! out-of-office answer it, through the reply address it carries.
 
 use anyhow::{Context, Result, ensure};
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use relance::domain::survey::Question;
 use relance::domain::{EventKind, HistoryEvent};
 use serde_json::json;
 
 use super::{Run, Todo, business_day, next_business_day};
 use crate::browser::link;
-use crate::portfolio::{Mood, Reaction};
+use crate::portfolio::{Mood, Reaction, WritesBack};
 use crate::report;
 
 impl Run<'_> {
@@ -21,6 +22,20 @@ impl Run<'_> {
             return Ok(());
         };
         match &event.kind {
+            EventKind::ReminderSent {
+                numbers, message_id, ..
+            } if played && self.profiles[i].writes_back.is_some() && self.wrote_back.insert(i) => {
+                let subject = self.latest_email(i, numbers[0].as_str()).await?.subject;
+                let write = Todo::WriteBack {
+                    message_id: message_id.clone(),
+                    subject,
+                };
+                match self.profiles[i].writes_back {
+                    // An out-of-office answers as the reminder arrives.
+                    Some(WritesBack::Away { .. }) => self.carry_out(i, write, d).await?,
+                    _ => self.todo.entry(next_business_day(d)).or_default().push((i, write)),
+                }
+            }
             EventKind::ReminderSent { numbers, .. } => {
                 // Only overdue invoices the customer's habit does not pay:
                 // their story says what happens (a heads-up before the due
@@ -168,6 +183,65 @@ impl Run<'_> {
                     self.names[i]
                 ));
             }
+            Todo::WriteBack { message_id, subject } => {
+                let Some(answer) = self.profiles[i].writes_back else {
+                    return Ok(());
+                };
+                let ulid = message_id.parse().context("a reminder's message id")?;
+                let to = relance::domain::reply::reply_address(crate::local::REPLY_TO, ulid)
+                    .context("the reminder's reply address")?;
+                let contact = self.profiles[i].customer["contact_name"].as_str().unwrap_or_default();
+                let from = format!("{contact} <{}>", self.emails[i]);
+                let (raw, said) = match answer {
+                    WritesBack::Away { back_on } => {
+                        let back = d.with_day(back_on).context("a return day of the month")?;
+                        (
+                            auto_reply(&from, &to, &subject, back),
+                            format!("out of the office until {}", back.format("%-d %b")),
+                        )
+                    }
+                    WritesBack::Person { words, answer } => {
+                        self.local.set(d, 11, 30);
+                        self.todo.entry(d).or_default().push((i, Todo::AnswerEmail(answer)));
+                        (
+                            person_reply(&from, &to, &subject, words, d),
+                            format!("“{}”", words.lines().nth(2).unwrap_or(words)),
+                        )
+                    }
+                };
+                let key = format!("replies/{}-{}.eml", self.profiles[i].id, d);
+                let received = self.local.receive_email(&key, raw.as_bytes()).await?;
+                let outcome = match received {
+                    relance::inbound::Received::Reply {
+                        reply: relance::domain::reply::Reply::Automatic { back_on: Some(back) },
+                        ..
+                    } => format!(
+                        "read as an automatic reply: the next reminder waits until {}",
+                        back.format("%-d %b")
+                    ),
+                    relance::inbound::Received::Reply {
+                        reply: relance::domain::reply::Reply::Person { says_paid },
+                        ..
+                    } => format!(
+                        "read as a person's reply{}: reminders wait for finance, who gets the words by email",
+                        if says_paid { " saying it is paid" } else { "" }
+                    ),
+                    other => format!("{other:?}"),
+                };
+                self.say(format!(
+                    "{when}  {} answers “{subject}” by email: {said} — {outcome}",
+                    self.names[i]
+                ));
+            }
+            Todo::AnswerEmail(note) => {
+                self.local.set(d, 15, 0);
+                self.post(&format!("/customers/{id}/replies"), &json!({ "note": note }))
+                    .await?;
+                self.say(format!(
+                    "{when}  finance writes back to {} that afternoon and notes it: “{note}”",
+                    self.names[i]
+                ));
+            }
             Todo::PromiseToPay(numbers) => {
                 let mut on = d + Duration::days(10);
                 while !business_day(on) {
@@ -233,6 +307,50 @@ impl Run<'_> {
         }
         Ok(())
     }
+}
+
+/// A reply as a mail client writes it: the words, then the reminder
+/// quoted (relance keeps only the words).
+fn person_reply(from: &str, to: &str, subject: &str, words: &str, d: NaiveDate) -> String {
+    let quoted: String = ["Bonjour,", "", "Votre facture est arrivée à échéance."]
+        .iter()
+        .map(|l| format!("> {l}\r\n"))
+        .collect();
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: RE: {subject}\r\nDate: {} 11:30:00 +0100\r\n\
+         Message-ID: <{}@mail.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\r\n{}\r\n\r\nAtelier Durand <factures@atelier-durand.fr> a écrit :\r\n{quoted}",
+        d.format("%a, %d %b %Y"),
+        ulid::Ulid::new(),
+        words.replace('\n', "\r\n")
+    )
+}
+
+/// An out-of-office, as a mail server sends it (RFC 3834).
+fn auto_reply(from: &str, to: &str, subject: &str, back: NaiveDate) -> String {
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: Réponse automatique : {subject}\r\nAuto-Submitted: auto-replied\r\n\
+         Message-ID: <{}@mail.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\r\nBonjour,\r\n\r\nJe suis absent du garage et serai de retour le {} {} {}.\r\n\
+         En cas d'urgence, appelez l'atelier au 04 76 00 00 00.\r\n",
+        ulid::Ulid::new(),
+        back.day(),
+        [
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre"
+        ][back.month0() as usize],
+        back.year()
+    )
 }
 
 /// The pay button's words on the invoice page.

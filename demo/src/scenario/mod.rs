@@ -83,6 +83,14 @@ enum Todo {
         number: String,
         amount_minor: Option<i64>,
     },
+    /// The customer answers a reminder (its message id, its subject) by
+    /// email.
+    WriteBack {
+        message_id: String,
+        subject: String,
+    },
+    /// Finance answers that email, and notes it in relance.
+    AnswerEmail(&'static str),
 }
 
 struct Run<'a> {
@@ -99,6 +107,8 @@ struct Run<'a> {
     held_back: String,
     todo: BTreeMap<NaiveDate, Vec<(usize, Todo)>>,
     reacted: HashSet<String>,
+    /// The customers who already answered a reminder by email.
+    wrote_back: HashSet<usize>,
     seen_mail: HashSet<String>,
     transcript: Vec<String>,
     rng: u64,
@@ -195,6 +205,7 @@ pub async fn play(local: &Local, options: &Options) -> Result<Outcome> {
         held_back: String::new(),
         todo: BTreeMap::new(),
         reacted: HashSet::new(),
+        wrote_back: HashSet::new(),
         seen_mail: HashSet::new(),
         transcript: Vec::new(),
         rng: options.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,

@@ -8,8 +8,10 @@
 use std::sync::Arc;
 
 use aws_lambda_events::event::s3::S3Event;
+use relance::delivery::Deliverer;
 use relance::inbound::{MAX_MESSAGE_BYTES, Received, receive, received_key};
-use relance::store::{Store, StoreError, Unmatched};
+use relance::mail::SesMailer;
+use relance::store::{StoreError, Unmatched};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiveError {
@@ -20,7 +22,8 @@ pub enum ReceiveError {
 }
 
 pub struct Deps {
-    pub store: Store,
+    /// Its store is the table; its mailer sends finance a person's reply.
+    pub deliverer: Deliverer<SesMailer>,
     pub s3: aws_sdk_s3::Client,
     /// The address customers answer (`RELANCE_REPLY_TO`), whose `+` tags
     /// name the message answered.
@@ -43,7 +46,10 @@ pub async fn handle(deps: Arc<Deps>, event: S3Event) -> Result<Vec<Received>, Re
                 reason: "larger than SES receives".into(),
                 received_at: now,
             };
-            deps.store.record_unmatched(&received, &unmatched, now).await?;
+            deps.deliverer
+                .store
+                .record_unmatched(&received, &unmatched, now)
+                .await?;
             done.push(Received::Unmatched {
                 reason: unmatched.reason,
             });
@@ -54,7 +60,7 @@ pub async fn handle(deps: Arc<Deps>, event: S3Event) -> Result<Vec<Received>, Re
             reason,
         })?;
         let outcome = receive(
-            &deps.store,
+            &deps.deliverer,
             &raw,
             &source,
             &received,

@@ -2,7 +2,8 @@
 //!
 //! SES receives mail in a few regions only (not Paris): this function may
 //! run in another region than the table, which `RELANCE_TABLE_REGION`
-//! names.
+//! names; the alert that forwards a person's reply to finance is sent
+//! from that region too, where the sending identity is verified.
 
 use std::sync::Arc;
 
@@ -10,6 +11,9 @@ use aws_config::Region;
 use aws_lambda_events::event::s3::S3Event;
 use lambda_runtime::{LambdaEvent, service_fn};
 use receive_reply::{Deps, handle};
+use relance::delivery::Deliverer;
+use relance::mail::SesMailer;
+use relance::render::{Renderer, Set};
 use relance::store::Store;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -27,12 +31,32 @@ async fn main() -> Result<(), Error> {
         .transpose()
         .map_err(|reason| format!("RELANCE_REPLY_TO: {reason}"))?;
     let config = relance::sdk::from_env()?;
+    // The table and the sending identity live in the deployment's region.
+    let home = var("RELANCE_TABLE_REGION").map(Region::new);
     let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(&config);
-    if let Some(region) = var("RELANCE_TABLE_REGION") {
-        dynamodb = dynamodb.region(Region::new(region));
+    let mut ses = aws_sdk_sesv2::config::Builder::from(&config);
+    if let Some(region) = home {
+        dynamodb = dynamodb.region(region.clone());
+        ses = ses.region(region);
     }
+    let store = Store::new(aws_sdk_dynamodb::Client::from_conf(dynamodb.build()), &table);
+    let sender = var("RELANCE_SENDER").ok_or("RELANCE_SENDER must name the verified identity emails come from")?;
+    let mailer = SesMailer::new(
+        aws_sdk_sesv2::Client::from_conf(ses.build()),
+        &sender,
+        var("RELANCE_TRANSACTIONAL_CONFIGURATION_SET"),
+    );
+    let deliverer = Deliverer {
+        store,
+        mailer,
+        renderer: Arc::new(Renderer::with(&[Set::Email("customer_alert")])?),
+        // Finance's alert carries no customer link.
+        public_url: String::new(),
+        link_ttl: chrono::Duration::days(1),
+        reply_to: None,
+    };
     let deps = Arc::new(Deps {
-        store: Store::new(aws_sdk_dynamodb::Client::from_conf(dynamodb.build()), &table),
+        deliverer,
         s3: aws_sdk_s3::Client::new(&config),
         reply_address,
         clock: relance::context::system_clock(),

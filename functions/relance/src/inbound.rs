@@ -1,14 +1,18 @@
 //! A received email, as the receiving rule stored it: read its MIME, find
-//! the customer, record the reply once. The decisions (automatic or not,
-//! return date, "already paid", the reply address) are in `domain::reply`.
+//! the customer, record the reply once and forward a person's words to
+//! finance. The decisions (automatic or not, return date, "already paid",
+//! the reply address) are in `domain::reply`.
 
 use chrono::{DateTime, Utc};
 use mail_parser::{Address, MessageParser};
 use sha2::{Digest, Sha256};
 
+use crate::delivery::Deliverer;
+use crate::domain::message::{Message, Purpose};
 use crate::domain::reply::{self, Incoming, Reply};
 use crate::domain::todo::for_reply;
 use crate::domain::{Actor, CustomerId, EventKind, HistoryEvent};
+use crate::mail::Mailer;
 use crate::store::{ReplyWrite, Store, StoreError, Unmatched};
 
 /// SES receives messages up to 40 MB, headers included; anything larger
@@ -77,15 +81,18 @@ pub fn read(raw: &[u8], now: DateTime<Utc>) -> Result<Incoming, String> {
 /// Records the message `raw`, stored at `source` (`received`, its key from
 /// `received_key`). `reply_address` is the address our emails answer to:
 /// its `+` tag names the message answered; without one, the sender's
-/// address names the customer.
-pub async fn receive(
-    store: &Store,
+/// address names the customer. A person's reply is forwarded to finance
+/// at once (an alert with their words); if SES is not reachable, the
+/// outbox keeps the alert for the next sweep.
+pub async fn receive<M: Mailer>(
+    deliverer: &Deliverer<M>,
     raw: &[u8],
     source: &str,
     received: &str,
     reply_address: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Received, StoreError> {
+    let store = &deliverer.store;
     let unmatched = |reason: String, incoming: Option<&Incoming>| Unmatched {
         source: source.to_string(),
         from: incoming.map(|i| i.from.clone()),
@@ -138,11 +145,25 @@ pub async fn receive(
         },
     );
     let todo = (!automatic).then(|| for_reply(&customer, &event.id.to_string(), now));
+    let alert = (!automatic).then(|| {
+        Message::new(
+            customer.clone(),
+            Purpose::ReplyAlert {
+                event_id: event.id.to_string(),
+                says_paid,
+            },
+            now,
+        )
+    });
     let text = if automatic { "" } else { incoming.text.as_str() };
     Ok(
-        match store.record_reply(received, &event, text, todo.as_ref(), now).await? {
+        match store
+            .record_reply(received, &event, text, todo.as_ref(), alert.as_ref(), now)
+            .await?
+        {
             ReplyWrite::Written => {
                 tracing::info!(customer = %customer, automatic, says_paid, "customer reply recorded");
+                deliverer.deliver_now(alert.map(|a| (a.customer_id, a.id)), now).await;
                 Received::Reply {
                     customer,
                     reply: answer,

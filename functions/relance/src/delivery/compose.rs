@@ -154,6 +154,10 @@ impl<M: Mailer> Deliverer<M> {
                 self.help_alert_email(message, &customer, numbers, request_id, *choice, now, known)
                     .await?
             }
+            Purpose::ReplyAlert { event_id, says_paid } => {
+                self.reply_alert_email(message, &customer, event_id, *says_paid, now, known)
+                    .await?
+            }
             Purpose::Escalation { kind, reference, since } => {
                 self.escalation_email(&customer, *kind, reference, *since, known)
                     .await?
@@ -460,6 +464,48 @@ impl<M: Mailer> Deliverer<M> {
 }
 
 impl<M: Mailer> Deliverer<M> {
+    /// To finance: what the customer wrote back (its text while it is
+    /// kept), and the invoices whose reminders wait for the answer.
+    async fn reply_alert_email(
+        &self,
+        message: &Message,
+        customer: &Customer,
+        event_id: &str,
+        says_paid: bool,
+        now: DateTime<Utc>,
+        known: Option<&Known<'_>>,
+    ) -> Result<Composed, ComposeError> {
+        let seller = company()?;
+        let history = self.history(&customer.id, known).await?;
+        let subject = history.iter().find_map(|e| match &e.kind {
+            EventKind::CustomerReplied { subject, .. } if e.id.to_string() == event_id => Some(subject.clone()),
+            _ => None,
+        });
+        let open: Vec<Invoice> = self
+            .store
+            .customer_invoices(&customer.id)
+            .await?
+            .into_iter()
+            .map(|v| v.value)
+            .filter(Invoice::asks_payment)
+            .collect();
+        let mut context = CustomerAlert::new(
+            "reply",
+            customer,
+            &open,
+            &history,
+            message.created_at + RESPOND_WITHIN,
+            seller.locale,
+        );
+        context.subject = subject.filter(|s| !s.is_empty());
+        context.says_paid = says_paid;
+        if let Ok(id) = event_id.parse() {
+            context.comment = self.store.reply_text(&customer.id, id, now).await?;
+        }
+        let rendered = self.renderer.email("customer_alert", seller.locale, &context)?;
+        Ok(Composed::to_finance(rendered, &seller))
+    }
+
     /// To the second person, if the promise still waits: answered since it
     /// was queued, there is nothing to escalate (the message is withdrawn).
     async fn escalation_email(

@@ -58,6 +58,7 @@ impl Contact {
             | Purpose::SurveyAlert { .. }
             | Purpose::BookCopy { .. }
             | Purpose::HelpAlert { .. }
+            | Purpose::ReplyAlert { .. }
             | Purpose::Escalation { .. } => None,
         }
     }

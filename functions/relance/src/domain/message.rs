@@ -87,6 +87,14 @@ pub enum Purpose {
         request_id: String,
         choice: super::help::HelpChoice,
     },
+    /// To finance: a customer answered an email by email (a person, not
+    /// an automatic reply). Their words are read from the reply's kept
+    /// text; a person responds within 48 hours.
+    ReplyAlert {
+        /// The `customer_replied` event, whose text is kept 30 days.
+        event_id: String,
+        says_paid: bool,
+    },
     /// To the second person of `[escalation]`: a help request or an
     /// unhappy answer still waits past its 48 hours. Its id derives from
     /// what waits (`escalation::message_id`), so it is queued once.
@@ -179,7 +187,7 @@ impl Purpose {
             Purpose::Survey { .. } => "survey",
             Purpose::Credit { .. } => "credit",
             Purpose::BookCopy { .. } => "book_copy",
-            Purpose::SurveyAlert { .. } | Purpose::HelpAlert { .. } => "customer_alert",
+            Purpose::SurveyAlert { .. } | Purpose::HelpAlert { .. } | Purpose::ReplyAlert { .. } => "customer_alert",
             Purpose::Escalation { .. } => "escalation",
         }
     }
@@ -200,6 +208,7 @@ impl Purpose {
             Purpose::FinanceAlert { .. }
                 | Purpose::SurveyAlert { .. }
                 | Purpose::HelpAlert { .. }
+                | Purpose::ReplyAlert { .. }
                 | Purpose::Escalation { .. }
         )
     }
@@ -272,6 +281,16 @@ impl Purpose {
                 ),
                 message_id,
             },
+            Purpose::ReplyAlert { says_paid, .. } => EventKind::FinanceAlerted {
+                numbers: Vec::new(),
+                reason: if *says_paid {
+                    "the customer replied by email that it is paid: a person checks and responds within 48 hours"
+                } else {
+                    "the customer replied by email: a person responds within 48 hours"
+                }
+                .to_string(),
+                message_id,
+            },
             Purpose::Escalation { kind, reference, since } => EventKind::AlertEscalated {
                 kind: kind.name().to_string(),
                 reference: reference.clone(),
@@ -305,6 +324,12 @@ impl Purpose {
                     "alert to finance: help asked ({}) for {}",
                     choice.name(),
                     list.join(", ")
+                )
+            }
+            Purpose::ReplyAlert { says_paid, .. } => {
+                format!(
+                    "alert to finance: the customer replied by email{}",
+                    if *says_paid { ", saying it is paid" } else { "" }
                 )
             }
             Purpose::Escalation { kind, reference, .. } => {
@@ -438,6 +463,15 @@ mod tests {
                     numbers: vec![n()],
                     request_id: "r".into(),
                     choice: HelpChoice::PaymentPlan,
+                },
+                "customer_alert",
+                Stream::Transactional,
+                true,
+            ),
+            (
+                Purpose::ReplyAlert {
+                    event_id: "e".into(),
+                    says_paid: true,
                 },
                 "customer_alert",
                 Stream::Transactional,

@@ -8,6 +8,7 @@ use ulid::Ulid;
 
 use super::tx::{Cond, Part, Tx, TxOutcome, to_item};
 use super::{Store, StoreError, keys};
+use crate::domain::message::Message;
 use crate::domain::todo::Todo;
 use crate::domain::{CustomerId, HistoryEvent};
 
@@ -135,13 +136,14 @@ impl Store {
     /// Records a customer's reply once per received message (`received`,
     /// a digest of where it was stored): the event, its text for 30 days,
     /// and — for a person's reply — the to-do line that holds the
-    /// reminders until someone answers.
+    /// reminders until someone answers, and the alert that tells finance.
     pub async fn record_reply(
         &self,
         received: &str,
         event: &HistoryEvent,
         text: &str,
         todo: Option<&Todo>,
+        alert: Option<&Message>,
         now: DateTime<Utc>,
     ) -> Result<ReplyWrite, StoreError> {
         let pk = keys::customer_pk(&event.customer_id);
@@ -172,6 +174,9 @@ impl Store {
         }
         if let Some(todo) = todo {
             self.put_waiting(&mut tx, &event.customer_id, todo)?;
+        }
+        if let Some(alert) = alert {
+            self.put_message(&mut tx, alert)?;
         }
         match tx.commit(self).await? {
             TxOutcome::Committed => Ok(ReplyWrite::Written),

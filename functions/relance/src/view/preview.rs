@@ -21,13 +21,14 @@ use crate::render::{RenderError, RenderedEmail, Renderer};
 const NOWHERE: &str = "https://preview.invalid";
 
 /// Every kind of email, in the order a relationship meets them.
-pub const KINDS: [&str; 10] = [
+pub const KINDS: [&str; 11] = [
     "invoice",
     "reminder",
     "thanks",
     "survey",
     "credit",
     "help_alert",
+    "reply_alert",
     "survey_alert",
     "finance_alert",
     "escalation",
@@ -38,7 +39,7 @@ pub const KINDS: [&str; 10] = [
 pub fn to_company(kind: &str) -> bool {
     matches!(
         kind,
-        "help_alert" | "survey_alert" | "finance_alert" | "escalation" | "book_copy"
+        "help_alert" | "reply_alert" | "survey_alert" | "finance_alert" | "escalation" | "book_copy"
     )
 }
 
@@ -199,6 +200,17 @@ pub fn render(
             context.comment = Some(sample_words(locale, "help"));
             renderer.email("customer_alert", locale, &context)?
         }
+        "reply_alert" => {
+            let invoices: Vec<Invoice> = subject.asked()?.into_iter().cloned().collect();
+            let mut context = CustomerAlert::new("reply", &customer, &invoices, &subject.history, respond_by, locale);
+            let number = invoices.first().map(|i| i.number.to_string()).unwrap_or_default();
+            context.subject = Some(match locale {
+                Locale::Fr => format!("RE: Facture {number} : tout va bien de votre côté ?"),
+                Locale::En => format!("RE: Invoice {number}: is everything all right?"),
+            });
+            context.comment = Some(sample_words(locale, "reply"));
+            renderer.email("customer_alert", locale, &context)?
+        }
         "survey_alert" => {
             let mut context = CustomerAlert::new("survey", &customer, &[], &subject.history, respond_by, locale);
             let question = variant.question;
@@ -281,6 +293,13 @@ fn sample_history(customer: &Customer, invoices: &[Invoice]) -> Vec<HistoryEvent
 fn sample_words(locale: Locale, kind: &str) -> String {
     match (locale, kind) {
         (Locale::Fr, "help") => "Pourriez-vous étaler le paiement sur trois mois ?".into(),
+        (Locale::Fr, "reply") => {
+            "Bonjour, notre comptable est en congés jusqu'au 20 ; le virement partira à son retour. Bien à vous.".into()
+        }
+        (Locale::En, "reply") => {
+            "Hello, our accountant is on leave until the 20th; the transfer will go out when she is back. Best regards."
+                .into()
+        }
         (Locale::Fr, _) => "Trois relances pour une facture déjà réglée, c'est beaucoup.".into(),
         (Locale::En, "help") => "Could we spread the payment over three months?".into(),
         (Locale::En, _) => "Three reminders for an invoice I had already paid is a lot.".into(),

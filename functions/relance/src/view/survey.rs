@@ -64,7 +64,7 @@ impl SurveyEmail {
 /// detractor. A person responds by `respond_by`.
 #[derive(Debug, Serialize)]
 pub struct CustomerAlert {
-    /// `help` or `survey`.
+    /// `help`, `survey` or `reply` (an email from the customer).
     pub kind: &'static str,
     pub customer_name: String,
     pub contact_name: String,
@@ -75,6 +75,9 @@ pub struct CustomerAlert {
     pub question: Option<&'static str>,
     pub score: Option<u8>,
     pub max_score: Option<u8>,
+    /// A reply: its subject, and whether it says the invoice is paid.
+    pub subject: Option<String>,
+    pub says_paid: bool,
     pub invoices: Vec<AlertLine>,
     pub respond_by: String,
     pub recent: Vec<String>,
@@ -110,6 +113,8 @@ impl CustomerAlert {
             question: None,
             score: None,
             max_score: None,
+            subject: None,
+            says_paid: false,
             invoices: invoices
                 .iter()
                 .map(|i| AlertLine {
