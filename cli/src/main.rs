@@ -76,6 +76,14 @@ enum Command {
     },
     /// A customer's history, oldest first.
     History { customer: String },
+    /// Everything relance holds about a customer (an access request), as
+    /// one JSON document; the export is recorded in their history.
+    Export {
+        customer: String,
+        /// Write it to this file instead of the standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
     /// Quote a goodwill credit (JSON request file): writes nothing.
     Quote { customer: String, file: String },
     /// Grant a goodwill credit (JSON request file).
@@ -526,6 +534,53 @@ async fn todo(api: &Api) -> Result<()> {
     Ok(())
 }
 
+/// Reads every page of a customer's export and writes them as one
+/// document: the sections merged, the documents listed once.
+async fn export(api: &Api, customer: &str, out: Option<&std::path::Path>) -> Result<()> {
+    let mut whole = serde_json::Map::new();
+    let mut sections = serde_json::Map::new();
+    let mut documents = Vec::new();
+    let mut items = 0;
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/customers/{customer}/export?cursor={c}"),
+            None => format!("/customers/{customer}/export"),
+        };
+        let answer = api.call(Method::GET, &path, None, None).await?;
+        if !answer.ok() {
+            bail!("{}", answer.problem());
+        }
+        let mut page = answer.body;
+        for field in ["format", "customer_id", "exported_at"] {
+            whole.entry(field).or_insert_with(|| page[field].take());
+        }
+        if let Some(page_sections) = page["sections"].as_object_mut() {
+            for (name, list) in page_sections {
+                let merged = sections.entry(name.clone()).or_insert_with(|| serde_json::json!([]));
+                if let (Some(all), Some(more)) = (merged.as_array_mut(), list.as_array_mut()) {
+                    all.append(more);
+                }
+            }
+        }
+        items += page["items"].as_u64().unwrap_or(0);
+        documents.extend(page["documents"].as_array_mut().map(std::mem::take).unwrap_or_default());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => break,
+        }
+    }
+    whole.insert("items".into(), items.into());
+    whole.insert("sections".into(), sections.into());
+    whole.insert("documents".into(), documents.into());
+    let text = serde_json::to_string_pretty(&whole)?;
+    match out {
+        Some(path) => std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?,
+        None => println!("{text}"),
+    }
+    Ok(())
+}
+
 /// Prints a customer's history, one event a line.
 async fn history(api: &Api, customer: &str) -> Result<()> {
     let answer = api
@@ -607,6 +662,7 @@ async fn main() -> Result<()> {
             print(&api.call(Method::GET, &path, None, None).await?)
         }
         Command::History { customer } => history(&api, &customer).await,
+        Command::Export { customer, out } => export(&api, &customer, out.as_deref()).await,
         Command::Quote { customer, file } => {
             let path = format!("/customers/{customer}/credits/quote");
             print(&api.call(Method::POST, &path, Some(&read_json(&file)?), None).await?)

@@ -71,6 +71,7 @@ async fn every_documented_route_has_a_command() {
         vec!["customer", "c1", &json],
         vec!["show-customer", "c1"],
         vec!["history", "c1"],
+        vec!["export", "c1", "--out", &out],
         vec!["issue", &json],
         vec!["import", &csv],
         vec!["invoice", "c1", "F2026-000001"],

@@ -23,6 +23,7 @@ mod delivery;
 mod docs;
 mod documents;
 mod escalation;
+mod export;
 mod feedback;
 mod foundation;
 mod invoices;

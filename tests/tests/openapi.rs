@@ -252,6 +252,27 @@ async fn every_documented_route_answers_as_documented() {
             vec![],
             None,
         ),
+        (
+            "GET",
+            "/customers/{id}/export",
+            "/customers/c1/export?limit=3".into(),
+            vec![],
+            None,
+        ),
+        (
+            "GET",
+            "/customers/{id}/export",
+            "/customers/c1/export?limit=0".into(),
+            vec![],
+            None,
+        ),
+        (
+            "GET",
+            "/customers/{id}/export",
+            "/customers/nobody/export".into(),
+            vec![],
+            None,
+        ),
         ("POST", "/deliveries/retry", "/deliveries/retry".into(), vec![], None),
         (
             "GET",

@@ -5,7 +5,7 @@
 //! history, decisions), the adapters ([`store`] for DynamoDB, [`mail`] for
 //! SES, [`render`] for Tera, [`links`] for customer link tokens, [`config`]
 //! for settings), and the use cases that combine them ([`invoicing`],
-//! [`delivery`], [`reminders`], [`surveys`], [`help`], [`credits`], [`feedback`]). Handlers live in `functions/*` and stay thin.
+//! [`delivery`], [`reminders`], [`surveys`], [`help`], [`credits`], [`feedback`], [`personal_data`]). Handlers live in `functions/*` and stay thin.
 
 pub mod archive_link;
 pub mod balance;
@@ -23,6 +23,7 @@ pub mod inbound;
 pub mod invoicing;
 pub mod links;
 pub mod mail;
+pub mod personal_data;
 pub mod platform_status;
 pub mod reminders;
 pub mod render;

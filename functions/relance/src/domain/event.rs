@@ -217,6 +217,9 @@ pub enum EventKind {
     LinksRevoked {
         reason: String,
     },
+    /// Everything relance holds about the customer was exported (an
+    /// access request); the actor is who asked.
+    DataExported {},
     /// "I have a difficulty": reminders of these invoices wait for a person.
     /// The comment itself is kept apart, with a short retention.
     HelpRequested {
@@ -427,6 +430,7 @@ impl EventKind {
             EventKind::HandoffTaken { .. } => "handoff_taken",
             EventKind::AlertEscalated { .. } => "alert_escalated",
             EventKind::LinksRevoked { .. } => "links_revoked",
+            EventKind::DataExported { .. } => "data_exported",
             EventKind::HelpRequested { .. } => "help_requested",
             EventKind::HelpRequestAnswered { .. } => "help_request_answered",
             EventKind::PayClicked { .. } => "pay_clicked",

@@ -417,6 +417,10 @@ pub fn sentence(event: &HistoryEvent, locale: Locale) -> String {
             format!("Tous les liens envoyés jusqu'ici au client sont révoqués : {reason}"),
             format!("Every link sent to the customer so far was revoked: {reason}"),
         ),
+        EventKind::DataExported {} => pick(
+            "Export de toutes les données du client, à sa demande.".into(),
+            "Everything held about the customer exported, at their request.".into(),
+        ),
         EventKind::HelpRequested { numbers, choice, .. } => pick(
             format!("Demande d'aide ({choice}) pour {} : relances en pause.", list(numbers)),
             format!("Asked for help ({choice}) with {}: reminders paused.", list(numbers)),
