@@ -176,6 +176,7 @@ impl Local {
         let documents_app = invoice_documents::router(Arc::new(invoice_documents::AppState {
             store: store.clone(),
             identity: invoice_documents::Identity::Header,
+            clock: read.clone(),
         }));
         let bank_app = bank_statements::router(Arc::new(bank_statements::AppState {
             store: store.clone(),

@@ -26,6 +26,7 @@ async fn fetch(world: &World, uri: &str) -> Fetched {
     let app = invoice_documents::router(Arc::new(invoice_documents::AppState {
         store: world.store.clone(),
         identity: invoice_documents::Identity::Header,
+        clock: world.state.clock.clone(),
     }));
     let request = Request::get(uri)
         .header("x-relance-actor", "camille.finance")

@@ -1,13 +1,14 @@
 //! The documents of the finance API: `GET` an issued invoice or a granted
 //! credit note as its Factur-X PDF, as UN/CEFACT CII (the XML Factur-X
-//! embeds) or as UBL 2.1. A function of its own, so the writers and the
+//! embeds) or as UBL 2.1; and a customer's export, everything relance
+//! holds about them, for an access request. A function of its own, so the writers and the
 //! embedded font weigh on no other function's size. Documents are rendered from the issued record, which
 //! never changes: the same request always answers the same bytes.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,6 +22,8 @@ pub use finance_http::{ApiError, Identity};
 pub struct AppState {
     pub store: Store,
     pub identity: Identity,
+    /// When the export is recorded.
+    pub clock: relance::context::Clock,
 }
 
 type Result<T> = std::result::Result<T, ApiError>;
@@ -29,6 +32,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/customers/{id}/invoices/{number}/documents/{format}", get(invoice))
         .route("/customers/{id}/credits/{credit}/documents/{format}", get(credit_note))
+        .route("/customers/{id}/export", get(export))
         .route_layer(axum::middleware::from_fn(finance_http::trace::request_span))
         .with_state(state)
 }
@@ -100,6 +104,54 @@ fn xml(doc: &Document, syntax: Syntax, suffix: &str) -> Result<Response> {
         bytes,
     )
         .into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ExportQuery {
+    limit: Option<i32>,
+    cursor: Option<String>,
+}
+
+/// Everything relance holds about a customer (an access request), a page
+/// at a time; the first page records the export in their history.
+async fn export(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    query: std::result::Result<Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
+    parts: Parts,
+) -> Result<Response> {
+    let actor = state.identity.actor(&parts)?;
+    let id = customer_id(&id)?;
+    let Query(query) = query.map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "query", e.body_text()))?;
+    let limit = query.limit.unwrap_or(500);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "limit",
+            "must be between 1 and 1000",
+        ));
+    }
+    if query
+        .cursor
+        .as_deref()
+        .is_some_and(|c| !relance::store::valid_export_cursor(c))
+    {
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "cursor",
+            "is not a cursor this API returned",
+        ));
+    }
+    let page = relance::personal_data::export_page(
+        &state.store,
+        &id,
+        &actor,
+        (state.clock)(),
+        (limit, query.cursor.as_deref()),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("customer"))?;
+    Ok(axum::Json(page).into_response())
 }
 
 async fn invoice(

@@ -20,6 +20,7 @@ async fn main() -> Result<(), Error> {
     let state = Arc::new(AppState {
         store: Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table),
         identity: if in_lambda { Identity::Iam } else { Identity::Header },
+        clock: relance::context::system_clock(),
     });
     finance_http::serve(router(state), in_lambda, "RELANCE_DOCUMENTS_LISTEN", "127.0.0.1:3003").await
 }

@@ -47,7 +47,6 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/customers/{id}", put(routes::put_customer).get(routes::get_customer))
         .route("/customers/{id}/history", get(routes::history))
-        .route("/customers/{id}/export", get(routes::export))
         .route("/invoices", post(routes::issue_invoice))
         .route("/customers/{id}/invoices/{number}", get(routes::get_invoice))
         .route(

@@ -136,43 +136,6 @@ pub async fn history(
     Ok(Json(json!({ "events": page.events, "next_cursor": page.next })).into_response())
 }
 
-/// Everything relance holds about a customer (an access request), a page
-/// at a time; the first page records the export in their history.
-pub async fn export(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-    query: std::result::Result<Query<HistoryQuery>, axum::extract::rejection::QueryRejection>,
-    parts: Parts,
-) -> Result<Response> {
-    let actor = state.actor(&parts)?;
-    let id = customer_id(&id)?;
-    let Query(query) = query.map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "query", e.body_text()))?;
-    let limit = query.limit.unwrap_or(500);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::field(
-            StatusCode::BAD_REQUEST,
-            "limit",
-            "must be between 1 and 1000",
-        ));
-    }
-    if query
-        .cursor
-        .as_deref()
-        .is_some_and(|c| !relance::store::valid_export_cursor(c))
-    {
-        return Err(ApiError::field(
-            StatusCode::BAD_REQUEST,
-            "cursor",
-            "is not a cursor this API returned",
-        ));
-    }
-    let page =
-        relance::personal_data::export_page(&state.store, &id, &actor, state.now(), (limit, query.cursor.as_deref()))
-            .await?
-            .ok_or_else(|| ApiError::not_found("customer"))?;
-    Ok(Json(page).into_response())
-}
-
 pub async fn issue_invoice(
     State(state): State<Arc<AppState>>,
     parts: Parts,

@@ -382,10 +382,11 @@ impl World {
                 clock: Arc::new(move || *clock.lock().expect("clock")),
                 identity: Identity::Header,
             }))
-        } else if uri.contains("/documents/") {
+        } else if uri.contains("/documents/") || uri.contains("/export") {
             invoice_documents::router(Arc::new(invoice_documents::AppState {
                 store: self.store.clone(),
                 identity: Identity::Header,
+                clock: self.state.clock.clone(),
             }))
         } else if uri.ends_with("/credit-notes") || uri.contains("/credits") {
             let clock = self.clock.clone();
@@ -434,6 +435,7 @@ impl World {
         let app = invoice_documents::router(Arc::new(invoice_documents::AppState {
             store: self.store.clone(),
             identity: Identity::Header,
+            clock: self.state.clock.clone(),
         }));
         let response = app.oneshot(request).await.expect("router answers");
         let status = response.status();
