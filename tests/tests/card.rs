@@ -737,7 +737,17 @@ async fn a_card_payment_through_the_stand_in_its_webhook_twice_and_forged_is_one
         .expect("issued")
         .value;
     assert_eq!(paid.payments.len(), 1);
-    let events = history(&world, "petit").await;
+    // The webhook answers once the payment is recorded; its thank-you
+    // goes out just after (the contact budget reads the recent history
+    // first): wait for it rather than race it.
+    let mut events = history(&world, "petit").await;
+    for _ in 0..150 {
+        if events.iter().any(|e| e.kind.name() == "thanks_sent") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        events = history(&world, "petit").await;
+    }
     let count = |name: &str| events.iter().filter(|e| e.kind.name() == name).count();
     assert_eq!(
         (
