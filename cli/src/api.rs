@@ -17,6 +17,9 @@ pub struct Api {
     /// Where the bank routes answer (the bank function's own listener
     /// locally; the finance API itself when deployed).
     bank: String,
+    /// Where the documents and the customer's export answer (the
+    /// documents function's own listener locally).
+    documents: String,
     actor: String,
     signer: Option<Signer>,
 }
@@ -118,6 +121,7 @@ impl Api {
             invoices: invoices.trim_end_matches('/').to_string(),
             credits: credits.trim_end_matches('/').to_string(),
             bank: invoices.trim_end_matches('/').to_string(),
+            documents: invoices.trim_end_matches('/').to_string(),
             actor: actor.to_string(),
             signer: None,
         }
@@ -126,6 +130,12 @@ impl Api {
     /// Where the bank routes answer.
     pub fn with_bank(mut self, bank: &str) -> Self {
         self.bank = bank.trim_end_matches('/').to_string();
+        self
+    }
+
+    /// Where the documents and the customer's export answer.
+    pub fn with_documents(mut self, documents: &str) -> Self {
+        self.documents = documents.trim_end_matches('/').to_string();
         self
     }
 
@@ -169,11 +179,12 @@ impl Api {
         key: Option<&str>,
     ) -> Result<Answer> {
         // The credit function also answers the corrective credit notes;
-        // the documents (of invoices and credit notes) are the finance API's.
+        // the documents (of invoices and credit notes) and the customer's
+        // export are the documents function's.
         let base = if path.starts_with("/bank-") {
             &self.bank
-        } else if path.contains("/documents/") {
-            &self.invoices
+        } else if path.contains("/documents/") || path.contains("/export") {
+            &self.documents
         } else if path.starts_with("/credits") || path.contains("/credits") || path.ends_with("/credit-notes") {
             &self.credits
         } else {

@@ -32,6 +32,10 @@ struct Cli {
     /// listener; when deployed, the finance API itself.
     #[arg(long, env = "RELANCE_BANK_API", global = true)]
     bank_api: Option<String>,
+    /// Where the documents and the customer's export answer: locally the
+    /// documents function's own listener; when deployed, the finance API.
+    #[arg(long, env = "RELANCE_DOCUMENTS_API", global = true)]
+    documents_api: Option<String>,
     /// Who is acting, written in the history (local API).
     #[arg(long = "as", env = "RELANCE_ACTOR", default_value = "finance", global = true)]
     actor: String,
@@ -617,7 +621,16 @@ async fn main() -> Result<()> {
             "http://127.0.0.1:3004".into()
         }
     });
-    let mut api = Api::new(&cli.api, &credits, &cli.actor).with_bank(&bank_api);
+    let documents_api = cli.documents_api.clone().unwrap_or_else(|| {
+        if cli.api.starts_with("https://") {
+            cli.api.clone()
+        } else {
+            "http://127.0.0.1:3003".into()
+        }
+    });
+    let mut api = Api::new(&cli.api, &credits, &cli.actor)
+        .with_bank(&bank_api)
+        .with_documents(&documents_api);
     if cli.api.starts_with("https://") {
         // A deployed API: IAM authorisation, the caller's AWS identity.
         api = api.signed(relance_cli::api::Signer::from_environment().await);

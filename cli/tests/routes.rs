@@ -123,7 +123,16 @@ async fn every_documented_route_has_a_command() {
     ];
     for args in &commands {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_relance"))
-            .args(["--api", &base, "--credits-api", &base, "--bank-api", &base])
+            .args([
+                "--api",
+                &base,
+                "--credits-api",
+                &base,
+                "--bank-api",
+                &base,
+                "--documents-api",
+                &base,
+            ])
             .args(args)
             .output()
             .expect("the command runs");

@@ -249,7 +249,9 @@ impl Local {
             dynamodb,
             archive,
             documents,
-            api: Api::new(&finance_url, &credits_url, FINANCE_PERSON).with_bank(&bank_url),
+            api: Api::new(&finance_url, &credits_url, FINANCE_PERSON)
+                .with_bank(&bank_url)
+                .with_documents(&documents_url),
             surveys: dispatch_survey::Deps {
                 store: store.clone(),
                 deliverer: deliverer(),
