@@ -335,20 +335,7 @@ fn auto_reply(from: &str, to: &str, subject: &str, back: NaiveDate) -> String {
          En cas d'urgence, appelez l'atelier au 04 76 00 00 00.\r\n",
         ulid::Ulid::new(),
         back.day(),
-        [
-            "janvier",
-            "février",
-            "mars",
-            "avril",
-            "mai",
-            "juin",
-            "juillet",
-            "août",
-            "septembre",
-            "octobre",
-            "novembre",
-            "décembre"
-        ][back.month0() as usize],
+        relance::view::MONTHS_FR[back.month0() as usize],
         back.year()
     )
 }
